@@ -1,0 +1,35 @@
+using Grove.Core.People;
+
+namespace Grove.Core;
+
+/// <summary>Counters for /metrics and the status page. Updated with interlocked operations; read at any time.</summary>
+public sealed class ChatMetrics
+{
+    private readonly long[] _connected = new long[3];
+    private readonly long[] _accepted = new long[3];
+    private long _messagesIn, _deliveries, _slowConsumers, _commits, _committedMessages, _commitTicks, _commitFailures;
+
+    public void Connected(DoorKind door) { Interlocked.Increment(ref _connected[(int)door]); Interlocked.Increment(ref _accepted[(int)door]); }
+    public void Disconnected(DoorKind door) => Interlocked.Decrement(ref _connected[(int)door]);
+    public void MessageIn() => Interlocked.Increment(ref _messagesIn);
+    public void Delivered() => Interlocked.Increment(ref _deliveries);
+    public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
+    public void CommitFailed() => Interlocked.Increment(ref _commitFailures);
+
+    public void Committed(int messages, TimeSpan took)
+    {
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _committedMessages, messages);
+        Interlocked.Add(ref _commitTicks, took.Ticks);
+    }
+
+    public long ConnectionsOpen(DoorKind door) => Volatile.Read(ref _connected[(int)door]);
+    public long ConnectionsAccepted(DoorKind door) => Volatile.Read(ref _accepted[(int)door]);
+    public long MessagesIn => Volatile.Read(ref _messagesIn);
+    public long Deliveries => Volatile.Read(ref _deliveries);
+    public long SlowConsumerDisconnects => Volatile.Read(ref _slowConsumers);
+    public long Commits => Volatile.Read(ref _commits);
+    public long CommittedMessages => Volatile.Read(ref _committedMessages);
+    public TimeSpan CommitTime => TimeSpan.FromTicks(Volatile.Read(ref _commitTicks));
+    public long CommitFailures => Volatile.Read(ref _commitFailures);
+}

@@ -1,0 +1,26 @@
+namespace Grove.Core;
+
+/// <summary>Settings of the chat core. Every limit has a default and a reason.</summary>
+public sealed class ChatOptions
+{
+    /// <summary>Where a person lands after choosing a name.</summary>
+    public string DefaultRoom { get; set; } = Names.NameRules.DefaultRoom;
+
+    /// <summary>How many recent messages a join replays.</summary>
+    public int HistoryOnJoin { get; set; } = 20;
+
+    /// <summary>
+    /// Hard limit of a connection's outbound queue in bytes. Past it the connection is closed as a slow consumer, so
+    /// one client that stops reading costs at most this much memory and never slows the room.
+    /// </summary>
+    public long OutboxMaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Commands waiting for the command loop; a door reading faster than that waits (back-pressure).</summary>
+    public int CommandQueueCapacity { get; set; } = 16 * 1024;
+
+    /// <summary>The most commands one turn of the command loop takes before handing them to the commit loop.</summary>
+    public int MaxBatch { get; set; } = 1024;
+
+    /// <summary>The server's name, as shown to people.</summary>
+    public string ServerName { get; set; } = "grove";
+}

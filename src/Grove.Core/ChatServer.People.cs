@@ -1,0 +1,196 @@
+using Grove.Core.Commands;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.Fun;
+using Grove.Core.History;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+
+namespace Grove.Core;
+
+// Command handlers about people: names, private messages, who, quit. Command loop only.
+public sealed partial class ChatServer
+{
+    private void Execute(Session s, ChatCommand c)
+    {
+        if (s.State != SessionState.Registered && c.Kind is not (CommandKind.Register or CommandKind.Quit or CommandKind.Help or CommandKind.Bamboo))
+        {
+            Error(s, ErrorCode.NotRegistered, "Choose a name first.");
+            return;
+        }
+        switch (c.Kind)
+        {
+            case CommandKind.Register: Register(s, c.Target ?? ""); break;
+            case CommandKind.Say: Say(s, c.Target, c.Text ?? "", MessageKind.Normal); break;
+            case CommandKind.Me: Say(s, c.Target, c.Text ?? "", MessageKind.Action); break;
+            case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? ""); break;
+            case CommandKind.Who: Who(s, c.Target); break;
+            case CommandKind.Quit: Quit(s, c.Text); break;
+            case CommandKind.Bamboo: Send(s, new BambooReply(PandaFacts.Pick(_random))); break;
+            case CommandKind.Help: Send(s, HelpReply.Instance); break;
+            case CommandKind.Nick: ChangeName(s, c.Target ?? ""); break;
+            case CommandKind.Join: Join(s, c.Target ?? ""); break;
+            case CommandKind.Part: Part(s, c.Target, c.Text); break;
+            case CommandKind.Rooms: ListRooms(s); break;
+            case CommandKind.Topic: Topic(s, c.Target, c.Text); break;
+            case CommandKind.History: History(s, c.Target, c.Count); break;
+        }
+    }
+
+    // REGISTER <name>: the first name a connection takes; it then lands in the default room.
+    private void Register(Session s, string name)
+    {
+        if (s.State == SessionState.Registered)
+        {
+            Error(s, ErrorCode.AlreadyRegistered, "You already have a name; use /nick to change it.");
+            return;
+        }
+        name = name.Trim();
+        if (!CheckNameFree(s, name)) return;
+        var key = NameRules.Fold(name);
+        s.Name = name;
+        s.State = SessionState.Registered;
+        _byName[key] = s;
+        Log.Registered(_logger, s.Id, s.RemoteAddress, s.Door, name);
+        var room = GetOrCreateRoom(_options.DefaultRoom, s, out _);
+        EnterRoom(s, room, welcome: true, created: false);
+    }
+
+    private bool CheckNameFree(Session s, string name)
+    {
+        var problem = NameRules.ValidateName(name);
+        if (problem is not null)
+        {
+            Error(s, ErrorCode.ErroneousName, problem, name);
+            return false;
+        }
+        if (_byName.TryGetValue(NameRules.Fold(name), out var holder) && !ReferenceEquals(holder, s))
+        {
+            Error(s, ErrorCode.NameInUse, $"The name \"{name}\" is already taken.", name);
+            return false;
+        }
+        return true;
+    }
+
+    // NICK <new name>
+    private void ChangeName(Session s, string name)
+    {
+        var old = s.Name!;
+        if (name == old) return;
+        if (!CheckNameFree(s, name)) return;
+        _byName.Remove(NameRules.Fold(old));
+        _byName[NameRules.Fold(name)] = s;
+        s.Name = name;
+        Log.NickChanged(_logger, old, name);
+        var ev = new NickEvent(old, name);
+        foreach (var other in PeopleSharingARoom(s)) Send(other, ev);
+        Send(s, new NickChangedReply(old, name));
+    }
+
+    // MSG <name> <text>: a private message, stored and shown only to its two people.
+    private void PrivateMessage(Session s, string target, string text)
+    {
+        if (NameRules.LooksLikeRoom(target))
+        {
+            Say(s, target, text, MessageKind.Normal);
+            return;
+        }
+        if (!_byName.TryGetValue(NameRules.Fold(target), out var to))
+        {
+            Error(s, ErrorCode.NoSuchName, $"No one called \"{target}\" is online. Type /who to see who is.", target);
+            return;
+        }
+        text = TextLimits.RemoveLineBreaks(text);
+        if (text.Length == 0)
+        {
+            Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
+            return;
+        }
+        var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, MessageKind.Normal);
+        _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind));
+        Metrics.MessageIn();
+        Log.PrivateMessage(_logger, ev.From, ev.To, text);
+        Send(to, ev);
+        Send(s, new PrivateSentReply(ev));
+    }
+
+    // WHO [#room]: everyone online, or the members of a room.
+    private void Who(Session s, string? room)
+    {
+        if (room is null)
+        {
+            var names = _byName.Values.Select(p => p.Name!).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            Send(s, new WhoReply(null, names));
+            return;
+        }
+        if (!TryFindRoom(s, room, out var r)) return;
+        Send(s, new WhoReply(r.Name, r.Members.Select(p => p.Name!).ToList()));
+    }
+
+    // QUIT [reason]: a goodbye line, then the connection closes; the others see "alice left (reason)".
+    private void Quit(Session s, string? reason)
+    {
+        var name = s.Name;
+        Send(s, new GoodbyeReply(name is null ? "Goodbye!" : $"Goodbye, {name}!"));
+        Leave(s, TextLimits.CleanReason(reason, "quit"));
+        CloseAfterDelivery(s, DisconnectReason.Quit);
+    }
+
+    private void Kick(Session s, DisconnectReason reason, string text)
+    {
+        Send(s, new GoodbyeReply(text));
+        Leave(s, DisconnectReasonText.Describe(reason));
+        CloseAfterDelivery(s, reason);
+    }
+
+    /// <summary>Takes a person out of every room, tells the others once, and frees the name.</summary>
+    private void Leave(Session s, string reason)
+    {
+        if (s.State == SessionState.Closed) return;
+        if (s.State == SessionState.Registered)
+        {
+            var others = PeopleSharingARoom(s);
+            foreach (var room in s.Rooms) room.RemoveMember(s);
+            s.Rooms.Clear();
+            s.CurrentRoom = null;
+            _byName.Remove(NameRules.Fold(s.Name!));
+            if (others.Length > 0) SendMany(others, new QuitEvent(s.Name!, reason));
+        }
+        s.State = SessionState.Closed;
+    }
+
+    private void ShutdownAll(string notice)
+    {
+        var ev = new ServerNoticeEvent(notice);
+        foreach (var s in _sessions.Values)
+        {
+            if (s.State == SessionState.Closed) continue;
+            Send(s, ev);
+            s.State = SessionState.Closed;
+            CloseAfterDelivery(s, DisconnectReason.ServerShutdown);
+        }
+        _byName.Clear();
+        foreach (var r in _rooms.Values)
+            foreach (var m in r.Members) r.RemoveMember(m);
+    }
+
+    /// <summary>Everyone in at least one room with this person, each once, this person excluded.</summary>
+    private Session[] PeopleSharingARoom(Session s)
+    {
+        if (s.Rooms.Count == 0) return [];
+        if (s.Rooms.Count == 1)
+        {
+            var members = s.Rooms[0].Members;
+            if (Array.IndexOf(members, s) < 0) return members;
+            var result = new Session[members.Length - 1];
+            var n = 0;
+            foreach (var m in members) if (!ReferenceEquals(m, s)) result[n++] = m;
+            return result;
+        }
+        var set = new HashSet<Session>();
+        foreach (var room in s.Rooms) set.UnionWith(room.Members);
+        set.Remove(s);
+        return [.. set];
+    }
+}

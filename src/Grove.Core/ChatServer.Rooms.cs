@@ -1,0 +1,286 @@
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+
+namespace Grove.Core;
+
+// Command handlers about rooms: messages, join, part, topic, room list, history. Command loop only.
+public sealed partial class ChatServer
+{
+    // SAY [#room] <text>: plain-door people speak to their current room; other doors name the room.
+    private void Say(Session s, string? roomName, string text, MessageKind kind)
+    {
+        Room? room;
+        if (roomName is null)
+        {
+            room = s.CurrentRoom;
+            if (room is null)
+            {
+                Error(s, ErrorCode.NotInRoom, "You are not in a room. Type /join #room to enter one.");
+                return;
+            }
+        }
+        else if (!TryFindRoom(s, roomName, out room)) return;
+
+        if (!room.Contains(s))
+        {
+            Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}. Type /join {room.Name} first.", room.Name);
+            return;
+        }
+        text = TextLimits.RemoveLineBreaks(text);
+        if (text.Length == 0)
+        {
+            Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
+            return;
+        }
+        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind);
+        room.Recent.Add(ev);
+        _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind));
+        Metrics.MessageIn();
+        Log.RoomMessage(_logger, ev.From, room.Name, text);
+        SendRoom(room, ev, except: s);
+    }
+
+    // JOIN <#room>: enter a room, creating it if needed. A plain-door person moves from their current room.
+    private void Join(Session s, string roomName)
+    {
+        var problem = NameRules.ValidateRoomName(roomName);
+        if (problem is not null)
+        {
+            Error(s, ErrorCode.BadRoomName, problem, roomName);
+            return;
+        }
+        var room = GetOrCreateRoom(roomName, s, out var created);
+        if (room.Contains(s))
+        {
+            if (s.SingleRoom && !ReferenceEquals(s.CurrentRoom, room)) s.CurrentRoom = room;
+            else Send(s, new ErrorReply(ErrorCode.BadArgument, $"You are already in {room.Name}.", room.Name));
+            return;
+        }
+        if (s.SingleRoom && s.CurrentRoom is { } previous) LeaveRoom(s, previous, $"went to {room.Name}");
+        EnterRoom(s, room, welcome: false, created);
+    }
+
+    private void EnterRoom(Session s, Room room, bool welcome, bool created)
+    {
+        var others = room.Members.Length;
+        SendRoom(room, new JoinEvent(room.Name, s.Name!), except: null);
+        room.AddMember(s);
+        s.Rooms.Add(room);
+        s.CurrentRoom = room;
+        if (welcome) Send(s, new WelcomeReply(s.Name!, room.Name, others));
+        Send(s, new JoinedReply(room.Name, room.Topic, room.Members.Select(m => m.Name!).ToList(), created, welcome));
+        var recent = room.Recent.Latest(_options.HistoryOnJoin);
+        var cursor = Cursor(s, room.Key);
+        cursor.Oldest = recent is { Count: > 0 } ? recent[0].Id : _lastId + 1;
+        if (recent is { Count: > 0 })
+            Send(s, new HistoryReply(room.Name, recent.Select(m => (ChatEvent)AsHistory(m)).ToList(), onJoin: true));
+    }
+
+    // PART [#room] [reason]
+    private void Part(Session s, string? roomName, string? reason)
+    {
+        Room? room;
+        if (roomName is null) room = s.CurrentRoom;
+        else if (!TryFindRoom(s, roomName, out room)) return;
+        if (room is null || !room.Contains(s))
+        {
+            Error(s, ErrorCode.NotInRoom, room is null ? "You are not in a room." : $"You are not in {room.Name}.", room?.Name);
+            return;
+        }
+        LeaveRoom(s, room, TextLimits.CleanReason(reason, "left"));
+        Send(s, new PartedReply(room.Name));
+    }
+
+    private void LeaveRoom(Session s, Room room, string reason)
+    {
+        room.RemoveMember(s);
+        s.Rooms.Remove(room);
+        if (ReferenceEquals(s.CurrentRoom, room)) s.CurrentRoom = s.SingleRoom || s.Rooms.Count == 0 ? null : s.Rooms[^1];
+        SendRoom(room, new PartEvent(room.Name, s.Name!, reason), except: null);
+    }
+
+    // ROOMS: every room with its member count and topic, busiest first.
+    private void ListRooms(Session s)
+    {
+        var list = _rooms.Values
+            .OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => new RoomSummary(r.Name, r.Members.Length, r.Topic)).ToList();
+        Send(s, new RoomsReply(list));
+    }
+
+    // TOPIC [#room] [text]: show the topic, or set it.
+    private void Topic(Session s, string? roomName, string? text)
+    {
+        Room? room;
+        if (roomName is null) room = s.CurrentRoom;
+        else if (!TryFindRoom(s, roomName, out room)) return;
+        if (room is null)
+        {
+            Error(s, ErrorCode.NotInRoom, "You are not in a room.");
+            return;
+        }
+        if (text is null)
+        {
+            Send(s, new TopicReply(room.Name, room.Topic, room.TopicSetBy));
+            return;
+        }
+        if (!room.Contains(s))
+        {
+            Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}.", room.Name);
+            return;
+        }
+        if (text.Length > TextLimits.MaxTopicLength)
+        {
+            Error(s, ErrorCode.TopicTooLong, $"A topic can be at most {TextLimits.MaxTopicLength} characters long.", room.Name);
+            return;
+        }
+        if (text.Any(c => char.IsControl(c) || NameRules.IsBidiControl(c)))
+        {
+            Error(s, ErrorCode.BadArgument, "A topic cannot contain control characters.", room.Name);
+            return;
+        }
+        room.Topic = text.Trim();
+        room.TopicSetBy = s.Name;
+        room.TopicSetAt = _time.GetUtcNow();
+        _batch.RoomChanges.Add(Stored(room));
+        SendRoom(room, new TopicEvent(room.Name, s.Name!, room.Topic), except: null);
+    }
+
+    // HISTORY [N | NAME | #room]: older messages of the current room (paging back each time), or of a private conversation.
+    private void History(Session s, string? target, int? count)
+    {
+        var n = count ?? _options.HistoryOnJoin;
+        if (target is not null && !NameRules.LooksLikeRoom(target))
+        {
+            PrivateHistory(s, target, n);
+            return;
+        }
+        Room? room;
+        if (target is null) room = s.CurrentRoom;
+        else if (!TryFindRoom(s, target, out room)) return;
+        if (room is null)
+        {
+            Error(s, ErrorCode.NotInRoom, "You are not in a room.");
+            return;
+        }
+        if (!room.Contains(s))
+        {
+            Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}.", room.Name);
+            return;
+        }
+        var cursor = Cursor(s, room.Key);
+        var before = cursor.Oldest;
+        var fromRing = room.Recent.Latest(n, before);
+        if (fromRing is not null)
+        {
+            if (fromRing.Count > 0) cursor.Oldest = fromRing[0].Id;
+            Send(s, new HistoryReply(room.Name, fromRing.Select(m => (ChatEvent)AsHistory(m)).ToList(), onJoin: false));
+            return;
+        }
+        // Older than what the command loop keeps: read the store after everything before this command is committed.
+        var roomName2 = room.Name;
+        var key = room.Key;
+        AfterCommit(() =>
+        {
+            var rows = _store.RoomHistory(key, before, n);
+            if (rows.Count > 0) cursor.Oldest = Math.Min(cursor.Oldest, rows[0].Id);
+            return new HistoryReply(roomName2, rows.Select(r => (ChatEvent)ToEvent(r, roomName2, history: true)).ToList(), onJoin: false);
+        }, s);
+    }
+
+    private void PrivateHistory(Session s, string name, int n)
+    {
+        var problem = NameRules.ValidateName(name);
+        if (problem is not null)
+        {
+            Error(s, ErrorCode.ErroneousName, problem, name);
+            return;
+        }
+        var me = NameRules.Fold(s.Name!);
+        var other = NameRules.Fold(name);
+        var cursor = Cursor(s, "@" + other);
+        var before = cursor.Oldest == 0 ? long.MaxValue : cursor.Oldest;
+        AfterCommit(() =>
+        {
+            var rows = _store.PrivateHistory(me, other, before, n);
+            if (rows.Count > 0) cursor.Oldest = rows[0].Id;
+            return new HistoryReply(name, rows.Select(r => (ChatEvent)new PrivateMessageEvent(r.Id, r.Time, r.From, r.To!, r.Text, r.Kind) { IsHistory = true }).ToList(), onJoin: false);
+        }, s);
+    }
+
+    /// <summary>
+    /// Runs a store read once everything queued before it is committed, off the delivery loop, and sends the
+    /// reply it makes straight to the person (a reply to one person needs no shared encoding).
+    /// </summary>
+    private void AfterCommit(Func<ChatEvent> read, Session to)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _batch.Effects.Add(Effect.Complete(done));
+        _ = done.Task.ContinueWith(_ =>
+        {
+            ChatEvent reply;
+            try { reply = read(); }
+            catch (Exception ex)
+            {
+                Log.DeliveryFailed(_logger, ex, "history");
+                reply = new ErrorReply(ErrorCode.BadArgument, "History is not available right now.");
+            }
+            if (!to.IsClosed && !to.Outbox.TryEnqueue(reply.EncodeFor(to))) Disconnect(to, Delivery.DisconnectReason.SendQueueExceeded);
+        }, TaskScheduler.Default);
+    }
+
+    private sealed class HistoryCursor { public long Oldest; }
+
+    private static HistoryCursor Cursor(Session s, string key)
+    {
+        var map = s.HistoryCursors ??= new Dictionary<string, object>(StringComparer.Ordinal);
+        if (!map.TryGetValue(key, out var c)) map[key] = c = new HistoryCursor();
+        return (HistoryCursor)c;
+    }
+
+    private bool TryFindRoom(Session s, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Room? room)
+    {
+        if (_rooms.TryGetValue(NameRules.Fold(name), out room)) return true;
+        var problem = NameRules.ValidateRoomName(name);
+        if (problem is not null) Error(s, ErrorCode.BadRoomName, problem, name);
+        else Error(s, ErrorCode.NoSuchRoom, $"There is no room called {name}. Type /rooms to see them.", name);
+        return false;
+    }
+
+    private Room GetOrCreateRoom(string name, Session by, out bool created)
+    {
+        if (_rooms.TryGetValue(NameRules.Fold(name), out var room))
+        {
+            created = false;
+            return room;
+        }
+        room = AddRoom(name);
+        created = true;
+        _batch.RoomChanges.Add(Stored(room));
+        Log.RoomCreated(_logger, room.Name, by.Name ?? "-");
+        return room;
+    }
+
+    private Room AddRoom(string name)
+    {
+        var room = new Room(name);
+        _rooms[room.Key] = room;
+        _roomView[room.Key] = room;
+        return room;
+    }
+
+    /// <summary>Finds a room by name from any thread.</summary>
+    public Room? FindRoom(string name) => _roomView.GetValueOrDefault(NameRules.Fold(name));
+
+    private static StoredRoom Stored(Room r) => new(r.Name, r.Topic, r.TopicSetBy, r.TopicSetAt);
+
+    private static RoomMessageEvent AsHistory(RoomMessageEvent m) =>
+        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true };
+
+    internal static RoomMessageEvent ToEvent(StoredMessage m, string roomName, bool history = false) =>
+        new(m.Id, m.Time, roomName, m.From, m.Text, m.Kind) { IsHistory = history };
+}

@@ -1,0 +1,429 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Grove.Core.Commands;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+using Microsoft.Extensions.Logging;
+
+namespace Grove.Core;
+
+/// <summary>
+/// The chat core: people, rooms and commands, shared by every door.
+/// <para>
+/// Concurrency model (three stages, each one loop, each FIFO):
+/// 1. the command loop owns all chat state (names, rooms, membership) and runs every command in arrival order,
+///    producing a batch of effects (events to deliver, messages to store);
+/// 2. the commit loop writes each batch's messages to the store in one transaction (group commit);
+/// 3. the delivery loop renders each event once per encoding and enqueues the bytes into each recipient's outbox.
+/// So a message is durable before anyone sees it, everyone sees events in one order, and no lock guards the hot path:
+/// readers on other threads use immutable snapshots (room members) or concurrent maps (who is online).
+/// </para>
+/// </summary>
+public sealed partial class ChatServer : IAsyncDisposable
+{
+    private readonly ChatOptions _options;
+    private readonly IMessageStore _store;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Random _random = new();
+
+    private readonly Channel<WorkItem> _commands;
+    private readonly Channel<WorkItem> _control = Channel.CreateUnbounded<WorkItem>(new() { SingleReader = true });
+    private readonly Channel<Batch> _toCommit = Channel.CreateUnbounded<Batch>(new() { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Batch> _toDeliver = Channel.CreateUnbounded<Batch>(new() { SingleReader = true, SingleWriter = true });
+
+    // Command-loop state.
+    private readonly Dictionary<string, Session> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    private long _lastId;
+    private Batch _batch = new();
+
+    // Readable from any thread.
+    private readonly ConcurrentDictionary<long, Session> _sessions = new();
+    private readonly ConcurrentDictionary<string, Room> _roomView = new(StringComparer.Ordinal);
+
+    private Task? _commandLoop, _commitLoop, _deliveryLoop;
+    private int _started, _stopped;
+
+    public ChatServer(ChatOptions options, IMessageStore store, ILogger<ChatServer> logger, TimeProvider? time = null)
+    {
+        _options = options;
+        _store = store;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _commands = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.CommandQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public ChatOptions Options => _options;
+    public ChatMetrics Metrics { get; } = new();
+    public IMessageStore Store => _store;
+
+    /// <summary>Everyone connected, named or not.</summary>
+    public IEnumerable<Session> Sessions => _sessions.Values;
+    public int SessionCount => _sessions.Count;
+    public IEnumerable<Room> Rooms => _roomView.Values;
+
+    /// <summary>Loads rooms from the store and starts the loops. The store must be open.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0) return;
+        _lastId = _store.LastMessageId();
+        foreach (var r in _store.LoadRooms())
+        {
+            var room = AddRoom(r.Name);
+            room.Topic = r.Topic;
+            room.TopicSetBy = r.TopicSetBy;
+            room.TopicSetAt = r.TopicSetAt;
+            foreach (var m in _store.RoomHistory(room.Key, long.MaxValue, room.Recent.Capacity))
+                room.Recent.Add(ToEvent(m, room.Name));
+        }
+        _commandLoop = Task.Run(RunCommandLoop);
+        _commitLoop = Task.Run(RunCommitLoop);
+        _deliveryLoop = Task.Run(RunDeliveryLoop);
+    }
+
+    /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
+    public Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control)
+    {
+        var s = new Session(door, remoteAddress, renderer, control, _options.OutboxMaxBytes);
+        _sessions[s.Id] = s;
+        Metrics.Connected(door);
+        return s;
+    }
+
+    /// <summary>Queues a command; waits only when the command queue is full.</summary>
+    public ValueTask SubmitAsync(Session s, ChatCommand command, CancellationToken ct = default) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, null), ct);
+
+    /// <summary>Runs a command and completes once its effects have been delivered (for example after a name was accepted).</summary>
+    public async Task ExecuteAsync(Session s, ChatCommand command, CancellationToken ct = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, done), ct);
+        await done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// The door saw its connection end (end of input, reset). Queued behind the commands the connection already sent,
+    /// so a message sent just before hanging up is still delivered and replies already due are still written;
+    /// then the person leaves every room, their name is free, and the connection closes.
+    /// </summary>
+    public async ValueTask DisconnectAsync(Session s, DisconnectReason reason)
+    {
+        if (s.IsClosed) return;
+        try
+        {
+            await _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Leave, reason, null));
+        }
+        catch (ChannelClosedException)
+        {
+            MarkClosed(s, reason, graceful: false);
+            Forget(s);
+        }
+    }
+
+    /// <summary>Sends a door-made event (for example an error about a line the door could not parse) in order with the rest.</summary>
+    public ValueTask ReplyAsync(Session s, ChatEvent reply, CancellationToken ct = default) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Reply, default, null, reply), ct);
+
+    /// <summary>Closes a session from any thread without waiting (slow consumer, fault). Never blocks.</summary>
+    public void Disconnect(Session s, DisconnectReason reason)
+    {
+        if (!MarkClosed(s, reason, graceful: false)) return;
+        if (!_control.Writer.TryWrite(new WorkItem(s, null, Op.Leave, reason, null))) Forget(s);
+    }
+
+    /// <summary>
+    /// Tells the person why, then closes the connection gracefully (the line is written before the socket closes).
+    /// For a door that must end a connection on purpose, for example for repeated protocol errors.
+    /// </summary>
+    public void CloseWithMessage(Session s, DisconnectReason reason, string text) =>
+        _control.Writer.TryWrite(new WorkItem(s, new ChatCommand(CommandKind.Quit, Text: text), Op.Kick, reason, null));
+
+    private bool MarkClosed(Session s, DisconnectReason reason, bool graceful)
+    {
+        if (!s.TryMarkClosed(reason)) return false;
+        s.Outbox.Complete();
+        if (reason == DisconnectReason.SendQueueExceeded) Metrics.SlowConsumer();
+        Log.Closed(_logger, s.Id, s.Name ?? "-", s.Door, s.RemoteAddress, DisconnectReasonText.Describe(reason));
+        s.Control.Close(graceful);
+        return true;
+    }
+
+    private void Forget(Session s)
+    {
+        if (_sessions.TryRemove(s.Id, out _)) Metrics.Disconnected(s.Door);
+    }
+
+    /// <summary>Tells everyone the server is stopping, closes every connection after that line, and commits all history.</summary>
+    public async Task ShutdownAsync(string notice, TimeSpan timeout)
+    {
+        if (_started == 0) return;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _control.Writer.TryWrite(new WorkItem(null, new ChatCommand(CommandKind.Quit, Text: notice), Op.Shutdown, DisconnectReason.ServerShutdown, done));
+        await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0 || _started == 0) return;
+        _commands.Writer.TryComplete();
+        _control.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_commandLoop!, _commitLoop!, _deliveryLoop!).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            Log.StopTimedOut(_logger);
+        }
+    }
+
+    // ---- Stage 1: the command loop -------------------------------------------------------------------------
+
+    private enum Op { Command, Leave, Kick, Shutdown, Reply }
+
+    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null);
+
+    private async Task RunCommandLoop()
+    {
+        var commands = _commands.Reader;
+        var control = _control.Reader;
+        while (true)
+        {
+            var worked = false;
+            while (control.TryRead(out var c)) { Run(c); worked = true; }
+            for (var n = 0; n < _options.MaxBatch && commands.TryRead(out var w); n++) { Run(w); worked = true; }
+            if (worked)
+            {
+                FlushBatch();
+                continue;
+            }
+            var a = commands.WaitToReadAsync();
+            var b = control.WaitToReadAsync();
+            if (a.IsCompleted && b.IsCompleted && !a.Result && !b.Result) break;
+            if (!a.IsCompleted && !b.IsCompleted) await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
+            else if (a.IsCompleted && !a.Result && !b.IsCompleted) { if (!await b.ConfigureAwait(false)) break; }
+            else if (b.IsCompleted && !b.Result && !a.IsCompleted) { if (!await a.ConfigureAwait(false)) break; }
+        }
+        FlushBatch();
+        _toCommit.Writer.TryComplete();
+    }
+
+    private void Run(in WorkItem w)
+    {
+        try
+        {
+            switch (w.Op)
+            {
+                case Op.Command:
+                    // A command that was queued before its connection closed still runs if the person is still here
+                    // (it was sent before they left); anything after Leave is dropped because the state is Closed.
+                    if (w.Session!.State != SessionState.Closed) Execute(w.Session, w.Command!);
+                    break;
+                case Op.Leave:
+                    if (w.Session!.State != SessionState.Closed)
+                    {
+                        Leave(w.Session, DisconnectReasonText.Describe(w.Reason));
+                        CloseAfterDelivery(w.Session, w.Reason);
+                    }
+                    break;
+                case Op.Reply:
+                    if (w.Session!.State != SessionState.Closed) Send(w.Session, w.Reply!);
+                    break;
+                case Op.Kick:
+                    if (w.Session!.State != SessionState.Closed) Kick(w.Session, w.Reason, w.Command!.Text!);
+                    break;
+                case Op.Shutdown:
+                    ShutdownAll(w.Command!.Text!);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            // A bug in one command must not stop the loop: close only the connection that caused it.
+            Log.CommandFailed(_logger, ex, w.Session?.Id ?? 0, w.Command?.Kind.ToString() ?? w.Op.ToString());
+            if (w.Session is { } s) Disconnect(s, DisconnectReason.InternalError);
+        }
+        if (w.Done is not null) _batch.Effects.Add(Effect.Complete(w.Done));
+    }
+
+    private void FlushBatch()
+    {
+        if (_batch.IsEmpty) return;
+        _toCommit.Writer.TryWrite(_batch);
+        _batch = new Batch();
+    }
+
+    // Effects, in order.
+    private void Send(Session to, ChatEvent ev) => _batch.Effects.Add(Effect.One(ev, to));
+    private void SendRoom(Room room, ChatEvent ev, Session? except) => _batch.Effects.Add(Effect.Many(ev, room.Members, except));
+    private void SendMany(Session[] to, ChatEvent ev) => _batch.Effects.Add(Effect.Many(ev, to, null));
+    private void CloseAfterDelivery(Session s, DisconnectReason reason) => _batch.Effects.Add(Effect.Close(s, reason));
+    private void Error(Session to, ErrorCode code, string text, string? subject = null) => Send(to, new ErrorReply(code, text, subject));
+
+    // ---- Stage 2: the commit loop --------------------------------------------------------------------------
+
+    private async Task RunCommitLoop()
+    {
+        var reader = _toCommit.Reader;
+        var pending = new List<Batch>();
+        var messages = new List<StoredMessage>();
+        var rooms = new List<StoredRoom>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var b)) pending.Add(b);
+            foreach (var b in pending)
+            {
+                messages.AddRange(b.Messages);
+                rooms.AddRange(b.RoomChanges);
+            }
+            if (messages.Count > 0 || rooms.Count > 0) CommitToStore(messages, rooms);
+            foreach (var b in pending) _toDeliver.Writer.TryWrite(b);
+            pending.Clear();
+            messages.Clear();
+            rooms.Clear();
+        }
+        _toDeliver.Writer.TryComplete();
+    }
+
+    private void CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _store.Commit(messages, rooms);
+            Metrics.Committed(messages.Count, Stopwatch.GetElapsedTime(started));
+            if (Interlocked.Exchange(ref _storeFailing, 0) == 1) Log.StoreRecovered(_logger);
+        }
+        catch (Exception ex)
+        {
+            // The chat goes on; history is not being saved. Said once per failure episode in the log.
+            Metrics.CommitFailed();
+            if (Interlocked.Exchange(ref _storeFailing, 1) == 0) Log.StoreFailed(_logger, ex);
+        }
+    }
+
+    private int _storeFailing;
+
+    /// <summary>True while the last commit failed.</summary>
+    public bool StoreFailing => Volatile.Read(ref _storeFailing) == 1;
+
+    // ---- Stage 3: the delivery loop ------------------------------------------------------------------------
+
+    private async Task RunDeliveryLoop()
+    {
+        var reader = _toDeliver.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var batch))
+            {
+                foreach (var e in batch.Effects)
+                {
+                    try
+                    {
+                        Deliver(e);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.DeliveryFailed(_logger, ex, e.Event?.GetType().Name ?? e.Kind.ToString());
+                    }
+                }
+            }
+        }
+    }
+
+    private void Deliver(in Effect e)
+    {
+        switch (e.Kind)
+        {
+            case EffectKind.One:
+                DeliverTo(e.Target!, e.Event!);
+                break;
+            case EffectKind.Many:
+                var except = e.Except;
+                foreach (var s in e.Targets!)
+                    if (!ReferenceEquals(s, except)) DeliverTo(s, e.Event!);
+                break;
+            case EffectKind.Close:
+                MarkClosed(e.Target!, e.Reason, graceful: true);
+                Forget(e.Target!);
+                break;
+            case EffectKind.Complete:
+                e.Done!.TrySetResult();
+                break;
+        }
+    }
+
+    private void DeliverTo(Session s, ChatEvent ev)
+    {
+        if (s.IsClosed) return;
+        var bytes = ev.EncodeFor(s);
+        if (bytes.IsEmpty) return;
+        if (s.Outbox.TryEnqueue(bytes)) Metrics.Delivered();
+        else Disconnect(s, DisconnectReason.SendQueueExceeded);
+    }
+
+    private enum EffectKind { One, Many, Close, Complete }
+
+    private readonly record struct Effect(EffectKind Kind, ChatEvent? Event, Session? Target, Session[]? Targets, Session? Except, DisconnectReason Reason, TaskCompletionSource? Done)
+    {
+        public static Effect One(ChatEvent ev, Session to) => new(EffectKind.One, ev, to, null, null, default, null);
+        public static Effect Many(ChatEvent ev, Session[] to, Session? except) => new(EffectKind.Many, ev, null, to, except, default, null);
+        public static Effect Close(Session s, DisconnectReason r) => new(EffectKind.Close, null, s, null, null, r, null);
+        public static Effect Complete(TaskCompletionSource done) => new(EffectKind.Complete, null, null, null, null, default, done);
+    }
+
+    private sealed class Batch
+    {
+        public readonly List<Effect> Effects = new();
+        public readonly List<StoredMessage> Messages = new();
+        public readonly List<StoredRoom> RoomChanges = new();
+        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Connection {Id} ({Name}) on the {Door} door from {Remote} closed: {Reason}")]
+        public static partial void Closed(ILogger logger, long id, string name, DoorKind door, string remote, string reason);
+
+        [LoggerMessage(2, LogLevel.Error, "Command {Command} of connection {Id} failed; that connection is closed")]
+        public static partial void CommandFailed(ILogger logger, Exception ex, long id, string command);
+
+        [LoggerMessage(3, LogLevel.Error, "Delivering {Event} failed")]
+        public static partial void DeliveryFailed(ILogger logger, Exception ex, string @event);
+
+        [LoggerMessage(4, LogLevel.Error, "The store failed to save messages; the chat goes on without saving history until it recovers")]
+        public static partial void StoreFailed(ILogger logger, Exception ex);
+
+        [LoggerMessage(5, LogLevel.Warning, "The store works again; history is being saved")]
+        public static partial void StoreRecovered(ILogger logger);
+
+        [LoggerMessage(6, LogLevel.Warning, "The chat core did not stop within 10 s")]
+        public static partial void StopTimedOut(ILogger logger);
+
+        [LoggerMessage(7, LogLevel.Information, "Connection {Id} from {Remote} on the {Door} door is now {Name}")]
+        public static partial void Registered(ILogger logger, long id, string remote, DoorKind door, string name);
+
+        [LoggerMessage(8, LogLevel.Debug, "{Name} in {Room}: {Text}")]
+        public static partial void RoomMessage(ILogger logger, string name, string room, string text);
+
+        [LoggerMessage(9, LogLevel.Debug, "{Name} to {To} (private): {Text}")]
+        public static partial void PrivateMessage(ILogger logger, string name, string to, string text);
+
+        [LoggerMessage(10, LogLevel.Information, "{Old} is now known as {New}")]
+        public static partial void NickChanged(ILogger logger, string old, string @new);
+
+        [LoggerMessage(11, LogLevel.Information, "Room {Room} created by {Name}")]
+        public static partial void RoomCreated(ILogger logger, string room, string name);
+    }
+}

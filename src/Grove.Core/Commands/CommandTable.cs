@@ -1,0 +1,42 @@
+namespace Grove.Core.Commands;
+
+/// <summary>One command: its names on the plain door, its syntax and what it does.</summary>
+public sealed record CommandEntry(CommandKind Kind, string[] Aliases, string Syntax, string Description);
+
+/// <summary>
+/// The table of commands. Adding a command is one entry here, one parse case in <see cref="PlainCommandParser"/>
+/// and one handler in the core. The plain door's /help is rendered from this table.
+/// </summary>
+public static class CommandTable
+{
+    public static readonly IReadOnlyList<CommandEntry> Entries =
+    [
+        new(CommandKind.Help, ["/help", "!help"], "/help", "show this list of commands"),
+        new(CommandKind.Who, ["/who", "@grove", "!who"], "/who [#room]", "who is online (or in a room)"),
+        new(CommandKind.Msg, ["/msg", "!msg"], "/msg NAME TEXT", "send a private message"),
+        new(CommandKind.Me, ["/me"], "/me ACTION", "say what you are doing, as in * alice waves"),
+        new(CommandKind.Nick, ["/nick"], "/nick NEWNAME", "change your name"),
+        new(CommandKind.Join, ["/join"], "/join #room", "go to a room (it is created if needed)"),
+        new(CommandKind.Part, ["/part"], "/part [#room] [REASON]", "leave a room"),
+        new(CommandKind.Rooms, ["/rooms", "/list"], "/rooms", "list the rooms with their member counts and topics"),
+        new(CommandKind.Topic, ["/topic"], "/topic [TEXT]", "show or set the topic of your room"),
+        new(CommandKind.History, ["/history"], "/history [N | NAME]", "show older messages of your room, or of a private conversation"),
+        new(CommandKind.Bamboo, ["/bamboo", "@bamboo"], "/bamboo", "a random panda fact"),
+        new(CommandKind.Quit, ["/quit", "@leaves", "!logout", "bye", "exit"], "/quit [REASON]", "leave the chat"),
+    ];
+
+    private static readonly Dictionary<string, CommandEntry> ByAlias = BuildAliases();
+
+    private static Dictionary<string, CommandEntry> BuildAliases()
+    {
+        var map = new Dictionary<string, CommandEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (var e in Entries)
+            foreach (var a in e.Aliases)
+                map.Add(a, e);
+        return map;
+    }
+
+    public static CommandEntry? Find(string alias) => ByAlias.GetValueOrDefault(alias);
+
+    public static CommandEntry Get(CommandKind kind) => Entries.First(e => e.Kind == kind);
+}

@@ -1,0 +1,22 @@
+namespace Grove.Core.Commands;
+
+/// <summary>Why a command was refused. Each door maps these to its own form (a "! " line, an IRC numeric, a JSON error).</summary>
+public enum ErrorCode
+{
+    None,
+    UnknownCommand,
+    NeedMoreParams,
+    BadArgument,
+    EmptyMessage,
+    NameInUse,
+    ErroneousName,
+    NoSuchName,
+    NoSuchRoom,
+    BadRoomName,
+    NotInRoom,
+    AlreadyRegistered,
+    NotRegistered,
+    InputTooLong,
+    InvalidUtf8,
+    TopicTooLong,
+}

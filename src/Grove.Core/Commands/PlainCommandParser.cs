@@ -1,0 +1,95 @@
+using Grove.Core.Names;
+
+namespace Grove.Core.Commands;
+
+/// <summary>What a plain-door line turned out to be.</summary>
+public readonly record struct ParseResult(ChatCommand? Command, ErrorCode Error = ErrorCode.None, string? ErrorText = null)
+{
+    public bool IsError => Command is null;
+}
+
+/// <summary>
+/// Turns one line typed on the plain door (or in the web client's input box) into a command.
+/// A line starting with '/' must be a known command; one starting with '!' or '@' is a command only when it is one
+/// of the original apps' aliases, otherwise it is ordinary chat ("!!! wow"). "//text" sends "/text" as a message.
+/// </summary>
+public static class PlainCommandParser
+{
+    public const int MaxHistoryCount = 500;
+
+    public static ParseResult Parse(string line)
+    {
+        if (line.Length == 0) return new(null, ErrorCode.EmptyMessage, "Empty lines are not sent.");
+        if (line is "bye" or "exit") return new(new ChatCommand(CommandKind.Quit));
+        if (line.StartsWith("//", StringComparison.Ordinal)) return new(new ChatCommand(CommandKind.Say, Text: line[1..]));
+
+        var first = line[0];
+        if (first is not ('/' or '!' or '@')) return new(new ChatCommand(CommandKind.Say, Text: line));
+
+        var space = line.IndexOf(' ');
+        var word = space < 0 ? line : line[..space];
+        var rest = space < 0 ? "" : line[(space + 1)..].Trim();
+        var entry = CommandTable.Find(word);
+        if (entry is null)
+        {
+            if (first == '/')
+                return new(null, ErrorCode.UnknownCommand, $"Unknown command {word}. Type /help for the list of commands.");
+            return new(new ChatCommand(CommandKind.Say, Text: line));
+        }
+        return ParseArguments(entry, rest);
+    }
+
+    private static ParseResult ParseArguments(CommandEntry entry, string rest)
+    {
+        var (a, b) = SplitFirst(rest);
+        switch (entry.Kind)
+        {
+            case CommandKind.Msg:
+                if (a.Length == 0 || b.Length == 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Msg, Target: a, Text: b));
+            case CommandKind.Me:
+                if (rest.Length == 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Me, Text: rest));
+            case CommandKind.Nick:
+                if (a.Length == 0 || b.Length > 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Nick, Target: a));
+            case CommandKind.Join:
+                if (a.Length == 0 || b.Length > 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Join, Target: a));
+            case CommandKind.Part:
+                if (NameRules.LooksLikeRoom(a)) return new(new ChatCommand(CommandKind.Part, Target: a, Text: NullIfEmpty(b)));
+                return new(new ChatCommand(CommandKind.Part, Text: NullIfEmpty(rest)));
+            case CommandKind.Who:
+                if (b.Length > 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Who, Target: NullIfEmpty(a)));
+            case CommandKind.Topic:
+                return new(new ChatCommand(CommandKind.Topic, Text: NullIfEmpty(rest)));
+            case CommandKind.History:
+                if (b.Length > 0) return Usage(entry);
+                if (a.Length == 0) return new(new ChatCommand(CommandKind.History));
+                if (char.IsAsciiDigit(a[0]) || a[0] == '-')
+                {
+                    if (!int.TryParse(a, out var n) || n < 1 || n > MaxHistoryCount)
+                        return new(null, ErrorCode.BadArgument, $"/history takes a number from 1 to {MaxHistoryCount}.");
+                    return new(new ChatCommand(CommandKind.History, Count: n));
+                }
+                return new(new ChatCommand(CommandKind.History, Target: a));
+            case CommandKind.Quit:
+                return new(new ChatCommand(CommandKind.Quit, Text: NullIfEmpty(rest)));
+            default:
+                // Commands without arguments ignore anything after them, as the original apps did.
+                return new(new ChatCommand(entry.Kind));
+        }
+    }
+
+    private static ParseResult Usage(CommandEntry entry) =>
+        new(null, ErrorCode.NeedMoreParams, $"Usage: {entry.Syntax}");
+
+    private static (string Head, string Tail) SplitFirst(string s)
+    {
+        var i = s.IndexOf(' ');
+        return i < 0 ? (s, "") : (s[..i], s[(i + 1)..].TrimStart());
+    }
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+}

@@ -1,0 +1,32 @@
+namespace Grove.Core.Delivery;
+
+/// <summary>Why a connection ended. Logged with every close and counted.</summary>
+public enum DisconnectReason
+{
+    /// <summary>The person asked to leave (/quit and its aliases).</summary>
+    Quit,
+    /// <summary>The peer closed or reset the connection, or it broke.</summary>
+    ConnectionLost,
+    /// <summary>Its outbound queue passed the hard limit: it does not read what it is sent.</summary>
+    SendQueueExceeded,
+    /// <summary>The server is stopping.</summary>
+    ServerShutdown,
+    /// <summary>It sent something the door cannot go on from (for example too many over-long lines).</summary>
+    ProtocolError,
+    /// <summary>An unexpected fault in this connection's handling; only this connection is closed.</summary>
+    InternalError,
+}
+
+public static class DisconnectReasonText
+{
+    /// <summary>The words others see in "* alice left (…)".</summary>
+    public static string Describe(DisconnectReason reason) => reason switch
+    {
+        DisconnectReason.Quit => "quit",
+        DisconnectReason.ConnectionLost => "connection lost",
+        DisconnectReason.SendQueueExceeded => "send queue exceeded",
+        DisconnectReason.ServerShutdown => "server shutting down",
+        DisconnectReason.ProtocolError => "protocol error",
+        _ => "internal error",
+    };
+}

@@ -1,0 +1,98 @@
+using Grove.Core.People;
+
+namespace Grove.Core.Events;
+
+/// <summary>
+/// Something that happened, to be told to one or many people. An event is rendered at most once per encoding key
+/// (see <see cref="IEventRenderer.EncodingKey"/>) and the same bytes go to every recipient with that key.
+/// Threading: encoding happens only on the core's delivery loop, so the cache needs no lock.
+/// </summary>
+public abstract class ChatEvent
+{
+    private int _key0, _key1;
+    private ReadOnlyMemory<byte> _bytes0, _bytes1;
+    private Dictionary<int, ReadOnlyMemory<byte>>? _more;
+
+    /// <summary>The bytes for this recipient, from the cache when another recipient with the same key had them.</summary>
+    public ReadOnlyMemory<byte> EncodeFor(Session recipient)
+    {
+        var renderer = recipient.Renderer;
+        var key = renderer.EncodingKey(recipient);
+        if (key == 0) return renderer.Render(this, recipient);
+        if (key == _key0) return _bytes0;
+        if (key == _key1) return _bytes1;
+        if (_more is not null && _more.TryGetValue(key, out var cached)) return cached;
+
+        var bytes = renderer.Render(this, recipient);
+        if (_key0 == 0) { _key0 = key; _bytes0 = bytes; }
+        else if (_key1 == 0) { _key1 = key; _bytes1 = bytes; }
+        else (_more ??= new())[key] = bytes;
+        return bytes;
+    }
+}
+
+/// <summary>What kind of text a message carries.</summary>
+public enum MessageKind { Normal, Action, Notice }
+
+/// <summary>A message to a room. <see cref="Id"/> is unique and increasing across the server.</summary>
+public sealed class RoomMessageEvent(long id, DateTimeOffset time, string room, string from, string text, MessageKind kind) : ChatEvent
+{
+    public long Id { get; } = id;
+    public DateTimeOffset Time { get; } = time;
+    public string Room { get; } = room;
+    public string From { get; } = from;
+    public string Text { get; } = text;
+    public MessageKind Kind { get; } = kind;
+    /// <summary>True when replayed from history rather than happening now.</summary>
+    public bool IsHistory { get; init; }
+}
+
+/// <summary>A private message between two people.</summary>
+public sealed class PrivateMessageEvent(long id, DateTimeOffset time, string from, string to, string text, MessageKind kind) : ChatEvent
+{
+    public long Id { get; } = id;
+    public DateTimeOffset Time { get; } = time;
+    public string From { get; } = from;
+    public string To { get; } = to;
+    public string Text { get; } = text;
+    public MessageKind Kind { get; } = kind;
+    public bool IsHistory { get; init; }
+}
+
+public sealed class JoinEvent(string room, string name) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Name { get; } = name;
+}
+
+public sealed class PartEvent(string room, string name, string reason) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Name { get; } = name;
+    public string Reason { get; } = reason;
+}
+
+public sealed class QuitEvent(string name, string reason) : ChatEvent
+{
+    public string Name { get; } = name;
+    public string Reason { get; } = reason;
+}
+
+public sealed class NickEvent(string oldName, string newName) : ChatEvent
+{
+    public string OldName { get; } = oldName;
+    public string NewName { get; } = newName;
+}
+
+public sealed class TopicEvent(string room, string by, string topic) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string By { get; } = by;
+    public string Topic { get; } = topic;
+}
+
+/// <summary>A notice from the server itself, such as the shutdown warning.</summary>
+public sealed class ServerNoticeEvent(string text) : ChatEvent
+{
+    public string Text { get; } = text;
+}

@@ -1,0 +1,96 @@
+using Grove.Core.Commands;
+
+namespace Grove.Core.Events;
+
+// Replies go to the one person who asked. They are events too, so they travel the same ordered path as everything
+// else and each door renders them its own way.
+
+public sealed class ErrorReply(ErrorCode code, string text, string? subject = null) : ChatEvent
+{
+    public ErrorCode Code { get; } = code;
+    public string Text { get; } = text;
+    /// <summary>The name or room the error is about, when there is one (IRC puts it in the numeric).</summary>
+    public string? Subject { get; } = subject;
+}
+
+/// <summary>Registration succeeded: the person is in <see cref="Room"/> with <see cref="Others"/> other people.</summary>
+public sealed class WelcomeReply(string name, string room, int others) : ChatEvent
+{
+    public string Name { get; } = name;
+    public string Room { get; } = room;
+    public int Others { get; } = others;
+}
+
+/// <summary>The person joined (or switched to) a room: who is there and its topic.</summary>
+public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string> members, bool created, bool isWelcome) : ChatEvent
+{
+    /// <summary>True for the join into the default room that follows choosing a name.</summary>
+    public bool IsWelcome { get; } = isWelcome;
+    public string Room { get; } = room;
+    public string? Topic { get; } = topic;
+    public IReadOnlyList<string> Members { get; } = members;
+    public bool Created { get; } = created;
+}
+
+public sealed class PartedReply(string room) : ChatEvent
+{
+    public string Room { get; } = room;
+}
+
+/// <summary>The answer to /who: <see cref="Room"/> is null when it lists everyone online.</summary>
+public sealed class WhoReply(string? room, IReadOnlyList<string> names) : ChatEvent
+{
+    public string? Room { get; } = room;
+    public IReadOnlyList<string> Names { get; } = names;
+}
+
+public sealed record RoomSummary(string Name, int Members, string? Topic);
+
+public sealed class RoomsReply(IReadOnlyList<RoomSummary> rooms) : ChatEvent
+{
+    public IReadOnlyList<RoomSummary> Rooms { get; } = rooms;
+}
+
+public sealed class TopicReply(string room, string? topic, string? setBy) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string? Topic { get; } = topic;
+    public string? SetBy { get; } = setBy;
+}
+
+public sealed class HelpReply : ChatEvent
+{
+    public static readonly HelpReply Instance = new();
+}
+
+public sealed class BambooReply(string fact) : ChatEvent
+{
+    public string Fact { get; } = fact;
+}
+
+/// <summary>The sender's own copy of a private message it sent (the other person gets a <see cref="PrivateMessageEvent"/>).</summary>
+public sealed class PrivateSentReply(PrivateMessageEvent message) : ChatEvent
+{
+    public PrivateMessageEvent Message { get; } = message;
+}
+
+/// <summary>The person's own name changed (the others get a <see cref="NickEvent"/>).</summary>
+public sealed class NickChangedReply(string oldName, string newName) : ChatEvent
+{
+    public string OldName { get; } = oldName;
+    public string NewName { get; } = newName;
+}
+
+/// <summary>A block of history: <see cref="Messages"/> are oldest first and each is marked <c>IsHistory</c>.</summary>
+public sealed class HistoryReply(string target, IReadOnlyList<ChatEvent> messages, bool onJoin) : ChatEvent
+{
+    public string Target { get; } = target;
+    public IReadOnlyList<ChatEvent> Messages { get; } = messages;
+    public bool OnJoin { get; } = onJoin;
+}
+
+/// <summary>The last line a person gets before the server closes their connection on purpose.</summary>
+public sealed class GoodbyeReply(string text) : ChatEvent
+{
+    public string Text { get; } = text;
+}

@@ -1,0 +1,80 @@
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.Rooms;
+
+namespace Grove.Core.People;
+
+public enum DoorKind { Plain, Irc, Web }
+
+public enum SessionState { Unregistered, Registered, Closed }
+
+/// <summary>What the core may ask of the connection behind a session. Implemented by each door.</summary>
+public interface IConnectionControl
+{
+    /// <summary>
+    /// Stop reading and close the connection. When <paramref name="graceful"/> the door first lets the writer loop send
+    /// what is queued (the outbox has been completed); otherwise it aborts at once.
+    /// </summary>
+    void Close(bool graceful);
+}
+
+/// <summary>
+/// A connected person, whatever the door. Threading: <see cref="Name"/>, <see cref="State"/> and room membership are
+/// changed only by the core's command loop; other threads may read them (they are published with volatile writes).
+/// </summary>
+public sealed class Session
+{
+    private static long s_nextId;
+    private int _closed;
+    private volatile string? _name;
+    private volatile SessionState _state;
+
+    internal Session(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control, long outboxBytes)
+    {
+        Id = Interlocked.Increment(ref s_nextId);
+        Door = door;
+        RemoteAddress = remoteAddress;
+        Renderer = renderer;
+        Control = control;
+        Outbox = new Outbox(outboxBytes);
+    }
+
+    public long Id { get; }
+    public DoorKind Door { get; }
+    public string RemoteAddress { get; }
+    public IEventRenderer Renderer { get; }
+    public Outbox Outbox { get; }
+    internal IConnectionControl Control { get; }
+    public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
+
+    public string? Name { get => _name; internal set => _name = value; }
+    public SessionState State { get => _state; internal set => _state = value; }
+
+    /// <summary>The plain door's person is in one room at a time; the IRC and web doors may be in many.</summary>
+    public bool SingleRoom => Door == DoorKind.Plain;
+
+    /// <summary>The room a plain-door message goes to. Core loop only.</summary>
+    public Room? CurrentRoom { get; internal set; }
+
+    /// <summary>Every room this person is in. Core loop only.</summary>
+    internal List<Room> Rooms { get; } = new(2);
+
+    /// <summary>History paging positions per room or conversation. Core loop only.</summary>
+    internal Dictionary<string, object>? HistoryCursors { get; set; }
+
+    /// <summary>Door-specific state (IRC capabilities, web client options).</summary>
+    public object? DoorState { get; set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    public DisconnectReason? CloseReason { get; private set; }
+
+    /// <summary>Marks the session closed once; true for the one caller that did it.</summary>
+    internal bool TryMarkClosed(DisconnectReason reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return false;
+        CloseReason = reason;
+        return true;
+    }
+
+    public override string ToString() => $"#{Id} {Name ?? "(no name)"} {Door} {RemoteAddress}";
+}

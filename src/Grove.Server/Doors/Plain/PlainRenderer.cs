@@ -1,0 +1,169 @@
+using System.Text;
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.People;
+using Grove.Wire;
+
+namespace Grove.Server.Doors.Plain;
+
+/// <summary>
+/// Renders core events as the plain door's lines (docs/protocol.md, "Plain text door"): "name: text" for messages,
+/// "* ..." for notices, "! ..." for errors, "[private] ..." for private messages. Lines end in CRLF so telnet shows
+/// them right; netcat ignores the CR. Terminal control characters (ESC and friends) are removed from other people's
+/// text so nobody can repaint a netcat user's terminal.
+/// </summary>
+public sealed class PlainRenderer : IEventRenderer
+{
+    public const int Key = 1;
+    private const string Eol = "\r\n";
+
+    public static readonly byte[] NamePrompt = TextRules.Utf8.GetBytes("What is your name?" + Eol);
+
+    public static byte[] Greeting(string serverName) =>
+        TextRules.Utf8.GetBytes($"Welcome to Grove ({serverName})!" + Eol);
+
+    public int EncodingKey(Session recipient) => Key;
+
+    public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
+    {
+        var text = RenderText(ev);
+        return text is null ? ReadOnlyMemory<byte>.Empty : TextRules.Utf8.GetBytes(text);
+    }
+
+    /// <summary>The lines for an event, each ending in CRLF, or null when the plain door shows nothing.</summary>
+    public static string? RenderText(ChatEvent ev)
+    {
+        var sb = new StringBuilder(64);
+        switch (ev)
+        {
+            case RoomMessageEvent m:
+                if (m.IsHistory) sb.Append("[history ").Append(Stamp(m.Time)).Append("] ");
+                AppendMessage(sb, m.From, m.Text, m.Kind);
+                break;
+            case PrivateMessageEvent p:
+                if (p.IsHistory)
+                {
+                    sb.Append("[history ").Append(Stamp(p.Time)).Append("] [private ").Append(p.From).Append(" to ").Append(p.To).Append("] ");
+                    sb.Append(Clean(p.Text)).Append(Eol);
+                    break;
+                }
+                sb.Append("[private] ");
+                AppendMessage(sb, p.From, p.Text, p.Kind);
+                break;
+            case PrivateSentReply s:
+                sb.Append("[private to ").Append(s.Message.To).Append("] ");
+                AppendMessage(sb, s.Message.From, s.Message.Text, s.Message.Kind);
+                break;
+            case JoinEvent j:
+                Line(sb, $"* {j.Name} joined {j.Room}");
+                break;
+            case PartEvent p:
+                Line(sb, $"* {p.Name} left {p.Room} ({Clean(p.Reason)})");
+                break;
+            case QuitEvent q:
+                Line(sb, $"* {q.Name} left ({Clean(q.Reason)})");
+                break;
+            case NickEvent n:
+                Line(sb, $"* {n.OldName} is now known as {n.NewName}");
+                break;
+            case NickChangedReply n:
+                Line(sb, $"* You are now known as {n.NewName}");
+                break;
+            case TopicEvent t:
+                Line(sb, $"* {t.By} set the topic of {t.Room} to: {Clean(t.Topic)}");
+                break;
+            case ServerNoticeEvent n:
+                Line(sb, $"* {Clean(n.Text)}");
+                break;
+            case ErrorReply e:
+                Line(sb, $"! {Clean(e.Text)}");
+                break;
+            case WelcomeReply w:
+                var others = w.Others switch
+                {
+                    0 => "nobody else is here yet",
+                    1 => "1 other person is here",
+                    _ => $"{w.Others} other people are here",
+                };
+                Line(sb, $"* Welcome, {w.Name}! You are in {w.Room}; {others}. Type /help for the list of commands.");
+                break;
+            case JoinedReply j:
+                if (!j.IsWelcome)
+                {
+                    var count = j.Members.Count - 1;
+                    var who = count == 0 ? "nobody else is here" : $"also here: {string.Join(", ", j.Members.Where(n => n.Length > 0).Take(25))}{(j.Members.Count > 25 ? ", …" : "")}";
+                    Line(sb, $"* You joined {j.Room}{(j.Created ? " (a new room)" : "")}; {who}.");
+                }
+                if (j.Topic is not null) Line(sb, $"* Topic of {j.Room}: {Clean(j.Topic)}");
+                break;
+            case PartedReply p:
+                Line(sb, $"* You left {p.Room}. Type /join #room to enter a room.");
+                break;
+            case WhoReply w:
+                Line(sb, w.Room is null
+                    ? $"* Online ({w.Names.Count}): {string.Join(", ", w.Names)}"
+                    : $"* In {w.Room} ({w.Names.Count}): {string.Join(", ", w.Names)}");
+                break;
+            case RoomsReply r:
+                Line(sb, $"* Rooms ({r.Rooms.Count}):");
+                foreach (var room in r.Rooms)
+                    Line(sb, room.Topic is null ? $"*   {room.Name} ({room.Members})" : $"*   {room.Name} ({room.Members}): {Clean(room.Topic)}");
+                break;
+            case TopicReply t:
+                Line(sb, t.Topic is null
+                    ? $"* {t.Room} has no topic. Set one with /topic TEXT."
+                    : $"* Topic of {t.Room}: {Clean(t.Topic)}{(t.SetBy is null ? "" : $" (set by {t.SetBy})")}");
+                break;
+            case HelpReply:
+                Line(sb, "* Commands:");
+                foreach (var e in CommandTable.Entries)
+                {
+                    var aliases = e.Aliases.Skip(1).ToArray();
+                    var also = aliases.Length == 0 ? "" : $" (also {string.Join(", ", aliases)})";
+                    Line(sb, $"*   {e.Syntax}{also}: {e.Description}");
+                }
+                Line(sb, "* Anything else you type is sent to your room.");
+                break;
+            case BambooReply b:
+                var lines = b.Fact.Split('\n');
+                Line(sb, $"* 🐼 {lines[0].TrimEnd()}");
+                foreach (var l in lines.Skip(1)) Line(sb, l.TrimEnd());
+                break;
+            case HistoryReply h:
+                if (h.Messages.Count == 0)
+                {
+                    if (!h.OnJoin) Line(sb, $"* No older messages with {h.Target}.");
+                    break;
+                }
+                foreach (var m in h.Messages) sb.Append(RenderText(m));
+                break;
+            case GoodbyeReply g:
+                Line(sb, $"* {Clean(g.Text)}");
+                break;
+            default:
+                return null;
+        }
+        return sb.Length == 0 ? null : sb.ToString();
+    }
+
+    private static void AppendMessage(StringBuilder sb, string from, string text, MessageKind kind)
+    {
+        switch (kind)
+        {
+            case MessageKind.Action: sb.Append("* ").Append(from).Append(' ').Append(Clean(text)); break;
+            case MessageKind.Notice: sb.Append('-').Append(from).Append("- ").Append(Clean(text)); break;
+            default: sb.Append(from).Append(": ").Append(Clean(text)); break;
+        }
+        sb.Append(Eol);
+    }
+
+    private static void Line(StringBuilder sb, string line) => sb.Append(line).Append(Eol);
+
+    private static string Clean(string text) => TextRules.StripTerminalControls(text);
+
+    private static string Stamp(DateTimeOffset t)
+    {
+        var local = t.ToLocalTime();
+        return local.Date == DateTimeOffset.Now.Date ? local.ToString("HH:mm") : local.ToString("yyyy-MM-dd HH:mm");
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Sockets;
+using Grove.Core;
+using Grove.Core.History;
+using Grove.Server.Doors.Plain;
+using Grove.Server.Store.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Grove.Server.Hosting;
+
+/// <summary>
+/// One Grove server process: the chat core, its store and every door, hosted by Kestrel (one listener per door).
+/// Used by `grove serve` and, in-process on ephemeral ports, by the integration tests.
+/// </summary>
+public sealed partial class GroveHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ListenOptions _plain;
+    private readonly IMessageStore _store;
+    private int _disposed;
+
+    private GroveHost(WebApplication app, ListenOptions plain, IMessageStore store, GroveServerOptions options)
+    {
+        _app = app;
+        _plain = plain;
+        _store = store;
+        Options = options;
+        Chat = app.Services.GetRequiredService<ChatServer>();
+        Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Grove");
+    }
+
+    public GroveServerOptions Options { get; }
+    public ChatServer Chat { get; }
+    public ILogger Logger { get; }
+
+    /// <summary>Where the plain door listens (with the real port when 0 was asked for).</summary>
+    public IPEndPoint PlainEndPoint => _plain.IPEndPoint!;
+
+    /// <summary>Completes when the host has been asked to stop (Ctrl+C, SIGTERM, or <see cref="StopAsync"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
+
+    /// <summary>Builds and starts the server. Throws <see cref="GroveStartupException"/> with a one-line reason.</summary>
+    public static async Task<GroveHost> StartAsync(GroveServerOptions options, CancellationToken ct = default)
+    {
+        var address = ResolveHost(options.Host);
+        var store = OpenStore(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = "Grove",
+        });
+        GroveLogging.Configure(builder.Logging, options);
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds + 1));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new ChatOptions
+        {
+            ServerName = options.ServerName,
+            HistoryOnJoin = options.HistoryOnJoin,
+            OutboxMaxBytes = options.OutboxMaxBytes,
+        });
+        builder.Services.AddSingleton<ChatServer>();
+
+        ListenOptions? plain = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(address, options.Port, lo =>
+            {
+                lo.UseConnectionHandler<PlainConnectionHandler>();
+                plain = lo;
+            });
+        });
+
+        var app = builder.Build();
+        var host = new GroveHost(app, plain!, store, options);
+        host.Chat.Start();
+        app.Lifetime.ApplicationStopping.Register(host.OnStopping);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (Exception ex)
+        {
+            await host.DisposeAsync();
+            throw TranslateBindFailure(ex, options);
+        }
+        Log.Listening(host.Logger, "plain", host.PlainEndPoint.ToString(), $"nc {host.PlainEndPoint.Address} {host.PlainEndPoint.Port}");
+        Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
+        return host;
+    }
+
+    /// <summary>Stops the server gracefully: everyone is told, history is committed, sockets close.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
+    private void OnStopping()
+    {
+        Log.Stopping(Logger);
+        try
+        {
+            Chat.ShutdownAsync("The server is shutting down. Goodbye!", TimeSpan.FromSeconds(Options.ShutdownSeconds)).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException)
+        {
+            // Connections that have not taken the notice by now are closed by Kestrel.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try { await _app.StopAsync(); } catch (Exception) { /* already stopped or never started */ }
+        await Chat.DisposeAsync();
+        _store.Dispose();
+        Log.Stopped(Logger);
+        await _app.DisposeAsync();
+    }
+
+    private static IMessageStore OpenStore(GroveServerOptions options)
+    {
+        var store = new SqliteMessageStore(options.Data);
+        store.Open();
+        return store;
+    }
+
+    private static IPAddress ResolveHost(string host)
+    {
+        if (host is "*" or "any") return IPAddress.Any;
+        if (host == "localhost") return IPAddress.Loopback;
+        if (IPAddress.TryParse(host, out var ip)) return ip;
+        try
+        {
+            return Dns.GetHostAddresses(host).First(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
+        }
+        catch (Exception ex) when (ex is SocketException or InvalidOperationException or ArgumentException)
+        {
+            throw new GroveStartupException($"Cannot listen on host \"{host}\": it is not an address this machine knows. Use an IP address with --host.");
+        }
+    }
+
+    private static Exception TranslateBindFailure(Exception ex, GroveServerOptions o)
+    {
+        var text = ex.ToString();
+        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port") };
+        foreach (var (door, port, flag) in doors)
+        {
+            if (!text.Contains($":{port}", StringComparison.Ordinal)) continue;
+            if (text.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                return new GroveStartupException($"Port {port} ({door} door) is already in use. Choose another port with {flag}, or stop the program using it.", ex);
+            if (text.Contains("permission denied", StringComparison.OrdinalIgnoreCase) || text.Contains("access", StringComparison.OrdinalIgnoreCase))
+                return new GroveStartupException($"Not allowed to listen on port {port} ({door} door). Choose a port above 1023 with {flag}.", ex);
+        }
+        if (text.Contains("Cannot assign requested address", StringComparison.OrdinalIgnoreCase))
+            return new GroveStartupException($"Cannot listen on {o.Host}: it is not an address of this machine. Choose another with --host.", ex);
+        return ex is GroveStartupException ? ex : new GroveStartupException($"The server could not start: {ex.GetBaseException().Message}", ex);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Information, "The {Door} door listens on {EndPoint} (connect with: {Hint})")]
+        public static partial void Listening(ILogger logger, string door, string endPoint, string hint);
+
+        [LoggerMessage(1002, LogLevel.Information, "Grove server \"{ServerName}\" is running; data in {Data}, log in {LogFile}. Press Ctrl+C to stop.")]
+        public static partial void Started(ILogger logger, string serverName, string data, string logFile);
+
+        [LoggerMessage(1003, LogLevel.Information, "Shutting down: telling every client and saving history")]
+        public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(1004, LogLevel.Information, "Stopped")]
+        public static partial void Stopped(ILogger logger);
+    }
+}

@@ -1,0 +1,44 @@
+namespace Grove.Server.Hosting;
+
+/// <summary>
+/// Every setting of `grove serve`. Bound from appsettings.json, then GROVE_* environment variables, then flags
+/// (later wins). docs/operations.md lists each one; keep the two in step.
+/// </summary>
+public sealed class GroveServerOptions
+{
+    /// <summary>Address the doors listen on. Loopback by default: opening to the network is a decision.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The plain text (netcat) door's port. 0 picks a free port.</summary>
+    public int Port { get; set; } = 6969;
+
+    /// <summary>The data folder: the SQLite database lives here.</summary>
+    public string Data { get; set; } = "grove-data";
+
+    /// <summary>The log file; every line also goes to the console.</summary>
+    public string LogFile { get; set; } = "server_log.txt";
+
+    /// <summary>trace, debug, information, warning, error. At debug every message is logged.</summary>
+    public string LogLevel { get; set; } = "information";
+
+    /// <summary>Whether to log to the console as well as the file (tests turn it off).</summary>
+    public bool ConsoleLog { get; set; } = true;
+
+    /// <summary>The server's name, shown to people and used by the IRC door in every prefix.</summary>
+    public string ServerName { get; set; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>The longest line the plain door accepts, in bytes (UTF-8); a longer one is refused with an error.</summary>
+    public int MaxLineBytes { get; set; } = 4096;
+
+    /// <summary>How many recent messages a join shows.</summary>
+    public int HistoryOnJoin { get; set; } = 20;
+
+    /// <summary>A connection's outbound queue limit in bytes; past it the connection is closed as a slow consumer.</summary>
+    public long OutboxMaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long shutdown waits for clients to receive the shutdown notice before closing them anyway.</summary>
+    public double ShutdownSeconds { get; set; } = 3;
+}
+
+/// <summary>A start-up failure with a one-line message for a person (no stack trace).</summary>
+public sealed class GroveStartupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,193 @@
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Core.Names;
+using Microsoft.Data.Sqlite;
+
+namespace Grove.Server.Store.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in the data folder, WAL journal. The core's commit loop is the only writer
+/// and commits many senders' messages in one transaction (group commit). With synchronous=NORMAL a commit is in the
+/// WAL before it returns, so killing the process loses nothing committed; "full" also survives power loss.
+/// Reads use their own pooled connections and may run on any thread.
+/// </summary>
+public sealed class SqliteMessageStore(string dataFolder, string synchronous = "normal") : IMessageStore
+{
+    public const string FileName = "grove.db";
+
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insertMessage, _upsertRoom;
+    private string _readConnectionString = "";
+    private volatile string? _problem;
+
+    public string DatabasePath { get; } = Path.GetFullPath(Path.Combine(dataFolder, FileName));
+
+    public void Open()
+    {
+        SQLitePCL.Batteries_V2.Init();
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"Cannot create the data folder {Path.GetDirectoryName(DatabasePath)}: {ex.Message} Choose another with --data.", ex);
+        }
+        var builder = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true };
+        _readConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
+        try
+        {
+            _writer = new SqliteConnection(builder.ToString());
+            _writer.Open();
+            Execute(_writer, "PRAGMA journal_mode=WAL;");
+            Execute(_writer, $"PRAGMA synchronous={(synchronous.Equals("full", StringComparison.OrdinalIgnoreCase) ? "FULL" : "NORMAL")};");
+            Execute(_writer, "PRAGMA busy_timeout=5000;");
+            SqliteMigrations.Apply(_writer);
+        }
+        catch (SqliteException ex)
+        {
+            throw new StoreException(Explain(ex), ex);
+        }
+        _insertMessage = _writer.CreateCommand();
+        _insertMessage.CommandText =
+            "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind) VALUES ($id, $time, $room, $sender, $recipient, $pair, $text, $kind)";
+        foreach (var p in new[] { "$id", "$time", "$room", "$sender", "$recipient", "$pair", "$text", "$kind" })
+            _insertMessage.Parameters.Add(new SqliteParameter(p, null));
+        _upsertRoom = _writer.CreateCommand();
+        _upsertRoom.CommandText =
+            "INSERT INTO rooms (key, name, topic, topic_set_by, topic_set_at, created_at) VALUES ($key, $name, $topic, $by, $at, $now) " +
+            "ON CONFLICT(key) DO UPDATE SET topic = excluded.topic, topic_set_by = excluded.topic_set_by, topic_set_at = excluded.topic_set_at";
+        foreach (var p in new[] { "$key", "$name", "$topic", "$by", "$at", "$now" })
+            _upsertRoom.Parameters.Add(new SqliteParameter(p, null));
+    }
+
+    private string Explain(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        8 => $"The database {DatabasePath} is read-only. Make the data folder writable, or choose another with --data.",
+        13 => $"The disk holding {DatabasePath} is full. Free some space, or choose another data folder with --data.",
+        14 => $"Cannot open the database {DatabasePath}: the data folder is missing or not writable. Choose another with --data.",
+        26 => $"{DatabasePath} is not a Grove database (or it is damaged).",
+        _ => $"The database {DatabasePath} cannot be used: {ex.Message}",
+    };
+
+    public long LastMessageId()
+    {
+        using var c = ReadConnection();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COALESCE(MAX(id), 0) FROM messages";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    public void Commit(IReadOnlyList<StoredMessage> messages, IReadOnlyList<StoredRoom> rooms)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("The store is not open.");
+        try
+        {
+            using var tx = writer.BeginTransaction();
+            _insertMessage!.Transaction = tx;
+            _upsertRoom!.Transaction = tx;
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            foreach (var r in rooms)
+            {
+                var p = _upsertRoom.Parameters;
+                p[0].Value = NameRules.Fold(r.Name);
+                p[1].Value = r.Name;
+                p[2].Value = (object?)r.Topic ?? DBNull.Value;
+                p[3].Value = (object?)r.TopicSetBy ?? DBNull.Value;
+                p[4].Value = r.TopicSetAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value;
+                p[5].Value = now;
+                _upsertRoom.ExecuteNonQuery();
+            }
+            foreach (var m in messages)
+            {
+                var p = _insertMessage.Parameters;
+                p[0].Value = m.Id;
+                p[1].Value = m.Time.ToUnixTimeMilliseconds();
+                p[2].Value = (object?)m.Room ?? DBNull.Value;
+                p[3].Value = m.From;
+                p[4].Value = (object?)m.To ?? DBNull.Value;
+                p[5].Value = m.To is null ? DBNull.Value : Pair(NameRules.Fold(m.From), NameRules.Fold(m.To));
+                p[6].Value = m.Text;
+                p[7].Value = (int)m.Kind;
+                _insertMessage.ExecuteNonQuery();
+            }
+            tx.Commit();
+            _problem = null;
+        }
+        catch (SqliteException ex)
+        {
+            _problem = Explain(ex);
+            throw new StoreException(_problem, ex);
+        }
+    }
+
+    public IReadOnlyList<StoredRoom> LoadRooms()
+    {
+        using var c = ReadConnection();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT name, topic, topic_set_by, topic_set_at FROM rooms ORDER BY key";
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredRoom>();
+        while (r.Read())
+            list.Add(new StoredRoom(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))));
+        return list;
+    }
+
+    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) =>
+        Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE room = $k AND id < $before ORDER BY id DESC LIMIT $limit",
+            roomKey, beforeId, limit);
+
+    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit) =>
+        Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE pair = $k AND id < $before ORDER BY id DESC LIMIT $limit",
+            Pair(nameKeyA, nameKeyB), beforeId, limit);
+
+    private List<StoredMessage> Query(string sql, string key, long beforeId, int limit)
+    {
+        using var c = ReadConnection();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$before", beforeId);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredMessage>();
+        while (r.Read())
+            list.Add(new StoredMessage(r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+                r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), (MessageKind)r.GetInt32(6)));
+        list.Reverse();
+        return list;
+    }
+
+    /// <summary>The key of a private conversation: both folded names in order (a space cannot occur in a name).</summary>
+    internal static string Pair(string a, string b) => string.CompareOrdinal(a, b) <= 0 ? $"{a} {b}" : $"{b} {a}";
+
+    public bool IsHealthy(out string? problem)
+    {
+        problem = _problem;
+        return problem is null;
+    }
+
+    private SqliteConnection ReadConnection()
+    {
+        var c = new SqliteConnection(_readConnectionString);
+        c.Open();
+        return c;
+    }
+
+    private static void Execute(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _insertMessage?.Dispose();
+        _upsertRoom?.Dispose();
+        _writer?.Dispose();
+        _writer = null;
+        SqliteConnection.ClearAllPools();
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Data.Sqlite;
+
+namespace Grove.Server.Store.Sqlite;
+
+/// <summary>
+/// Versioned schema changes, run in order at start-up; each in its own transaction with the version bump.
+/// Never edit a released step: add the next one.
+/// </summary>
+public static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<string> Steps =
+    [
+        // 1: messages and rooms.
+        """
+        CREATE TABLE messages (
+            id        INTEGER PRIMARY KEY,
+            time      INTEGER NOT NULL,      -- unix milliseconds, UTC
+            room      TEXT,                  -- folded room name; NULL for a private message
+            sender    TEXT NOT NULL,
+            recipient TEXT,                  -- NULL for a room message
+            text      TEXT NOT NULL,
+            kind      INTEGER NOT NULL       -- 0 message, 1 action, 2 notice
+        );
+        CREATE INDEX messages_by_room ON messages (room, id) WHERE room IS NOT NULL;
+        CREATE TABLE rooms (
+            key          TEXT PRIMARY KEY,   -- folded name
+            name         TEXT NOT NULL,
+            topic        TEXT,
+            topic_set_by TEXT,
+            topic_set_at INTEGER
+        );
+        """,
+        // 2: private conversations get a key of their own, so /history NAME is one index range; rooms get a creation time.
+        """
+        ALTER TABLE messages ADD COLUMN pair TEXT;
+        UPDATE messages SET pair = CASE WHEN lower(sender) <= lower(recipient)
+                                        THEN lower(sender) || ' ' || lower(recipient)
+                                        ELSE lower(recipient) || ' ' || lower(sender) END
+            WHERE recipient IS NOT NULL;
+        CREATE INDEX messages_by_pair ON messages (pair, id) WHERE pair IS NOT NULL;
+        ALTER TABLE rooms ADD COLUMN created_at INTEGER;
+        """,
+    ];
+
+    public static int CurrentVersion => Steps.Count;
+
+    public static int ReadVersion(SqliteConnection c)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); SELECT COALESCE(MAX(version), 0) FROM schema_version;";
+        return Convert.ToInt32(cmd.ExecuteScalar());
+    }
+
+    /// <summary>Brings the database to <see cref="CurrentVersion"/>; refuses a database from a newer Grove.</summary>
+    public static void Apply(SqliteConnection c, int upTo = int.MaxValue)
+    {
+        var version = ReadVersion(c);
+        if (version > CurrentVersion)
+            throw new Grove.Core.History.StoreException($"The database was written by a newer Grove (schema {version}, this one knows {CurrentVersion}).");
+        for (var v = version; v < Math.Min(CurrentVersion, upTo); v++)
+        {
+            using var tx = c.BeginTransaction();
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = Steps[v] + $"\nDELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({v + 1});";
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Grove.Cli;
+
+var root = new RootCommand("Grove: a self-hosted chat server (plain text, IRC and web) and its clients.");
+root.Subcommands.Add(ServeCommand.Create());
+var parse = root.Parse(args);
+return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
