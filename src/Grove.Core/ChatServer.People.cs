@@ -52,7 +52,7 @@ public sealed partial class ChatServer
         s.Name = name;
         s.State = SessionState.Registered;
         _byName[key] = s;
-        Log.Registered(_logger, s.Id, s.RemoteAddress, s.Door, name);
+        Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), name);
         var room = GetOrCreateRoom(_options.DefaultRoom, s, out _);
         EnterRoom(s, room, welcome: true, created: false);
     }

@@ -154,10 +154,13 @@ public sealed partial class ChatServer : IAsyncDisposable
         if (!s.TryMarkClosed(reason)) return false;
         s.Outbox.Complete();
         if (reason == DisconnectReason.SendQueueExceeded) Metrics.SlowConsumer();
-        Log.Closed(_logger, s.Id, s.Name ?? "-", s.Door, s.RemoteAddress, DisconnectReasonText.Describe(reason));
+        Log.Closed(_logger, s.Id, s.Name ?? "-", DoorName(s.Door), s.RemoteAddress, DisconnectReasonText.Describe(reason));
         s.Control.Close(graceful);
         return true;
     }
+
+    /// <summary>A door's name as logs and metrics write it.</summary>
+    public static string DoorName(DoorKind door) => door switch { DoorKind.Plain => "plain", DoorKind.Irc => "irc", _ => "web" };
 
     private void Forget(Session s)
     {
@@ -394,7 +397,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Connection {Id} ({Name}) on the {Door} door from {Remote} closed: {Reason}")]
-        public static partial void Closed(ILogger logger, long id, string name, DoorKind door, string remote, string reason);
+        public static partial void Closed(ILogger logger, long id, string name, string door, string remote, string reason);
 
         [LoggerMessage(2, LogLevel.Error, "Command {Command} of connection {Id} failed; that connection is closed")]
         public static partial void CommandFailed(ILogger logger, Exception ex, long id, string command);
@@ -412,7 +415,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         public static partial void StopTimedOut(ILogger logger);
 
         [LoggerMessage(7, LogLevel.Information, "Connection {Id} from {Remote} on the {Door} door is now {Name}")]
-        public static partial void Registered(ILogger logger, long id, string remote, DoorKind door, string name);
+        public static partial void Registered(ILogger logger, long id, string remote, string door, string name);
 
         [LoggerMessage(8, LogLevel.Debug, "{Name} in {Room}: {Text}")]
         public static partial void RoomMessage(ILogger logger, string name, string room, string text);

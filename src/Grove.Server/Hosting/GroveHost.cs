@@ -24,6 +24,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     private readonly ListenOptions _plain;
     private readonly IMessageStore _store;
     private int _disposed;
+    private bool _running;
 
     private GroveHost(WebApplication app, ListenOptions plain, IMessageStore store, GroveServerOptions options)
     {
@@ -91,6 +92,7 @@ public sealed partial class GroveHost : IAsyncDisposable
             await host.DisposeAsync();
             throw TranslateBindFailure(ex, options);
         }
+        host._running = true;
         Log.Listening(host.Logger, "plain", host.PlainEndPoint.ToString(), $"nc {host.PlainEndPoint.Address} {host.PlainEndPoint.Port}");
         Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
         return host;
@@ -101,6 +103,7 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     private void OnStopping()
     {
+        if (!_running) return;
         Log.Stopping(Logger);
         try
         {
@@ -118,7 +121,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         try { await _app.StopAsync(); } catch (Exception) { /* already stopped or never started */ }
         await Chat.DisposeAsync();
         _store.Dispose();
-        Log.Stopped(Logger);
+        if (_running) Log.Stopped(Logger);
         await _app.DisposeAsync();
     }
 

@@ -25,6 +25,8 @@ internal static class GroveLogging
         logging.SetMinimumLevel(level);
         // The framework's own chatter (hosting, Kestrel) only when something is wrong.
         logging.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
+        // A failed start is reported once, as one line for a person, by `grove serve`, not as a stack trace here.
+        logging.AddFilter("Microsoft.Extensions.Hosting", Microsoft.Extensions.Logging.LogLevel.None);
         if (options.ConsoleLog)
             logging.AddSimpleConsole(c =>
             {
@@ -47,6 +49,7 @@ internal static class GroveLogging
             var serilog = new LoggerConfiguration()
                 .MinimumLevel.Is(ToSerilog(level))
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Fatal)
                 .WriteTo.File(options.LogFile,
                     outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
                     flushToDiskInterval: TimeSpan.FromSeconds(1),

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test of Grove: builds the solution, installs what the tests need when it is missing (as root, with
+# apt-get), runs all test projects and ends with one line: "N passed, N failed[, N skipped]".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests drive for real: tmux (the terminal client in a pseudo-terminal).
+missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing what the tests need: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    sudo -n apt-get update -qq >/dev/null && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi || echo "Could not install ${missing[*]}; the tests that need them will fail."
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+if ! dotnet build Grove.slnx -nologo -v quiet -clp:ErrorsOnly; then
+  echo "The build failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+projects=$(ls tests/*/*.csproj | grep -v Grove.Testing | wc -l)
+log=$(mktemp)
+dotnet test Grove.slnx --no-build -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test project, as "Passed!  - Failed: 0, Passed: 76, Skipped: 0, Total: 76, …".
+read -r passed failed skipped summaries < <(awk '
+  /^(Passed|Failed)! +- Failed:/ {
+    gsub(",", ""); n++
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+    }
+  }
+  END { print p+0, f+0, s+0, n+0 }' "$log")
+rm -f "$log"
+
+if [ "$summaries" -lt "$projects" ]; then
+  # A test host that crashed prints no summary: count that as a failure rather than as nothing.
+  echo "Only $summaries of $projects test projects reported results."
+  failed=$((failed + projects - summaries))
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

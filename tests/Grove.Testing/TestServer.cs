@@ -1,0 +1,68 @@
+using System.Net;
+using Grove.Server.Hosting;
+
+namespace Grove.Testing;
+
+/// <summary>An in-process Grove server on ephemeral loopback ports with its own data folder and log file.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly bool _ownsFolder;
+
+    private TestServer(GroveHost host, TempFolder folder, bool ownsFolder)
+    {
+        _ownsFolder = ownsFolder;
+        Host = host;
+        Folder = folder;
+    }
+
+    public GroveHost Host { get; }
+    public TempFolder Folder { get; }
+    public IPEndPoint Plain => Host.PlainEndPoint;
+    public string LogFile => Host.Options.LogFile;
+
+    public static async Task<TestServer> StartAsync(Action<GroveServerOptions>? configure = null, TempFolder? folder = null)
+    {
+        var owns = folder is null;
+        folder ??= new TempFolder();
+        var options = new GroveServerOptions
+        {
+            Host = "127.0.0.1",
+            Port = 0,
+            Data = Path.Combine(folder.Path, "data"),
+            LogFile = Path.Combine(folder.Path, "server_log.txt"),
+            ConsoleLog = false,
+            ServerName = "test.grove",
+            ShutdownSeconds = 2,
+        };
+        configure?.Invoke(options);
+        var host = await GroveHost.StartAsync(options);
+        return new TestServer(host, folder, owns);
+    }
+
+    public Task<LineClient> JoinAsync(string name) => LineClient.JoinAsync(Plain, name);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        if (_ownsFolder) Folder.Dispose();
+    }
+}
+
+/// <summary>A folder under the system temp folder, deleted on dispose unless <see cref="Keep"/>.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public TempFolder()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "grove-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+    public bool Keep { get; set; }
+
+    public void Dispose()
+    {
+        if (Keep) return;
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+using Grove.Testing;
+
+namespace Grove.Tests;
+
+public sealed class ServeProcessTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Serve_help_lists_every_flag()
+    {
+        using var folder = new TempFolder();
+        await using var p = GroveProcess.Start(["serve", "--help"], folder.Path);
+        Assert.Equal(0, await p.WaitForExitAsync(ExitTimeout));
+        foreach (var flag in new[] { "--host", "--port", "--data", "--log-file", "--log-level", "--server-name", "--max-line-bytes", "--history-on-join", "--outbox-max-bytes", "--config" })
+            Assert.Contains(flag, p.StdOut);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_gives_one_line_naming_the_port_and_the_flag_and_no_stack_trace()
+    {
+        // "A port already in use gives a one-line message naming the port and the flag to choose another, a non-zero
+        // exit code and no stack trace."
+        using var folder = new TempFolder();
+        using var blocker = new TcpListener(IPAddress.Loopback, 0);
+        blocker.Start();
+        var port = ((IPEndPoint)blocker.LocalEndpoint).Port;
+        await using var p = GroveProcess.Start(["serve", "--port", port.ToString(), "--data", Path.Combine(folder.Path, "d"), "--log-file", Path.Combine(folder.Path, "log.txt")], folder.Path);
+        var code = await p.WaitForExitAsync(ExitTimeout);
+        Assert.NotEqual(0, code);
+        var errorLines = p.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(errorLines);
+        Assert.Contains($"Port {port}", errorLines[0]);
+        Assert.Contains("--port", errorLines[0]);
+        Assert.DoesNotContain("   at ", p.StdErr + p.StdOut);
+        Assert.DoesNotContain("Exception", p.StdErr + p.StdOut);
+    }
+
+    [Fact]
+    public async Task Sigterm_tells_every_client_closes_them_and_exits_0_within_5_seconds()
+    {
+        using var folder = new TempFolder();
+        await using var p = await GroveProcess.ServeAsync(folder);
+        var ep = await p.PlainEndPointAsync();
+        await using var alice = await LineClient.JoinAsync(ep, "alice");
+        await using var bob = await LineClient.JoinAsync(ep, "bob");
+        await using var halfway = await LineClient.ConnectAsync(ep); // never chose a name
+        await halfway.ExpectAsync("^What is your name");
+
+        var started = DateTime.UtcNow;
+        p.Signal("TERM");
+        foreach (var c in new[] { alice, bob, halfway })
+        {
+            var lines = await c.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+            Assert.Contains("* The server is shutting down. Goodbye!", lines);
+        }
+        Assert.Equal(0, await p.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain("Exception", p.StdOut + p.StdErr);
+    }
+
+    [Fact]
+    public async Task Sigterm_with_a_client_that_does_not_read_still_exits_within_5_seconds()
+    {
+        using var folder = new TempFolder();
+        await using var p = await GroveProcess.ServeAsync(folder);
+        var ep = await p.PlainEndPointAsync();
+        using var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 1024 };
+        await stuck.ConnectAsync(ep);
+        await stuck.SendAsync("stuck\n"u8.ToArray());
+        await using var talker = await LineClient.JoinAsync(ep, "talker");
+        for (var i = 0; i < 300; i++) await talker.SendAsync(new string('w', 3000)); // fills the stuck client's buffers
+        await talker.LinesUntilBarrierAsync();
+        var started = DateTime.UtcNow;
+        p.Signal("TERM");
+        Assert.Equal(0, await p.WaitForExitAsync(TimeSpan.FromSeconds(6)));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5.5), $"took {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task Settings_come_from_appsettings_json_then_environment_then_flags()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, "appsettings.json"),
+            """{ "ServerName": "from-json", "LogFile": "json.log", "Data": "json-data", "Port": 0 }""");
+        await using (var p = GroveProcess.Start(["serve"], folder.Path, new Dictionary<string, string> { ["GROVE_SERVERNAME"] = "from-env" }))
+        {
+            await using var c = await LineClient.ConnectAsync(await p.PlainEndPointAsync());
+            Assert.Equal("Welcome to Grove (from-env)!", await c.NextLineAsync());
+            p.Signal("TERM");
+            await p.WaitForExitAsync(ExitTimeout);
+        }
+        Assert.True(File.Exists(Path.Combine(folder.Path, "json.log")));
+        Assert.True(File.Exists(Path.Combine(folder.Path, "json-data", "grove.db")));
+        await using (var p = GroveProcess.Start(["serve", "--server-name", "from-flag"], folder.Path, new Dictionary<string, string> { ["GROVE_SERVERNAME"] = "from-env" }))
+        {
+            await using var c = await LineClient.ConnectAsync(await p.PlainEndPointAsync());
+            Assert.Equal("Welcome to Grove (from-flag)!", await c.NextLineAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_setting_is_one_clear_line()
+    {
+        using var folder = new TempFolder();
+        await using var p = GroveProcess.Start(["serve", "--port", "70000"], folder.Path);
+        Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
+        Assert.Equal("grove: --port must be between 0 and 65535 (got 70000).", p.StdErr.Trim());
+        await using var q = GroveProcess.Start(["serve", "--port", "0", "--log-level", "loud"], folder.Path);
+        Assert.Equal(1, await q.WaitForExitAsync(ExitTimeout));
+        Assert.StartsWith("grove: Unknown log level \"loud\"", q.StdErr.Trim());
+    }
+}
