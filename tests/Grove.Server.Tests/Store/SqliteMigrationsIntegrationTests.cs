@@ -1,0 +1,75 @@
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Server.Store.Sqlite;
+using Grove.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Grove.Server.Tests.Store;
+
+public sealed class SqliteMigrationsIntegrationTests
+{
+    [Fact]
+    public void An_empty_folder_gets_the_current_schema()
+    {
+        using var folder = new TempFolder();
+        using var store = new SqliteMessageStore(Path.Combine(folder.Path, "new"));
+        store.Open();
+        using var c = new SqliteConnection($"Data Source={store.DatabasePath}");
+        c.Open();
+        Assert.Equal(SqliteMigrations.CurrentVersion, SqliteMigrations.ReadVersion(c));
+        Assert.Equal(0, store.LastMessageId());
+    }
+
+    [Fact]
+    public void A_database_of_the_previous_schema_is_migrated_and_keeps_its_data()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, SqliteMessageStore.FileName);
+        SQLitePCL.Batteries_V2.Init();
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            SqliteMigrations.Apply(c, upTo: SqliteMigrations.CurrentVersion - 1);
+            Assert.Equal(SqliteMigrations.CurrentVersion - 1, SqliteMigrations.ReadVersion(c));
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO rooms (key, name, topic) VALUES ('#old', '#Old', 'from before');
+                INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (7, 1000, '#old', 'Ann', NULL, 'hello', 0);
+                INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (8, 2000, NULL, 'Ann', 'Bo', 'psst', 0);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = new SqliteMessageStore(folder.Path);
+        store.Open();
+        Assert.Equal(8, store.LastMessageId());
+        Assert.Equal("from before", Assert.Single(store.LoadRooms()).Topic);
+        Assert.Equal("hello", Assert.Single(store.RoomHistory("#old", long.MaxValue, 10)).Text);
+        Assert.Equal("psst", Assert.Single(store.PrivateHistory("bo", "ann", long.MaxValue, 10)).Text);
+        store.Commit([new StoredMessage(9, DateTimeOffset.UtcNow, null, "Bo", "Ann", "reply", MessageKind.Normal)], []);
+        Assert.Equal(2, store.PrivateHistory("ann", "bo", long.MaxValue, 10).Count);
+    }
+
+    [Fact]
+    public void Sql_metacharacters_are_stored_as_text()
+    {
+        using var folder = new TempFolder();
+        using var store = new SqliteMessageStore(folder.Path);
+        store.Open();
+        var evil = "'); DROP TABLE messages; -- \" ` \\ %_";
+        store.Commit([new StoredMessage(1, DateTimeOffset.UtcNow, "#x", "a", null, evil, MessageKind.Normal)], [new StoredRoom("#x", evil, "a", DateTimeOffset.UtcNow)]);
+        Assert.Equal(evil, Assert.Single(store.RoomHistory("#x", long.MaxValue, 5)).Text);
+        Assert.Equal(evil, Assert.Single(store.LoadRooms()).Topic);
+    }
+
+    [Fact]
+    public void A_file_where_the_data_folder_should_be_is_a_clear_error()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "not-a-folder");
+        File.WriteAllText(file, "x");
+        using var store = new SqliteMessageStore(file);
+        var ex = Assert.Throws<StoreException>(store.Open);
+        Assert.Contains("--data", ex.Message);
+    }
+}
