@@ -121,7 +121,13 @@ public sealed partial class GroveHost : IAsyncDisposable
         try { await _app.StopAsync(); } catch (Exception) { /* already stopped or never started */ }
         await Chat.DisposeAsync();
         _store.Dispose();
-        if (_running) Log.Stopped(Logger);
+        if (_running)
+        {
+            var m = Chat.Metrics;
+            Log.StoreStats(Logger, m.CommittedMessages, m.Commits, m.CommitTime.TotalMilliseconds,
+                m.CommittedMessages == 0 ? 0 : m.CommitTime.TotalMicroseconds / m.CommittedMessages);
+            Log.Stopped(Logger);
+        }
         await _app.DisposeAsync();
     }
 
@@ -174,6 +180,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1003, LogLevel.Information, "Shutting down: telling every client and saving history")]
         public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} messages in {Commits} transactions, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
+        public static partial void StoreStats(ILogger logger, long messages, long commits, double millis, double perMessage);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Grove.Bench;
+
+/// <summary>What a run measured: printed as one JSON line and as a summary for a person.</summary>
+public sealed class BenchResult
+{
+    public string Workload { get; init; } = "";
+    public string Door { get; init; } = "";
+    public int Clients { get; init; }
+    public int Senders { get; init; }
+    public double Rate { get; init; }
+    public int Window { get; init; }
+    public double Seconds { get; init; }
+    public long MessagesSent { get; init; }
+    public long Deliveries { get; init; }
+    public long ExpectedDeliveries { get; init; }
+    public double MessagesPerSecond { get; init; }
+    public double DeliveriesPerSecond { get; init; }
+    public long Lost { get; init; }
+    public long Duplicated { get; init; }
+    public double LatencyP50Ms { get; init; }
+    public double LatencyP90Ms { get; init; }
+    public double LatencyP99Ms { get; init; }
+    public double LatencyMaxMs { get; init; }
+    public double ConnectP50Ms { get; init; }
+    public double ConnectP99Ms { get; init; }
+    public double? ServerCpuSeconds { get; init; }
+    public double GeneratorCpuSeconds { get; init; }
+    public double? DeliveriesPerServerCpuSecond { get; init; }
+    public long? ServerRssBytes { get; init; }
+    [JsonIgnore] public double ElapsedForCpu { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    });
+
+    public string Summary()
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(ci, $"fan-out on the {Door} door: {Clients} clients, {Senders} senders, {(Rate > 0 ? $"{Rate:0} msg/s fixed rate" : $"window {Window}")}, {Seconds:0.0} s");
+        sb.AppendLine(ci, $"  messages   {MessagesSent,12:N0} sent      {MessagesPerSecond,12:N0} /s");
+        sb.AppendLine(ci, $"  deliveries {Deliveries,12:N0} received  {DeliveriesPerSecond,12:N0} /s   (expected {ExpectedDeliveries:N0})");
+        sb.AppendLine(ci, $"  lost {Lost:N0}, duplicated {Duplicated:N0}");
+        sb.AppendLine(ci, $"  latency    p50 {LatencyP50Ms:0.000} ms  p90 {LatencyP90Ms:0.000} ms  p99 {LatencyP99Ms:0.000} ms  max {LatencyMaxMs:0.000} ms");
+        sb.AppendLine(ci, $"  connect    p50 {ConnectP50Ms:0.0} ms  p99 {ConnectP99Ms:0.0} ms");
+        if (ServerCpuSeconds is { } cpu)
+            sb.AppendLine(ci, $"  server CPU {cpu:0.00} s = {DeliveriesPerServerCpuSecond:N0} deliveries per CPU-second; RSS {ServerRssBytes / 1048576.0:0.0} MiB");
+        sb.AppendLine(ci, $"  generator CPU {GeneratorCpuSeconds:0.00} s");
+        if (GeneratorCpuSeconds > 0.8 * ElapsedForCpu)
+            sb.AppendLine("  WARNING: the generator used most of a core; it may be the bottleneck, not the server.");
+        if (Lost > 0 || Duplicated > 0)
+            sb.AppendLine("  WARNING: deliveries were lost or duplicated.");
+        return sb.ToString();
+    }
+}

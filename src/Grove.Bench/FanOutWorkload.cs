@@ -1,0 +1,172 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+
+namespace Grove.Bench;
+
+public sealed record FanOutOptions(
+    IPEndPoint Server, IBenchProtocol Protocol, int Clients, int Senders, TimeSpan Duration,
+    int Window, double Rate, int Size, int? ServerPid, string Room, bool QuickAck);
+
+/// <summary>
+/// N clients in one room, S of them sending. Every message carries its sender, a sequence number and its send time,
+/// so each receiver measures latency and counts lost, duplicated and out-of-order deliveries. Either as fast as
+/// possible with at most <c>Window</c> messages per sender not yet received by everyone, or at a fixed total rate.
+/// </summary>
+public sealed class FanOutWorkload(FanOutOptions o)
+{
+    private readonly LatencyHistogram _latency = new();
+    private long _deliveries, _lost, _duplicates;
+    private int[][] _next = [];            // per receiver, per sender: next expected sequence number
+    private int[][] _slotCounts = [];      // per sender, per window slot: receivers that have it
+    private SemaphoreSlim[] _windows = [];
+    private long[] _sent = [];
+
+    public async Task<BenchResult> RunAsync(CancellationToken ct)
+    {
+        var setupTimeout = TimeSpan.FromSeconds(30);
+        var clients = new BenchConnection[o.Clients];
+        var connectTimes = new LatencyHistogram();
+        try
+        {
+            // Connect in small parallel waves so registration does not look like an attack.
+            for (var i = 0; i < o.Clients; i += 50)
+            {
+                await Task.WhenAll(Enumerable.Range(i, Math.Min(50, o.Clients - i)).Select(async k =>
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var source = IPAddress.Parse($"127.0.0.{1 + k % 9}");
+                    var c = await BenchConnection.ConnectAsync(o.Server, IPAddress.IsLoopback(o.Server.Address) && o.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct);
+                    c.QuickAck = o.QuickAck;
+                    clients[k] = c;
+                    await o.Protocol.RegisterAsync(c, setupTimeout);
+                    await o.Protocol.JoinAsync(c, o.Room, setupTimeout);
+                    connectTimes.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                }));
+            }
+            foreach (var c in clients) c.DiscardControlLines();
+
+            var receivers = o.Clients - 1; // a sender does not receive its own message
+            _next = Enumerable.Range(0, o.Clients).Select(_ => new int[o.Senders]).ToArray();
+            _slotCounts = Enumerable.Range(0, o.Senders).Select(_ => new int[o.Window]).ToArray();
+            _windows = Enumerable.Range(0, o.Senders).Select(_ => new SemaphoreSlim(o.Window, o.Window)).ToArray();
+            _sent = new long[o.Senders];
+            foreach (var c in clients) c.OnDelivery = (conn, payload) => OnDelivery(conn, payload, receivers);
+
+            var serverCpu0 = o.ServerPid is { } pid ? ProcStats.CpuSeconds(pid) : null;
+            var ownCpu0 = ProcStats.OwnCpuSeconds();
+            var started = Stopwatch.GetTimestamp();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            stop.CancelAfter(o.Duration);
+            await Task.WhenAll(Enumerable.Range(0, o.Senders).Select(s => SendLoop(clients[s], s, stop.Token)));
+            var sendElapsed = Stopwatch.GetElapsedTime(started);
+
+            // Let what is in flight arrive (bounded), then count what never did.
+            var drainUntil = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (DateTime.UtcNow < drainUntil && Interlocked.Read(ref _deliveries) < _sent.Sum() * receivers)
+                await Task.Delay(20, CancellationToken.None);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var serverCpu = o.ServerPid is { } pid2 && serverCpu0 is { } c0 ? ProcStats.CpuSeconds(pid2) - c0 : null;
+            var ownCpu = ProcStats.OwnCpuSeconds() - ownCpu0;
+
+            long missing = 0;
+            for (var r = 0; r < o.Clients; r++)
+                for (var s = 0; s < o.Senders; s++)
+                    if (r != s) missing += Math.Max(0, _sent[s] - _next[r][s]);
+            var sent = _sent.Sum();
+            var deliveries = Interlocked.Read(ref _deliveries);
+            return new BenchResult
+            {
+                Workload = "fanout",
+                Door = o.Protocol.Door,
+                Clients = o.Clients,
+                Senders = o.Senders,
+                Rate = o.Rate,
+                Window = o.Window,
+                Seconds = Math.Round(sendElapsed.TotalSeconds, 3),
+                MessagesSent = sent,
+                Deliveries = deliveries,
+                ExpectedDeliveries = sent * receivers,
+                MessagesPerSecond = Math.Round(sent / sendElapsed.TotalSeconds),
+                DeliveriesPerSecond = Math.Round(deliveries / elapsed.TotalSeconds),
+                Lost = _lost + missing,
+                Duplicated = _duplicates,
+                LatencyP50Ms = _latency.Percentile(0.50) / 1000.0,
+                LatencyP90Ms = _latency.Percentile(0.90) / 1000.0,
+                LatencyP99Ms = _latency.Percentile(0.99) / 1000.0,
+                LatencyMaxMs = _latency.MaxMicros / 1000.0,
+                ConnectP50Ms = connectTimes.Percentile(0.5) / 1000.0,
+                ConnectP99Ms = connectTimes.Percentile(0.99) / 1000.0,
+                ServerCpuSeconds = serverCpu is { } sc ? Math.Round(sc, 2) : null,
+                GeneratorCpuSeconds = Math.Round(ownCpu, 2),
+                DeliveriesPerServerCpuSecond = serverCpu is > 0 ? Math.Round(deliveries / serverCpu.Value) : null,
+                ServerRssBytes = o.ServerPid is { } pid3 ? ProcStats.RssBytes(pid3) : null,
+                ElapsedForCpu = elapsed.TotalSeconds,
+            };
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Where(c => c is not null).Select(async c =>
+            {
+                try { await o.Protocol.QuitAsync(c); } catch (Exception) { }
+                await c.DisposeAsync();
+            }));
+        }
+    }
+
+    private async Task SendLoop(BenchConnection c, int s, CancellationToken stop)
+    {
+        var pad = o.Size > 40 ? new string('x', o.Size - 40) : "";
+        var perSender = o.Rate > 0 ? o.Rate / o.Senders : 0;
+        var started = Stopwatch.GetTimestamp();
+        var seq = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (perSender > 0)
+                {
+                    var due = TimeSpan.FromSeconds(seq / perSender);
+                    var now = Stopwatch.GetElapsedTime(started);
+                    if (due > now) await Task.Delay(due - now, stop);
+                }
+                await _windows[s].WaitAsync(stop);
+                var payload = $"~{s} {seq} {Stopwatch.GetTimestamp()} {pad}";
+                await c.SendAsync(o.Protocol.Message(o.Room, payload));
+                seq++;
+                Interlocked.Increment(ref _sent[s]);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnDelivery(BenchConnection receiver, ReadOnlySpan<byte> payload, int receivers)
+    {
+        // "~S SEQ TICKS pad"
+        payload = payload[1..];
+        if (!Utf8Parser.TryParse(payload, out int s, out var used)) return;
+        payload = payload[(used + 1)..];
+        if (!Utf8Parser.TryParse(payload, out int seq, out used)) return;
+        payload = payload[(used + 1)..];
+        if (!Utf8Parser.TryParse(payload, out long ticks, out _)) return;
+        if ((uint)s >= (uint)o.Senders) return;
+
+        _latency.Record((long)Stopwatch.GetElapsedTime(ticks).TotalMicroseconds);
+        Interlocked.Increment(ref _deliveries);
+        // Each receiver's read loop is the only writer of its own row.
+        var next = _next[receiver.Index];
+        if (seq == next[s]) next[s] = seq + 1;
+        else if (seq > next[s]) { Interlocked.Add(ref _lost, seq - next[s]); next[s] = seq + 1; }
+        else { Interlocked.Increment(ref _duplicates); return; }
+
+        var slot = seq % o.Window;
+        if (Interlocked.Increment(ref _slotCounts[s][slot]) == receivers)
+        {
+            _slotCounts[s][slot] = 0;
+            _windows[s].Release();
+        }
+    }
+}

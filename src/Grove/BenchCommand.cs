@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Grove.Bench;
+
+namespace Grove.Cli;
+
+/// <summary>`grove bench …`: the load generator's workloads.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Drive a Grove door (or another IRC server) with load and report throughput, latency and CPU.");
+        bench.Subcommands.Add(FanOut());
+        return bench;
+    }
+
+    private static Command FanOut()
+    {
+        var door = new Option<string>("--door") { Description = "plain (default)", DefaultValueFactory = _ => "plain" };
+        var host = new Option<string>("--host") { Description = "server address, loopback only (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "server port (default 6969)", DefaultValueFactory = _ => 6969 };
+        var clients = new Option<int>("--clients", "-n") { Description = "clients in the room (default 200)", DefaultValueFactory = _ => 200 };
+        var senders = new Option<int>("--senders", "-s") { Description = "how many of them send (default 10)", DefaultValueFactory = _ => 10 };
+        var duration = new Option<double>("--duration", "-d") { Description = "seconds of sending (default 10)", DefaultValueFactory = _ => 10 };
+        var window = new Option<int>("--window") { Description = "messages per sender not yet received by everyone (default 32)", DefaultValueFactory = _ => 32 };
+        var rate = new Option<double>("--rate") { Description = "fixed total messages per second; 0 = as fast as the window allows (default 0)", DefaultValueFactory = _ => 0 };
+        var size = new Option<int>("--size") { Description = "message size in bytes (default 64)", DefaultValueFactory = _ => 64 };
+        var pid = new Option<int?>("--server-pid") { Description = "the server's process id, to report its CPU and memory" };
+        var room = new Option<string>("--room") { Description = "room to use (default #bench)", DefaultValueFactory = _ => "#bench" };
+        var quickAck = new Option<bool>("--quick-ack") { Description = "acknowledge every read at once (TCP_QUICKACK)" };
+        var json = new Option<bool>("--json") { Description = "print only the JSON line" };
+        var command = new Command("fanout", "N clients in one room, S senders; every client counts what it receives.")
+        {
+            door, host, port, clients, senders, duration, window, rate, size, pid, room, quickAck, json,
+        };
+        command.SetAction(async (p, ct) =>
+        {
+            try
+            {
+                var n = p.GetValue(clients);
+                var s = p.GetValue(senders);
+                if (n < 2 || s < 1 || s > n) throw new BenchException("Need at least 2 clients and 1 to --clients senders.");
+                var options = new FanOutOptions(BenchRunner.Resolve(p.GetValue(host)!, p.GetValue(port)), BenchRunner.Protocol(p.GetValue(door)!),
+                    n, s, TimeSpan.FromSeconds(p.GetValue(duration)), Math.Max(1, p.GetValue(window)), p.GetValue(rate), Math.Max(48, p.GetValue(size)),
+                    p.GetValue(pid), p.GetValue(room)!, p.GetValue(quickAck));
+                return await BenchRunner.RunFanOutAsync(options, p.GetValue(json), Console.Out, ct);
+            }
+            catch (Exception ex) when (ex is BenchException or System.Net.Sockets.SocketException)
+            {
+                await Console.Error.WriteLineAsync($"grove bench: {(ex is System.Net.Sockets.SocketException ? $"cannot reach the server: {ex.Message}" : ex.Message)}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Grove.Testing;
+
+namespace Grove.Tests;
+
+public sealed class BenchProcessTests
+{
+    [Fact]
+    public async Task A_tiny_fanout_run_against_a_real_server_delivers_everything_and_reports_json()
+    {
+        using var folder = new TempFolder();
+        await using var server = await GroveProcess.ServeAsync(folder);
+        var ep = await server.PlainEndPointAsync();
+        await using var bench = GroveProcess.Start(["bench", "fanout", "--port", ep.Port.ToString(), "--clients", "12", "--senders", "3",
+            "--duration", "1", "--window", "8", "--server-pid", server.Pid.ToString()], folder.Path);
+        Assert.Equal(0, await bench.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var json = bench.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        Assert.Equal("fanout", r.GetProperty("workload").GetString());
+        Assert.True(r.GetProperty("messagesSent").GetInt64() > 0);
+        Assert.Equal(r.GetProperty("messagesSent").GetInt64() * 11, r.GetProperty("deliveries").GetInt64());
+        Assert.Equal(0, r.GetProperty("lost").GetInt64());
+        Assert.Equal(0, r.GetProperty("duplicated").GetInt64());
+        Assert.True(r.GetProperty("serverCpuSeconds").GetDouble() > 0);
+        Assert.True(r.GetProperty("latencyP99Ms").GetDouble() > 0);
+        Assert.Contains("deliveries per CPU-second", bench.StdOut);
+    }
+
+    [Fact]
+    public async Task Bench_refuses_a_server_that_is_not_on_loopback()
+    {
+        using var folder = new TempFolder();
+        await using var bench = GroveProcess.Start(["bench", "fanout", "--host", "192.0.2.1", "--port", "6969", "--clients", "2", "--senders", "1"], folder.Path);
+        Assert.Equal(2, await bench.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("only drives servers on loopback", bench.StdErr);
+    }
+}
