@@ -4,5 +4,6 @@ using Grove.Cli;
 var root = new RootCommand("Grove: a self-hosted chat server (plain text, IRC and web) and its clients.");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ConnectCommand.Create());
 var parse = root.Parse(args);
 return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });

@@ -10,6 +10,7 @@ public sealed class GroveProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stdout = new(), _stderr = new();
+    private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<int> _plainPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private GroveProcess(Process process)
@@ -60,6 +61,7 @@ public sealed class GroveProcess : IAsyncDisposable
         {
             if (e.Data is null) return;
             lock (gp._stdout) gp._stdout.AppendLine(e.Data);
+            gp._lines.Writer.TryWrite(e.Data);
             var m = Regex.Match(e.Data, "The plain door listens on [^ ]+:(\\d+) ");
             if (m.Success) gp._plainPort.TrySetResult(int.Parse(m.Groups[1].Value));
         };
@@ -83,6 +85,33 @@ public sealed class GroveProcess : IAsyncDisposable
         await p.PlainEndPointAsync();
         return p;
     }
+
+    /// <summary>Waits for a line of standard output matching <paramref name="pattern"/>.</summary>
+    public async Task<string> ExpectOutputAsync(string pattern, TimeSpan? timeout = null)
+    {
+        var regex = new Regex(pattern);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        try
+        {
+            while (true)
+            {
+                var line = await _lines.Reader.ReadAsync(cts.Token);
+                if (regex.IsMatch(line)) return line;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no output line matching /{pattern}/. stdout: {StdOut} stderr: {StdErr}");
+        }
+    }
+
+    public async Task SendInputAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    public void CloseInput() => _process.StandardInput.Close();
 
     public async Task<IPEndPoint> PlainEndPointAsync()
     {
