@@ -30,11 +30,19 @@ public sealed partial class ChatServer
             case CommandKind.Bamboo: Send(s, new BambooReply(PandaFacts.Pick(_random))); break;
             case CommandKind.Help: Send(s, HelpReply.Instance); break;
             case CommandKind.Nick: ChangeName(s, c.Target ?? ""); break;
-            case CommandKind.Join: Join(s, c.Target ?? ""); break;
+            case CommandKind.Join: Join(s, c.Target ?? "", c.Args is { Count: > 0 } ja ? ja[0] : null); break;
             case CommandKind.Part: Part(s, c.Target, c.Text); break;
             case CommandKind.Rooms: ListRooms(s); break;
             case CommandKind.Topic: Topic(s, c.Target, c.Text); break;
             case CommandKind.History: History(s, c.Target, c.Count); break;
+            case CommandKind.Notice: Notice(s, c.Target ?? "", c.Text ?? ""); break;
+            case CommandKind.Kick: Kick(s, c.Target ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
+            case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : ""); break;
+            case CommandKind.Mode: Mode(s, c.Target ?? "", c.Text ?? "", c.Args ?? []); break;
+            case CommandKind.Away: Away(s, c.Text); break;
+            case CommandKind.Oper: s.IsOperator = true; Send(s, new OperReply()); break;
+            case CommandKind.Kill: Kill(s, c.Target ?? "", c.Text); break;
+            case CommandKind.Wallops: Wallops(s, c.Text ?? ""); break;
         }
     }
 
@@ -53,8 +61,13 @@ public sealed partial class ChatServer
         s.State = SessionState.Registered;
         _byName[key] = s;
         Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), name);
-        var room = GetOrCreateRoom(_options.DefaultRoom, s, out _);
-        EnterRoom(s, room, welcome: true, created: false);
+        s.UserName ??= name;
+        if (s.AutoJoinDefaultRoom)
+        {
+            var room = GetOrCreateRoom(_options.DefaultRoom, s, out var created);
+            EnterRoom(s, room, welcome: true, created);
+        }
+        else Send(s, new WelcomeReply(name, "", 0));
     }
 
     private bool CheckNameFree(Session s, string name)
@@ -79,21 +92,23 @@ public sealed partial class ChatServer
         var old = s.Name!;
         if (name == old) return;
         if (!CheckNameFree(s, name)) return;
+        var origin = s.Origin;
+        RememberWhoWas(s);
         _byName.Remove(NameRules.Fold(old));
         _byName[NameRules.Fold(name)] = s;
         s.Name = name;
         Log.NickChanged(_logger, old, name);
-        var ev = new NickEvent(old, name);
+        var ev = new NickEvent(old, name) { By = origin };
         foreach (var other in PeopleSharingARoom(s)) Send(other, ev);
         Send(s, new NickChangedReply(old, name));
     }
 
     // MSG <name> <text>: a private message, stored and shown only to its two people.
-    private void PrivateMessage(Session s, string target, string text)
+    private void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal)
     {
         if (NameRules.LooksLikeRoom(target))
         {
-            Say(s, target, text, MessageKind.Normal);
+            Say(s, target, text, kind);
             return;
         }
         if (!_byName.TryGetValue(NameRules.Fold(target), out var to))
@@ -107,13 +122,17 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
         }
-        var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, MessageKind.Normal);
+        var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, kind) { By = s.Origin };
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind));
         Metrics.MessageIn();
         Log.PrivateMessage(_logger, ev.From, ev.To, text);
         Send(to, ev);
         Send(s, new PrivateSentReply(ev));
+        if (kind == MessageKind.Normal && to.AwayMessage is { } away) Send(s, new AwayNoticeReply(to.Name!, away));
     }
+
+    // NOTICE <target> <text>: like a message, but nobody answers it automatically.
+    private void Notice(Session s, string target, string text) => PrivateMessage(s, target, text, MessageKind.Notice);
 
     // WHO [#room]: everyone online, or the members of a room.
     private void Who(Session s, string? room)
@@ -137,7 +156,7 @@ public sealed partial class ChatServer
         CloseAfterDelivery(s, DisconnectReason.Quit);
     }
 
-    private void Kick(Session s, DisconnectReason reason, string text)
+    private void CloseWith(Session s, DisconnectReason reason, string text)
     {
         Send(s, new GoodbyeReply(text));
         Leave(s, DisconnectReasonText.Describe(reason));
@@ -150,12 +169,13 @@ public sealed partial class ChatServer
         if (s.State == SessionState.Closed) return;
         if (s.State == SessionState.Registered)
         {
+            RememberWhoWas(s);
             var others = PeopleSharingARoom(s);
             foreach (var room in s.Rooms) room.RemoveMember(s);
             s.Rooms.Clear();
             s.CurrentRoom = null;
             _byName.Remove(NameRules.Fold(s.Name!));
-            if (others.Length > 0) SendMany(others, new QuitEvent(s.Name!, reason));
+            if (others.Length > 0) SendMany(others, new QuitEvent(s.Name!, reason) { By = s.Origin });
         }
         s.State = SessionState.Closed;
     }

@@ -25,9 +25,15 @@ public sealed partial class ChatServer
         }
         else if (!TryFindRoom(s, roomName, out room)) return;
 
-        if (!room.Contains(s))
+        var member = room.Contains(s);
+        if (!member && (room.Modes & RoomModes.NoExternal) != 0)
         {
-            Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}. Type /join {room.Name} first.", room.Name);
+            Error(s, ErrorCode.CannotSendToRoom, $"You are not in {room.Name}. Type /join {room.Name} first.", room.Name);
+            return;
+        }
+        if (room.IsBanned(s) && !room.IsOperator(s) || !room.CanSpeak(s))
+        {
+            Error(s, ErrorCode.CannotSendToRoom, $"You cannot speak in {room.Name} (it is moderated, or you are banned).", room.Name);
             return;
         }
         text = TextLimits.RemoveLineBreaks(text);
@@ -36,7 +42,7 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
         }
-        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind);
+        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind) { By = s.Origin };
         room.Recent.Add(ev);
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind));
         Metrics.MessageIn();
@@ -44,8 +50,9 @@ public sealed partial class ChatServer
         SendRoom(room, ev, except: s);
     }
 
-    // JOIN <#room>: enter a room, creating it if needed. A plain-door person moves from their current room.
-    private void Join(Session s, string roomName)
+    // JOIN <#room> [key]: enter a room, creating it if needed (the creator is its operator).
+    // A plain-door person moves from their current room.
+    private void Join(Session s, string roomName, string? key = null)
     {
         var problem = NameRules.ValidateRoomName(roomName);
         if (problem is not null)
@@ -60,15 +67,48 @@ public sealed partial class ChatServer
             else Send(s, new ErrorReply(ErrorCode.BadArgument, $"You are already in {room.Name}.", room.Name));
             return;
         }
+        if (!created && !MayJoin(s, room, key)) return;
         if (s.SingleRoom && s.CurrentRoom is { } previous) LeaveRoom(s, previous, $"went to {room.Name}");
         EnterRoom(s, room, welcome: false, created);
+    }
+
+    /// <summary>The room's gates: bans, invite-only, key, limit. An invitation opens all but the key and limit.</summary>
+    private bool MayJoin(Session s, Room room, string? key)
+    {
+        var invited = room.Invited.Contains(NameRules.Fold(s.Name!));
+        if (room.IsBanned(s) && !invited)
+        {
+            Error(s, ErrorCode.Banned, $"You are banned from {room.Name}.", room.Name);
+            return false;
+        }
+        if ((room.Modes & RoomModes.InviteOnly) != 0 && !invited)
+        {
+            Error(s, ErrorCode.InviteOnly, $"{room.Name} is invite-only: ask one of its operators for an invitation.", room.Name);
+            return false;
+        }
+        if (room.Password is { } password && key != password)
+        {
+            Error(s, ErrorCode.BadRoomKey, $"{room.Name} needs a key to join.", room.Name);
+            return false;
+        }
+        if (room.Limit > 0 && room.Members.Length >= room.Limit)
+        {
+            Error(s, ErrorCode.RoomFull, $"{room.Name} is full.", room.Name);
+            return false;
+        }
+        room.Invited.Remove(NameRules.Fold(s.Name!));
+        return true;
     }
 
     private void EnterRoom(Session s, Room room, bool welcome, bool created)
     {
         var others = room.Members.Length;
-        SendRoom(room, new JoinEvent(room.Name, s.Name!), except: null);
+        SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin }, except: null);
         room.AddMember(s);
+        // The first person in an empty room is its operator (as on IRC, where an empty channel starts anew),
+        // except in the default room, which belongs to everyone.
+        if (others == 0 && room.Key != NameRules.Fold(_options.DefaultRoom))
+            room.SetStatus(s, MemberStatus.Operator);
         s.Rooms.Add(room);
         s.CurrentRoom = room;
         if (welcome) Send(s, new WelcomeReply(s.Name!, room.Name, others));
@@ -100,7 +140,7 @@ public sealed partial class ChatServer
         room.RemoveMember(s);
         s.Rooms.Remove(room);
         if (ReferenceEquals(s.CurrentRoom, room)) s.CurrentRoom = s.SingleRoom || s.Rooms.Count == 0 ? null : s.Rooms[^1];
-        SendRoom(room, new PartEvent(room.Name, s.Name!, reason), except: null);
+        SendRoom(room, new PartEvent(room.Name, s.Name!, reason) { By = s.Origin }, except: null);
     }
 
     // ROOMS: every room with its member count and topic, busiest first.
@@ -133,6 +173,11 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}.", room.Name);
             return;
         }
+        if ((room.Modes & RoomModes.TopicLock) != 0 && !room.IsOperator(s) && !s.IsOperator)
+        {
+            Error(s, ErrorCode.OperatorNeeded, $"Only operators of {room.Name} can change its topic.", room.Name);
+            return;
+        }
         if (text.Length > TextLimits.MaxTopicLength)
         {
             Error(s, ErrorCode.TopicTooLong, $"A topic can be at most {TextLimits.MaxTopicLength} characters long.", room.Name);
@@ -147,7 +192,7 @@ public sealed partial class ChatServer
         room.TopicSetBy = s.Name;
         room.TopicSetAt = _time.GetUtcNow();
         _batch.RoomChanges.Add(Stored(room));
-        SendRoom(room, new TopicEvent(room.Name, s.Name!, room.Topic), except: null);
+        SendRoom(room, new TopicEvent(room.Name, s.Name!, room.Topic) { By = s.Origin }, except: null);
     }
 
     // HISTORY [N | NAME | #room]: older messages of the current room (paging back each time), or of a private conversation.
@@ -268,6 +313,8 @@ public sealed partial class ChatServer
     private Room AddRoom(string name)
     {
         var room = new Room(name);
+        // The default room belongs to everyone: no operator, so no topic lock either.
+        if (room.Key == NameRules.Fold(_options.DefaultRoom)) room.Modes = RoomModes.NoExternal;
         _rooms[room.Key] = room;
         _roomView[room.Key] = room;
         return room;

@@ -193,9 +193,9 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     // ---- Stage 1: the command loop -------------------------------------------------------------------------
 
-    private enum Op { Command, Leave, Kick, Shutdown, Reply }
+    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query }
 
-    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null);
+    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null);
 
     private async Task RunCommandLoop()
     {
@@ -243,8 +243,11 @@ public sealed partial class ChatServer : IAsyncDisposable
                 case Op.Reply:
                     if (w.Session!.State != SessionState.Closed) Send(w.Session, w.Reply!);
                     break;
+                case Op.Query:
+                    if (w.Session!.State != SessionState.Closed && w.Query!() is { } answer) Send(w.Session, answer);
+                    break;
                 case Op.Kick:
-                    if (w.Session!.State != SessionState.Closed) Kick(w.Session, w.Reason, w.Command!.Text!);
+                    if (w.Session!.State != SessionState.Closed) CloseWith(w.Session, w.Reason, w.Command!.Text!);
                     break;
                 case Op.Shutdown:
                     ShutdownAll(w.Command!.Text!);

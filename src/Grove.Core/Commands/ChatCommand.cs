@@ -17,10 +17,18 @@ public enum CommandKind
     Rooms,
     Topic,
     History,
+    Notice,     // like Say/Msg, but a notice: no automatic replies (IRC NOTICE)
+    Kick,       // Target room, Args[0] person, Text reason
+    Invite,     // Target person, Args[0] room
+    Mode,       // Target room, Text mode changes ("+o-v"), Args their arguments
+    Away,       // Text message, or null to come back
+    Oper,       // the door has checked the credentials: make this person a server operator
+    Kill,       // Target person, Text reason (server operators)
+    Wallops,    // Text, to operators and +w people (server operators)
 }
 
 /// <summary>
 /// One parsed command. The meaning of <see cref="Target"/> and <see cref="Text"/> depends on the kind
 /// (see <see cref="CommandTable"/>): for Msg the target is a name, for Join a room, for Quit the text is the reason.
 /// </summary>
-public sealed record ChatCommand(CommandKind Kind, string? Target = null, string? Text = null, int? Count = null);
+public sealed record ChatCommand(CommandKind Kind, string? Target = null, string? Text = null, int? Count = null, IReadOnlyList<string>? Args = null);

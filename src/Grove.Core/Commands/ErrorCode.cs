@@ -19,4 +19,14 @@ public enum ErrorCode
     InputTooLong,
     InvalidUtf8,
     TopicTooLong,
+    CannotSendToRoom,
+    InviteOnly,
+    BadRoomKey,
+    RoomFull,
+    Banned,
+    OperatorNeeded,     // room operator privileges needed
+    NotPrivileged,      // server operator privileges needed
+    TargetNotInRoom,
+    TargetAlreadyInRoom,
+    UnknownMode,
 }

@@ -13,6 +13,12 @@ public enum DisconnectReason
     ServerShutdown,
     /// <summary>It sent something the door cannot go on from (for example too many over-long lines).</summary>
     ProtocolError,
+    /// <summary>A server operator disconnected the person.</summary>
+    Killed,
+    /// <summary>The connection stopped answering (no data and no PONG within the ping timeout).</summary>
+    PingTimeout,
+    /// <summary>The connection never chose a name within the registration timeout.</summary>
+    RegistrationTimeout,
     /// <summary>An unexpected fault in this connection's handling; only this connection is closed.</summary>
     InternalError,
 }
@@ -27,6 +33,9 @@ public static class DisconnectReasonText
         DisconnectReason.SendQueueExceeded => "send queue exceeded",
         DisconnectReason.ServerShutdown => "server shutting down",
         DisconnectReason.ProtocolError => "protocol error",
+        DisconnectReason.Killed => "killed",
+        DisconnectReason.PingTimeout => "ping timeout",
+        DisconnectReason.RegistrationTimeout => "registration timeout",
         _ => "internal error",
     };
 }

@@ -9,6 +9,9 @@ namespace Grove.Core.Events;
 /// </summary>
 public abstract class ChatEvent
 {
+    /// <summary>Who caused the event (for IRC prefixes); null when the server did or when it is not known.</summary>
+    public Origin? By { get; init; }
+
     private int _key0, _key1;
     private ReadOnlyMemory<byte> _bytes0, _bytes1;
     private Dictionary<int, ReadOnlyMemory<byte>>? _more;
@@ -84,10 +87,10 @@ public sealed class NickEvent(string oldName, string newName) : ChatEvent
     public string NewName { get; } = newName;
 }
 
-public sealed class TopicEvent(string room, string by, string topic) : ChatEvent
+public sealed class TopicEvent(string room, string setBy, string topic) : ChatEvent
 {
     public string Room { get; } = room;
-    public string By { get; } = by;
+    public string SetBy { get; } = setBy;
     public string Topic { get; } = topic;
 }
 
@@ -95,4 +98,43 @@ public sealed class TopicEvent(string room, string by, string topic) : ChatEvent
 public sealed class ServerNoticeEvent(string text) : ChatEvent
 {
     public string Text { get; } = text;
+}
+
+/// <summary>Someone was removed from a room by an operator.</summary>
+public sealed class KickEvent(string room, string kicker, string target, string reason) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Kicker { get; } = kicker;
+    public string Target { get; } = target;
+    public string Reason { get; } = reason;
+}
+
+/// <summary>Room modes changed: <see cref="Changes"/> as IRC writes them ("+o-t"), with their arguments.</summary>
+public sealed class ModeEvent(string room, string setter, string changes, IReadOnlyList<string> args) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Setter { get; } = setter;
+    public string Changes { get; } = changes;
+    public IReadOnlyList<string> Args { get; } = args;
+}
+
+/// <summary>To the person invited.</summary>
+public sealed class InviteEvent(string room, string inviter, string invitee) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Inviter { get; } = inviter;
+    public string Invitee { get; } = invitee;
+}
+
+/// <summary>A server operator's message to operators and +w people.</summary>
+public sealed class WallopsEvent(string from, string text) : ChatEvent
+{
+    public string From { get; } = from;
+    public string Text { get; } = text;
+}
+
+/// <summary>Bytes a door made itself (for example an IRC WHO reply built on the command loop); sent as they are.</summary>
+public sealed class RawReply(ReadOnlyMemory<byte> bytes) : ChatEvent
+{
+    public ReadOnlyMemory<byte> Bytes { get; } = bytes;
 }

@@ -94,3 +94,28 @@ public sealed class GoodbyeReply(string text) : ChatEvent
 {
     public string Text { get; } = text;
 }
+
+/// <summary>To the inviter: the invitation was sent.</summary>
+public sealed class InvitingReply(string room, string invitee) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Invitee { get; } = invitee;
+}
+
+/// <summary>Away was set (true) or cleared (false).</summary>
+public sealed class AwayReply(bool away) : ChatEvent
+{
+    public bool Away { get; } = away;
+}
+
+/// <summary>The person is now a server operator.</summary>
+public sealed class OperReply : ChatEvent
+{
+}
+
+/// <summary>A private message reached someone who is away: their away message.</summary>
+public sealed class AwayNoticeReply(string name, string message) : ChatEvent
+{
+    public string Name { get; } = name;
+    public string Message { get; } = message;
+}

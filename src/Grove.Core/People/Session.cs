@@ -22,6 +22,12 @@ public interface IConnectionControl
 /// A connected person, whatever the door. Threading: <see cref="Name"/>, <see cref="State"/> and room membership are
 /// changed only by the core's command loop; other threads may read them (they are published with volatile writes).
 /// </summary>
+/// <summary>Who did something: name, IRC user and cloaked host.</summary>
+public sealed record Origin(string Name, string User, string Host)
+{
+    public override string ToString() => $"{Name}!{User}@{Host}";
+}
+
 public sealed class Session
 {
     private static long s_nextId;
@@ -52,6 +58,35 @@ public sealed class Session
 
     /// <summary>The plain door's person is in one room at a time; the IRC and web doors may be in many.</summary>
     public bool SingleRoom => Door == DoorKind.Plain;
+
+    /// <summary>Whether choosing a name also joins the default room (plain and web: yes; IRC clients join themselves).</summary>
+    public bool AutoJoinDefaultRoom => Door != DoorKind.Irc;
+
+    /// <summary>The IRC "user" part of the person's address (from USER; the name on other doors).</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The IRC "real name" (from USER); empty on other doors.</summary>
+    public string RealName { get; set; } = "";
+
+    /// <summary>
+    /// The host part shown to other people. Never the IP address: a cloak naming the door ("irc.grove").
+    /// </summary>
+    public string Host => Door switch { DoorKind.Plain => "plain.grove", DoorKind.Irc => "irc.grove", _ => "web.grove" };
+
+    /// <summary>Set while the person is away, with their message. Core loop only.</summary>
+    public string? AwayMessage { get; internal set; }
+
+    /// <summary>A server operator (IRC OPER). Core loop only.</summary>
+    public bool IsOperator { get; internal set; }
+
+    /// <summary>IRC user mode +i: hidden from WHO and NAMES for those who share no room with the person.</summary>
+    public bool Invisible { get; set; }
+
+    /// <summary>IRC user mode +w: receives WALLOPS.</summary>
+    public bool WantsWallops { get; set; }
+
+    /// <summary>Who the person is, as events carry it.</summary>
+    public Origin Origin => new(Name ?? "*", UserName ?? Name ?? "*", Host);
 
     /// <summary>The room a plain-door message goes to. Core loop only.</summary>
     public Room? CurrentRoom { get; internal set; }

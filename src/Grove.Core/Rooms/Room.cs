@@ -8,6 +8,22 @@ namespace Grove.Core.Rooms;
 /// A room. Changed only by the core's command loop. <see cref="Members"/> is an immutable snapshot replaced on
 /// every join and part, so delivery and readers on other threads iterate it without a lock.
 /// </summary>
+/// <summary>Room modes that are on or off (IRC channel modes t, n, m, i, s).</summary>
+[Flags]
+public enum RoomModes
+{
+    None = 0,
+    TopicLock = 1,      // +t: only operators set the topic
+    NoExternal = 2,     // +n: only members send to the room
+    Moderated = 4,      // +m: only voiced people and operators speak
+    InviteOnly = 8,     // +i: only invited people join
+    Secret = 16,        // +s: not listed to non-members
+}
+
+/// <summary>A member's standing in a room (IRC prefixes @ and +).</summary>
+[Flags]
+public enum MemberStatus { None = 0, Voice = 1, Operator = 2 }
+
 public sealed class Room(string name)
 {
     private volatile Session[] _members = [];
@@ -19,6 +35,41 @@ public sealed class Room(string name)
     public DateTimeOffset? TopicSetAt { get; internal set; }
 
     public Session[] Members => _members;
+
+    /// <summary>New rooms are +nt, as on most IRC networks.</summary>
+    public RoomModes Modes { get; internal set; } = RoomModes.TopicLock | RoomModes.NoExternal;
+    public string? Password { get; internal set; }
+    public int Limit { get; internal set; }
+    public DateTimeOffset CreatedAt { get; internal set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Ban masks (nick!user@host with * and ?). Core loop only.</summary>
+    public List<BanEntry> Bans { get; } = new();
+
+    /// <summary>Folded names invited past +i (and bans). Core loop only.</summary>
+    internal HashSet<string> Invited { get; } = new(StringComparer.Ordinal);
+
+    private readonly Dictionary<Session, MemberStatus> _status = new();
+
+    /// <summary>A member's status. Core loop only (queries run there too).</summary>
+    public MemberStatus StatusOf(Session s) => _status.GetValueOrDefault(s);
+
+    internal void SetStatus(Session s, MemberStatus status)
+    {
+        if (status == MemberStatus.None) _status.Remove(s);
+        else _status[s] = status;
+    }
+
+    public bool IsOperator(Session s) => (StatusOf(s) & MemberStatus.Operator) != 0;
+    public bool CanSpeak(Session s) => (Modes & RoomModes.Moderated) == 0 || StatusOf(s) != MemberStatus.None;
+
+    /// <summary>True when a ban mask matches the person.</summary>
+    public bool IsBanned(Session s)
+    {
+        if (Bans.Count == 0) return false;
+        var who = Names.NameRules.Fold(s.Origin.ToString());
+        foreach (var b in Bans) if (Names.Mask.Matches(b.Mask, who)) return true;
+        return false;
+    }
 
     /// <summary>Recent messages, newest last, so a join can replay them without reading the store.</summary>
     internal RecentMessages Recent { get; } = new(512);
@@ -34,6 +85,7 @@ public sealed class Room(string name)
 
     internal bool RemoveMember(Session s)
     {
+        _status.Remove(s);
         var old = _members;
         var i = Array.IndexOf(old, s);
         if (i < 0) return false;
@@ -46,6 +98,9 @@ public sealed class Room(string name)
 
     public bool Contains(Session s) => Array.IndexOf(_members, s) >= 0;
 }
+
+/// <summary>A ban: the mask, who set it and when.</summary>
+public sealed record BanEntry(string Mask, string SetBy, DateTimeOffset SetAt);
 
 /// <summary>A fixed-size ring of a room's latest messages. Core loop only.</summary>
 internal sealed class RecentMessages(int capacity)

@@ -70,7 +70,7 @@ public sealed class PlainRenderer : IEventRenderer
                 Line(sb, $"* You are now known as {n.NewName}");
                 break;
             case TopicEvent t:
-                Line(sb, $"* {t.By} set the topic of {t.Room} to: {Clean(t.Topic)}");
+                Line(sb, $"* {t.SetBy} set the topic of {t.Room} to: {Clean(t.Topic)}");
                 break;
             case ServerNoticeEvent n:
                 Line(sb, $"* {Clean(n.Text)}");
@@ -137,6 +137,32 @@ public sealed class PlainRenderer : IEventRenderer
                 }
                 foreach (var m in h.Messages) sb.Append(RenderText(m));
                 break;
+            case KickEvent k:
+                Line(sb, $"* {k.Target} was kicked from {k.Room} by {k.Kicker} ({Clean(k.Reason)})");
+                break;
+            case ModeEvent m:
+                Line(sb, $"* {m.Setter} sets mode {m.Changes}{(m.Args.Count > 0 ? " " + string.Join(' ', m.Args) : "")} on {m.Room}");
+                break;
+            case InviteEvent i:
+                Line(sb, $"* {i.Inviter} invites you to {i.Room}. Type /join {i.Room} to go there.");
+                break;
+            case InvitingReply i:
+                Line(sb, $"* You invited {i.Invitee} to {i.Room}.");
+                break;
+            case AwayReply a:
+                Line(sb, a.Away ? "* You are marked as away." : "* You are no longer marked as away.");
+                break;
+            case AwayNoticeReply a:
+                Line(sb, $"* {a.Name} is away: {Clean(a.Message)}");
+                break;
+            case OperReply:
+                Line(sb, "* You are now a server operator.");
+                break;
+            case WallopsEvent w:
+                Line(sb, $"* [wallops] {w.From}: {Clean(w.Text)}");
+                break;
+            case RawReply r:
+                return TextRules.Utf8.GetString(r.Bytes.Span);
             case GoodbyeReply g:
                 Line(sb, $"* {Clean(g.Text)}");
                 break;

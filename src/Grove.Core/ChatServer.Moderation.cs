@@ -1,0 +1,289 @@
+using Grove.Core.Commands;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+
+namespace Grove.Core;
+
+// Command handlers for room operators and server operators, away, and door queries. Command loop only.
+public sealed partial class ChatServer
+{
+    // KICK <#room> <name> [reason]
+    private void Kick(Session s, string roomName, string targetName, string? reason)
+    {
+        if (!TryFindRoom(s, roomName, out var room)) return;
+        if (!room.Contains(s) && !s.IsOperator)
+        {
+            Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}.", room.Name);
+            return;
+        }
+        if (!room.IsOperator(s) && !s.IsOperator)
+        {
+            Error(s, ErrorCode.OperatorNeeded, $"Only operators of {room.Name} can kick.", room.Name);
+            return;
+        }
+        if (!_byName.TryGetValue(NameRules.Fold(targetName), out var target))
+        {
+            Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
+            return;
+        }
+        if (!room.Contains(target))
+        {
+            Error(s, ErrorCode.TargetNotInRoom, $"{target.Name} is not in {room.Name}.", target.Name + " " + room.Name);
+            return;
+        }
+        var why = TextLimits.CleanReason(reason, s.Name!);
+        SendRoom(room, new KickEvent(room.Name, s.Name!, target.Name!, why) { By = s.Origin }, except: null);
+        room.RemoveMember(target);
+        target.Rooms.Remove(room);
+        if (ReferenceEquals(target.CurrentRoom, room)) target.CurrentRoom = target.SingleRoom || target.Rooms.Count == 0 ? null : target.Rooms[^1];
+    }
+
+    // INVITE <name> <#room>
+    private void Invite(Session s, string targetName, string roomName)
+    {
+        if (!_byName.TryGetValue(NameRules.Fold(targetName), out var target))
+        {
+            Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
+            return;
+        }
+        var problem = NameRules.ValidateRoomName(roomName);
+        if (problem is not null)
+        {
+            Error(s, ErrorCode.BadRoomName, problem, roomName);
+            return;
+        }
+        if (_rooms.TryGetValue(NameRules.Fold(roomName), out var room))
+        {
+            if (!room.Contains(s))
+            {
+                Error(s, ErrorCode.NotInRoom, $"You are not in {room.Name}.", room.Name);
+                return;
+            }
+            if ((room.Modes & RoomModes.InviteOnly) != 0 && !room.IsOperator(s) && !s.IsOperator)
+            {
+                Error(s, ErrorCode.OperatorNeeded, $"Only operators of {room.Name} can invite to it.", room.Name);
+                return;
+            }
+            if (room.Contains(target))
+            {
+                Error(s, ErrorCode.TargetAlreadyInRoom, $"{target.Name} is already in {room.Name}.", target.Name + " " + room.Name);
+                return;
+            }
+            room.Invited.Add(NameRules.Fold(target.Name!));
+            roomName = room.Name;
+        }
+        Send(target, new InviteEvent(roomName, s.Name!, target.Name!) { By = s.Origin });
+        Send(s, new InvitingReply(roomName, target.Name!));
+    }
+
+    // MODE <#room> <changes> [args…]: t n m i s k l o v b, each + or -.
+    private void Mode(Session s, string roomName, string changes, IReadOnlyList<string> args)
+    {
+        if (!TryFindRoom(s, roomName, out var room)) return;
+        if (!room.IsOperator(s) && !s.IsOperator)
+        {
+            Error(s, ErrorCode.OperatorNeeded, $"Only operators of {room.Name} can change its modes.", room.Name);
+            return;
+        }
+        var applied = new System.Text.StringBuilder();
+        var appliedArgs = new List<string>();
+        var adding = true;
+        var sign = '\0';
+        var next = 0;
+        string? Arg() => next < args.Count ? args[next++] : null;
+        void Applied(char c, string? arg = null)
+        {
+            var want = adding ? '+' : '-';
+            if (sign != want) { applied.Append(want); sign = want; }
+            applied.Append(c);
+            if (arg is not null) appliedArgs.Add(arg);
+        }
+        foreach (var c in changes)
+        {
+            switch (c)
+            {
+                case '+': adding = true; break;
+                case '-': adding = false; break;
+                case 't': if (Flag(room, RoomModes.TopicLock, adding)) Applied(c); break;
+                case 'n': if (Flag(room, RoomModes.NoExternal, adding)) Applied(c); break;
+                case 'm': if (Flag(room, RoomModes.Moderated, adding)) Applied(c); break;
+                case 'i': if (Flag(room, RoomModes.InviteOnly, adding)) Applied(c); break;
+                case 's': if (Flag(room, RoomModes.Secret, adding)) Applied(c); break;
+                case 'k':
+                    {
+                        var key = Arg();
+                        if (adding)
+                        {
+                            if (string.IsNullOrEmpty(key) || key.Contains(' ') || key.Contains(',')) { Error(s, ErrorCode.NeedMoreParams, "+k needs a key without spaces or commas.", room.Name); break; }
+                            room.Password = key;
+                            Applied(c, key);
+                        }
+                        else if (room.Password is not null)
+                        {
+                            room.Password = null;
+                            Applied(c, "*");
+                        }
+                        break;
+                    }
+                case 'l':
+                    if (adding)
+                    {
+                        if (!int.TryParse(Arg(), out var limit) || limit < 1) { Error(s, ErrorCode.NeedMoreParams, "+l needs a positive number.", room.Name); break; }
+                        room.Limit = limit;
+                        Applied(c, limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else if (room.Limit > 0)
+                    {
+                        room.Limit = 0;
+                        Applied(c);
+                    }
+                    break;
+                case 'o':
+                case 'v':
+                    {
+                        var who = Arg();
+                        if (who is null) { Error(s, ErrorCode.NeedMoreParams, $"{(adding ? '+' : '-')}{c} needs a name.", room.Name); break; }
+                        if (!_byName.TryGetValue(NameRules.Fold(who), out var target))
+                        {
+                            Error(s, ErrorCode.NoSuchName, $"No one called \"{who}\" is online.", who);
+                            break;
+                        }
+                        if (!room.Contains(target))
+                        {
+                            Error(s, ErrorCode.TargetNotInRoom, $"{target.Name} is not in {room.Name}.", target.Name + " " + room.Name);
+                            break;
+                        }
+                        var bit = c == 'o' ? MemberStatus.Operator : MemberStatus.Voice;
+                        var status = room.StatusOf(target);
+                        var updated = adding ? status | bit : status & ~bit;
+                        if (updated != status)
+                        {
+                            room.SetStatus(target, updated);
+                            Applied(c, target.Name);
+                        }
+                        break;
+                    }
+                case 'b':
+                    {
+                        var mask = Arg();
+                        if (mask is null) break; // listing bans is the door's query
+                        mask = Mask.Normalize(mask);
+                        var existing = room.Bans.FindIndex(b => NameRules.Fold(b.Mask) == NameRules.Fold(mask));
+                        if (adding && existing < 0)
+                        {
+                            if (room.Bans.Count >= MaxBansPerRoom) { Error(s, ErrorCode.BadArgument, $"{room.Name} has the most bans it can hold ({MaxBansPerRoom}).", room.Name); break; }
+                            room.Bans.Add(new BanEntry(mask, s.Name!, _time.GetUtcNow()));
+                            Applied(c, mask);
+                        }
+                        else if (!adding && existing >= 0)
+                        {
+                            room.Bans.RemoveAt(existing);
+                            Applied(c, mask);
+                        }
+                        break;
+                    }
+                default:
+                    Error(s, ErrorCode.UnknownMode, $"'{c}' is not a room mode Grove knows.", c.ToString());
+                    break;
+            }
+        }
+        if (applied.Length > 0)
+            SendRoom(room, new ModeEvent(room.Name, s.Name!, applied.ToString(), appliedArgs) { By = s.Origin }, except: null);
+    }
+
+    /// <summary>The most ban masks one room keeps (advertised to IRC clients as MAXLIST b).</summary>
+    public const int MaxBansPerRoom = 100;
+
+    private static bool Flag(Room room, RoomModes flag, bool on)
+    {
+        var had = (room.Modes & flag) != 0;
+        if (had == on) return false;
+        room.Modes = on ? room.Modes | flag : room.Modes & ~flag;
+        return true;
+    }
+
+    // AWAY [message]
+    private void Away(Session s, string? message)
+    {
+        s.AwayMessage = string.IsNullOrWhiteSpace(message) ? null : TextLimits.CleanReason(message, "away");
+        Send(s, new AwayReply(s.AwayMessage is not null));
+    }
+
+    // KILL <name> [reason]: a server operator disconnects someone.
+    private void Kill(Session s, string targetName, string? reason)
+    {
+        if (!s.IsOperator)
+        {
+            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
+            return;
+        }
+        if (!_byName.TryGetValue(NameRules.Fold(targetName), out var target))
+        {
+            Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
+            return;
+        }
+        var why = TextLimits.CleanReason(reason, "no reason given");
+        Send(target, new GoodbyeReply($"You were disconnected by {s.Name} ({why})."));
+        Leave(target, $"Killed by {s.Name} ({why})");
+        CloseAfterDelivery(target, DisconnectReason.Killed);
+    }
+
+    // WALLOPS <text>
+    private void Wallops(Session s, string text)
+    {
+        if (!s.IsOperator)
+        {
+            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
+            return;
+        }
+        var ev = new WallopsEvent(s.Name!, TextLimits.RemoveLineBreaks(text)) { By = s.Origin };
+        foreach (var p in _byName.Values)
+            if (p.WantsWallops || p.IsOperator) Send(p, ev);
+    }
+
+    // ---- Queries: door code that reads chat state in order with everything else --------------------------
+
+    /// <summary>
+    /// Runs <paramref name="query"/> on the command loop, after everything this connection sent before, and sends
+    /// the event it returns (if any) to the session. The query may read rooms, members and people
+    /// (<see cref="FindPerson"/>, <see cref="People"/>, <see cref="RoomsOf"/>, <see cref="WhoWas"/>) but must not change them.
+    /// </summary>
+    public ValueTask QueryAsync(Session s, Func<ChatEvent?> query, CancellationToken ct = default) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Query, default, null, null, query), ct);
+
+    /// <summary>A named person. Command loop (queries) only.</summary>
+    public Session? FindPerson(string name) => _byName.GetValueOrDefault(NameRules.Fold(name));
+
+    /// <summary>Everyone with a name. Command loop (queries) only.</summary>
+    public IEnumerable<Session> People => _byName.Values;
+
+    /// <summary>The rooms a person is in. Command loop (queries) only.</summary>
+    public IReadOnlyList<Room> RoomsOf(Session s) => s.Rooms;
+
+    /// <summary>A room by name. Command loop (queries) only.</summary>
+    public Room? RoomNamed(string name) => _rooms.GetValueOrDefault(NameRules.Fold(name));
+
+    /// <summary>The rooms. Command loop (queries) only.</summary>
+    public IEnumerable<Room> AllRooms => _rooms.Values;
+
+    public sealed record WhoWasEntry(string Name, string User, string Host, string RealName, DateTimeOffset Left);
+
+    private readonly LinkedList<WhoWasEntry> _whoWas = new();
+    private const int WhoWasKept = 500;
+
+    private void RememberWhoWas(Session s)
+    {
+        _whoWas.AddFirst(new WhoWasEntry(s.Name!, s.UserName ?? s.Name!, s.Host, s.RealName, _time.GetUtcNow()));
+        if (_whoWas.Count > WhoWasKept) _whoWas.RemoveLast();
+    }
+
+    /// <summary>People who had this name, newest first. Command loop (queries) only.</summary>
+    public IEnumerable<WhoWasEntry> WhoWas(string name)
+    {
+        var key = NameRules.Fold(name);
+        return _whoWas.Where(w => NameRules.Fold(w.Name) == key);
+    }
+}
