@@ -23,7 +23,10 @@ public sealed partial class ChatServer
         {
             case CommandKind.Register: Register(s, c.Target ?? ""); break;
             case CommandKind.Say: Say(s, c.Target, c.Text ?? "", MessageKind.Normal); break;
-            case CommandKind.Me: Say(s, c.Target, c.Text ?? "", MessageKind.Action); break;
+            case CommandKind.Me:
+                if (c.Target is { } meTarget && !NameRules.LooksLikeRoom(meTarget)) PrivateMessage(s, meTarget, c.Text ?? "", MessageKind.Action);
+                else Say(s, c.Target, c.Text ?? "", MessageKind.Action);
+                break;
             case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? ""); break;
             case CommandKind.Who: Who(s, c.Target); break;
             case CommandKind.Quit: Quit(s, c.Text); break;

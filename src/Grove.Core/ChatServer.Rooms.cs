@@ -112,7 +112,12 @@ public sealed partial class ChatServer
         s.Rooms.Add(room);
         s.CurrentRoom = room;
         if (welcome) Send(s, new WelcomeReply(s.Name!, room.Name, others));
-        Send(s, new JoinedReply(room.Name, room.Topic, room.Members.Select(m => m.Name!).ToList(), created, welcome));
+        Send(s, new JoinedReply(room.Name, room.Topic, room.Members.Select(m => m.Name!).ToList(), created, welcome)
+        {
+            Statuses = room.Members.Select(room.StatusOf).ToList(),
+            TopicSetBy = room.TopicSetBy,
+            TopicSetAt = room.TopicSetAt,
+        });
         var recent = room.Recent.Latest(_options.HistoryOnJoin);
         var cursor = Cursor(s, room.Key);
         cursor.Oldest = recent is { Count: > 0 } ? recent[0].Id : _lastId + 1;

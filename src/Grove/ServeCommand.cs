@@ -13,10 +13,14 @@ internal static class ServeCommand
     [
         ("--host", "Host", "address the doors listen on (default 127.0.0.1)"),
         ("--port", "Port", "port of the plain text door (default 6969)"),
+        ("--irc-port", "IrcPort", "port of the IRC door (default 6667; -1 turns it off)"),
         ("--data", "Data", "data folder for the SQLite database (default ./grove-data)"),
         ("--log-file", "LogFile", "log file (default ./server_log.txt)"),
         ("--log-level", "LogLevel", "trace, debug, information, warning or error (default information; debug logs every message)"),
-        ("--server-name", "ServerName", "the server's name shown to clients (default: this machine's host name)"),
+        ("--server-name", "ServerName", "the server's name, used in every IRC prefix and numeric (default: this machine's host name)"),
+        ("--network-name", "NetworkName", "the IRC network name (default Grove)"),
+        ("--ping-interval", "PingIntervalSeconds", "seconds of silence before an IRC client is sent PING (default 90)"),
+        ("--ping-timeout", "PingTimeoutSeconds", "seconds to wait for the answer before closing with \"ping timeout\" (default 60)"),
         ("--max-line-bytes", "MaxLineBytes", "longest line the plain door accepts, in bytes (default 4096)"),
         ("--history-on-join", "HistoryOnJoin", "how many recent messages a join shows (default 20)"),
         ("--outbox-max-bytes", "OutboxMaxBytes", "a client's outbound queue limit before it is cut off as a slow consumer (default 1048576)"),
@@ -69,6 +73,7 @@ internal static class ServeCommand
             throw new GroveStartupException($"A setting has a value of the wrong kind: {ex.GetBaseException().Message}");
         }
         if (options.Port is < 0 or > 65535) throw new GroveStartupException($"--port must be between 0 and 65535 (got {options.Port}).");
+        if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         return options;
     }

@@ -18,6 +18,7 @@ public sealed class TestServer : IAsyncDisposable
     public GroveHost Host { get; }
     public TempFolder Folder { get; }
     public IPEndPoint Plain => Host.PlainEndPoint;
+    public IPEndPoint Irc => Host.IrcEndPoint!;
     public string LogFile => Host.Options.LogFile;
 
     public static async Task<TestServer> StartAsync(Action<GroveServerOptions>? configure = null, TempFolder? folder = null)
@@ -28,6 +29,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             Host = "127.0.0.1",
             Port = 0,
+            IrcPort = 0,
             Data = Path.Combine(folder.Path, "data"),
             LogFile = Path.Combine(folder.Path, "server_log.txt"),
             ConsoleLog = false,

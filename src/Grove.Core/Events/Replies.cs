@@ -24,6 +24,10 @@ public sealed class WelcomeReply(string name, string room, int others) : ChatEve
 /// <summary>The person joined (or switched to) a room: who is there and its topic.</summary>
 public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string> members, bool created, bool isWelcome) : ChatEvent
 {
+    /// <summary>Each member's standing, in the order of <see cref="Members"/>.</summary>
+    public IReadOnlyList<Rooms.MemberStatus> Statuses { get; init; } = [];
+    public string? TopicSetBy { get; init; }
+    public DateTimeOffset? TopicSetAt { get; init; }
     /// <summary>True for the join into the default room that follows choosing a name.</summary>
     public bool IsWelcome { get; } = isWelcome;
     public string Room { get; } = room;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grove.Core;
 using Grove.Core.History;
+using Grove.Server.Doors.Irc;
 using Grove.Server.Doors.Plain;
 using Grove.Server.Store.Sqlite;
 using Microsoft.AspNetCore.Builder;
@@ -22,14 +23,18 @@ public sealed partial class GroveHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ListenOptions _plain;
+    private readonly ListenOptions? _irc;
     private readonly IMessageStore _store;
+    private readonly IrcPinger _pinger;
     private int _disposed;
     private bool _running;
 
-    private GroveHost(WebApplication app, ListenOptions plain, IMessageStore store, GroveServerOptions options)
+    private GroveHost(WebApplication app, ListenOptions plain, ListenOptions? irc, IMessageStore store, GroveServerOptions options)
     {
         _app = app;
         _plain = plain;
+        _irc = irc;
+        _pinger = app.Services.GetRequiredService<IrcPinger>();
         _store = store;
         Options = options;
         Chat = app.Services.GetRequiredService<ChatServer>();
@@ -42,6 +47,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     /// <summary>Where the plain door listens (with the real port when 0 was asked for).</summary>
     public IPEndPoint PlainEndPoint => _plain.IPEndPoint!;
+
+    /// <summary>Where the IRC door listens, or null when it is off.</summary>
+    public IPEndPoint? IrcEndPoint => _irc?.IPEndPoint;
 
     /// <summary>Completes when the host has been asked to stop (Ctrl+C, SIGTERM, or <see cref="StopAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
@@ -67,8 +75,10 @@ public sealed partial class GroveHost : IAsyncDisposable
             OutboxMaxBytes = options.OutboxMaxBytes,
         });
         builder.Services.AddSingleton<ChatServer>();
+        builder.Services.AddSingleton<IrcServerInfo>();
+        builder.Services.AddSingleton<IrcPinger>();
 
-        ListenOptions? plain = null;
+        ListenOptions? plain = null, irc = null;
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -77,11 +87,18 @@ public sealed partial class GroveHost : IAsyncDisposable
                 lo.UseConnectionHandler<PlainConnectionHandler>();
                 plain = lo;
             });
+            if (options.IrcPort >= 0)
+                k.Listen(address, options.IrcPort, lo =>
+                {
+                    lo.UseConnectionHandler<IrcConnectionHandler>();
+                    irc = lo;
+                });
         });
 
         var app = builder.Build();
-        var host = new GroveHost(app, plain!, store, options);
+        var host = new GroveHost(app, plain!, irc, store, options);
         host.Chat.Start();
+        host._pinger.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
         try
         {
@@ -94,6 +111,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         }
         host._running = true;
         Log.Listening(host.Logger, "plain", host.PlainEndPoint.ToString(), $"nc {host.PlainEndPoint.Address} {host.PlainEndPoint.Port}");
+        if (host.IrcEndPoint is { } ircEp)
+            Log.Listening(host.Logger, "irc", ircEp.ToString(), $"any IRC client, server {ircEp.Address} port {ircEp.Port}");
         Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
         return host;
     }
@@ -119,6 +138,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { await _app.StopAsync(); } catch (Exception) { /* already stopped or never started */ }
+        await _pinger.DisposeAsync();
         await Chat.DisposeAsync();
         _store.Dispose();
         if (_running)
@@ -156,10 +176,10 @@ public sealed partial class GroveHost : IAsyncDisposable
     private static Exception TranslateBindFailure(Exception ex, GroveServerOptions o)
     {
         var text = ex.ToString();
-        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port") };
+        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port"), ("IRC", o.IrcPort, "--irc-port") };
         foreach (var (door, port, flag) in doors)
         {
-            if (!text.Contains($":{port}", StringComparison.Ordinal)) continue;
+            if (port <= 0 || !text.Contains($":{port}:", StringComparison.Ordinal) && !text.Contains($":{port} ", StringComparison.Ordinal)) continue;
             if (text.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
                 return new GroveStartupException($"Port {port} ({door} door) is already in use. Choose another port with {flag}, or stop the program using it.", ex);
             if (text.Contains("permission denied", StringComparison.OrdinalIgnoreCase) || text.Contains("access", StringComparison.OrdinalIgnoreCase))

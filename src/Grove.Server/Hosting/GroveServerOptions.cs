@@ -12,6 +12,24 @@ public sealed class GroveServerOptions
     /// <summary>The plain text (netcat) door's port. 0 picks a free port.</summary>
     public int Port { get; set; } = 6969;
 
+    /// <summary>The IRC door's port. 0 picks a free port; -1 turns the door off.</summary>
+    public int IrcPort { get; set; } = 6667;
+
+    /// <summary>The IRC network name (ISUPPORT NETWORK).</summary>
+    public string NetworkName { get; set; } = "Grove";
+
+    /// <summary>The message of the day, shown on IRC registration and by MOTD; lines separated by \n.</summary>
+    public string Motd { get; set; } = "Welcome to Grove.\nEveryone here shares rooms with netcat, IRC and browser users.\nPRIVMSG Grove :help lists Grove's own commands (bamboo, rooms, history).";
+
+    /// <summary>IRC operators: name and password for OPER.</summary>
+    public List<OperatorAccount> Operators { get; set; } = new();
+
+    /// <summary>Seconds of silence from an IRC client before the server sends PING.</summary>
+    public int PingIntervalSeconds { get; set; } = 90;
+
+    /// <summary>Seconds to wait for any reply to that PING before closing with "ping timeout".</summary>
+    public int PingTimeoutSeconds { get; set; } = 60;
+
     /// <summary>The data folder: the SQLite database lives here.</summary>
     public string Data { get; set; } = "grove-data";
 
@@ -38,6 +56,13 @@ public sealed class GroveServerOptions
 
     /// <summary>How long shutdown waits for clients to receive the shutdown notice before closing them anyway.</summary>
     public double ShutdownSeconds { get; set; } = 3;
+}
+
+/// <summary>A server operator account for IRC OPER.</summary>
+public sealed class OperatorAccount
+{
+    public string Name { get; set; } = "";
+    public string Password { get; set; } = "";
 }
 
 /// <summary>A start-up failure with a one-line message for a person (no stack trace).</summary>

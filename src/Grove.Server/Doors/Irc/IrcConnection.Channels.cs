@@ -1,0 +1,259 @@
+using System.Text;
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.Names;
+using Grove.Core.Rooms;
+using Grove.Wire.Irc;
+
+namespace Grove.Server.Doors.Irc;
+
+// Channels and messages: JOIN, PART, PRIVMSG, NOTICE, TOPIC, NAMES, LIST, KICK, INVITE, MODE (RFC 2812 section 3.2, 3.3).
+public sealed partial class IrcConnection
+{
+    /// <summary>Splits a comma list, answering ERR_TOOMANYTARGETS (407) for targets past TARGMAX.</summary>
+    private async Task<List<string>> Targets(string list)
+    {
+        var all = list.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        foreach (var extra in all.Skip(IrcServerInfo.MaxTargets))
+            await Reply(renderer.Numeric(407, session, extra, $"Too many targets (at most {IrcServerInfo.MaxTargets}); not delivered"));
+        return all.Take(IrcServerInfo.MaxTargets).ToList();
+    }
+
+    // JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0
+    private async Task Join(IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await NeedMore("JOIN"); return; }
+        if (m[0] == "0")
+        {
+            await PartAll();
+            return;
+        }
+        var keys = m.Params.Count > 1 ? m[1].Split(',') : [];
+        var rooms = await Targets(m[0]);
+        for (var i = 0; i < rooms.Count; i++)
+            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Join, Target: rooms[i], Args: i < keys.Length ? [keys[i]] : null));
+    }
+
+    private async Task PartAll()
+    {
+        // The rooms are read on the command loop; the parts are queued from there in order.
+        var done = new TaskCompletionSource<List<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await chat.QueryAsync(session, () => { done.TrySetResult(chat.RoomsOf(session).Select(r => r.Name).ToList()); return null; });
+        foreach (var room in await done.Task)
+            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Part, Target: room, Text: "Left all channels"));
+    }
+
+    // PART <channel>{,<channel>} [<reason>]
+    private async Task Part(IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await NeedMore("PART"); return; }
+        foreach (var room in await Targets(m[0]))
+            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Part, Target: room, Text: m.Params.Count > 1 ? m[1] : null));
+    }
+
+    // PRIVMSG/NOTICE <target>{,<target>} <text>
+    private async Task Privmsg(IrcMessage m, MessageKind kind)
+    {
+        var verb = kind == MessageKind.Notice ? "NOTICE" : "PRIVMSG";
+        if (m.Params.Count == 0 || m[0].Length == 0) { await Reply(renderer.Numeric(411, session, $"No recipient given ({verb})")); return; }
+        if (m.Params.Count < 2 || m[1].Length == 0) { await Reply(renderer.Numeric(412, session, "No text to send")); return; }
+        var text = m[1];
+        foreach (var target in await Targets(m[0]))
+        {
+            if (NameRules.NamesEqual(target, IrcServerInfo.ServiceNick))
+            {
+                if (kind == MessageKind.Normal) await Service(text);
+                continue;
+            }
+            if (text.StartsWith("\u0001ACTION ", StringComparison.Ordinal) && kind == MessageKind.Normal)
+            {
+                var action = text[8..].TrimEnd('\u0001');
+                await chat.SubmitAsync(session, new ChatCommand(CommandKind.Me, Target: target, Text: action));
+                continue;
+            }
+            await chat.SubmitAsync(session, new ChatCommand(kind == MessageKind.Notice ? CommandKind.Notice : CommandKind.Msg, Target: target, Text: text));
+        }
+    }
+
+    // PRIVMSG Grove :<plain command>: the plain door's extras (bamboo, rooms, history, who, help) from IRC.
+    private async Task Service(string text)
+    {
+        var line = text.Trim();
+        if (line.Length == 0) return;
+        if (!line.StartsWith('/') && !line.StartsWith('@') && !line.StartsWith('!')) line = "/" + line;
+        var parsed = PlainCommandParser.Parse(line);
+        if (parsed.Command is { Kind: CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who } c)
+        {
+            await chat.SubmitAsync(session, c);
+            return;
+        }
+        var help = new StringBuilder();
+        void Say(string s) => help.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", Me, s));
+        if (parsed.Command is not { Kind: CommandKind.Help }) Say($"I do not know \"{text}\".");
+        Say("Grove's own commands, sent as PRIVMSG Grove :<command>:");
+        Say("  bamboo                 a random panda fact (also: the BAMBOO command)");
+        Say("  rooms                  every room with its member count and topic");
+        Say("  who [#room]            who is online, on every door");
+        Say("  history #room [N]      older messages of a room (N up to 500); history NICK for a private conversation");
+        Say("Everything else is ordinary IRC: JOIN, PRIVMSG, MODE, WHOIS…; HELP lists the commands.");
+        await Reply(help.ToString());
+    }
+
+    // TOPIC <channel> [<topic>]
+    private async Task Topic(IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await NeedMore("TOPIC"); return; }
+        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Topic, Target: m[0], Text: m.Params.Count > 1 ? m[1] : null));
+    }
+
+    // NAMES [<channel>{,<channel>}]
+    private async Task Names(IrcMessage m)
+    {
+        var rooms = m.Params.Count > 0 ? m[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Take(1).ToList() : [];
+        await Query(() =>
+        {
+            var sb = new StringBuilder();
+            if (rooms.Count == 0) { sb.Append(renderer.Numeric(366, session, "*", "End of /NAMES list")); return sb.ToString(); }
+            var room = chat.RoomNamed(rooms[0]);
+            if (room is null || !CanSee(room)) sb.Append(renderer.Numeric(366, session, rooms[0], "End of /NAMES list"));
+            else renderer.AppendNames(sb, session, room.Name, room.Members.Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Name!, room.StatusOf(p))));
+            return sb.ToString();
+        });
+    }
+
+    /// <summary>Secret rooms are visible to their members only. Command loop only.</summary>
+    private bool CanSee(Room room) => (room.Modes & RoomModes.Secret) == 0 || room.Contains(session) || session.IsOperator;
+
+    // LIST [<channel>{,<channel>}]
+    private async Task List(IrcMessage m)
+    {
+        var only = m.Params.Count > 0 ? m[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(NameRules.Fold).ToHashSet() : null;
+        await Query(() =>
+        {
+            var sb = new StringBuilder();
+            sb.Append(renderer.Numeric(321, session, "Channel", "Users  Name"));
+            var shown = 0;
+            foreach (var room in chat.AllRooms.OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal))
+            {
+                if (!CanSee(room) || only is not null && !only.Contains(room.Key)) continue;
+                if (++shown > MaxListEntries) break;
+                sb.Append(renderer.Numeric(322, session, room.Name, room.Members.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), room.Topic ?? ""));
+            }
+            sb.Append(renderer.Numeric(323, session, "End of /LIST"));
+            return sb.ToString();
+        });
+    }
+
+    /// <summary>LIST shows at most this many rooms (the busiest first).</summary>
+    public const int MaxListEntries = 1000;
+
+    // KICK <channel> <nick>{,<nick>} [<reason>]
+    private async Task Kick(IrcMessage m)
+    {
+        if (m.Params.Count < 2) { await NeedMore("KICK"); return; }
+        foreach (var nick in await Targets(m[1]))
+            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Kick, Target: m[0], Text: m.Params.Count > 2 ? m[2] : null, Args: [nick]));
+    }
+
+    // INVITE <nick> <channel>
+    private async Task Invite(IrcMessage m)
+    {
+        if (m.Params.Count < 2) { await NeedMore("INVITE"); return; }
+        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Invite, Target: m[0], Args: [m[1]]));
+    }
+
+    // MODE <channel> [<modes> [<args>…]] | MODE <nick> [<modes>]
+    private async Task Mode(IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await NeedMore("MODE"); return; }
+        var target = m[0];
+        if (!NameRules.LooksLikeRoom(target))
+        {
+            await UserMode(target, m.Params.Count > 1 ? m[1] : null);
+            return;
+        }
+        if (m.Params.Count == 1)
+        {
+            await Query(() =>
+            {
+                var room = chat.RoomNamed(target);
+                if (room is null) return renderer.Numeric(403, session, target, "No such channel");
+                var modes = new StringBuilder("+");
+                var args = new List<string>();
+                if ((room.Modes & RoomModes.InviteOnly) != 0) modes.Append('i');
+                if (room.Password is not null) { modes.Append('k'); args.Add(room.Contains(session) ? room.Password : "*"); }
+                if (room.Limit > 0) { modes.Append('l'); args.Add(room.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
+                if ((room.Modes & RoomModes.Moderated) != 0) modes.Append('m');
+                if ((room.Modes & RoomModes.NoExternal) != 0) modes.Append('n');
+                if ((room.Modes & RoomModes.Secret) != 0) modes.Append('s');
+                if ((room.Modes & RoomModes.TopicLock) != 0) modes.Append('t');
+                return renderer.Numeric(324, session, [room.Name, modes.ToString(), .. args])
+                    + renderer.Numeric(329, session, room.Name, room.CreatedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            });
+            return;
+        }
+        var changes = m[1];
+        if (changes.Trim('+', '-') == "b" && m.Params.Count == 2)
+        {
+            await Query(() =>
+            {
+                var room = chat.RoomNamed(target);
+                if (room is null) return renderer.Numeric(403, session, target, "No such channel");
+                var sb = new StringBuilder();
+                foreach (var b in room.Bans)
+                    sb.Append(renderer.Numeric(367, session, room.Name, b.Mask, b.SetBy, b.SetAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                sb.Append(renderer.Numeric(368, session, room.Name, "End of channel ban list"));
+                return sb.ToString();
+            });
+            return;
+        }
+        // MODES=20: at most 20 mode letters in one command.
+        var letters = 0;
+        var kept = new StringBuilder();
+        foreach (var c in changes)
+        {
+            if (c is '+' or '-') { kept.Append(c); continue; }
+            if (++letters > 20) break;
+            kept.Append(c);
+        }
+        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Mode, Target: target, Text: kept.ToString(), Args: m.Params.Skip(2).ToList()));
+    }
+
+    // MODE <nick> [+|-][i|w|o]: only for yourself; +o comes only from OPER.
+    private async Task UserMode(string nick, string? changes)
+    {
+        if (!NameRules.NamesEqual(nick, Me))
+        {
+            await Reply(renderer.Numeric(502, session, "Cant change mode for other users"));
+            return;
+        }
+        if (changes is null)
+        {
+            await Reply(renderer.Numeric(221, session, "+" + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
+            return;
+        }
+        var adding = true;
+        var applied = new StringBuilder();
+        var sign = ' ';
+        var unknown = false;
+        foreach (var c in changes)
+        {
+            switch (c)
+            {
+                case '+': adding = true; continue;
+                case '-': adding = false; continue;
+                case 'i': if (session.Invisible == adding) continue; session.Invisible = adding; break;
+                case 'w': if (session.WantsWallops == adding) continue; session.WantsWallops = adding; break;
+                case 'o': continue; // +o only through OPER; -o is not offered
+                default: unknown = true; continue;
+            }
+            var want = adding ? '+' : '-';
+            if (sign != want) { applied.Append(want); sign = want; }
+            applied.Append(c);
+        }
+        var lines = "";
+        if (unknown) lines += renderer.Numeric(501, session, "Unknown MODE flag");
+        if (applied.Length > 0) lines += IrcMessage.Format(Me, "MODE", Me, applied.ToString());
+        if (lines.Length > 0) await Reply(lines);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+
+namespace Grove.Server.Doors.Irc;
+
+// Queries about people: WHO, WHOIS, WHOWAS, ISON, USERHOST (RFC 2812 section 3.6, 4.8, 4.9). They run on the
+// core's command loop, so they see the state after this client's earlier commands.
+public sealed partial class IrcConnection
+{
+    /// <summary>WHO answers at most this many people for a mask (a channel lists all its members).</summary>
+    public const int MaxWhoReplies = 500;
+
+    // WHO <mask> [o]
+    private async Task Who(Grove.Wire.Irc.IrcMessage m)
+    {
+        var mask = m.Params.Count > 0 ? m[0] : "*";
+        var opersOnly = m.Params.Count > 1 && m[1].Contains('o');
+        await Query(() =>
+        {
+            var sb = new StringBuilder();
+            if (NameRules.LooksLikeRoom(mask))
+            {
+                var room = chat.RoomNamed(mask);
+                if (room is not null && CanSee(room))
+                    foreach (var p in room.Members)
+                        if ((!opersOnly || p.IsOperator) && (!p.Invisible || room.Contains(session) || p == session))
+                            sb.Append(WhoLine(room.Name, p, room.StatusOf(p)));
+            }
+            else
+            {
+                var folded = NameRules.Fold(mask is "0" ? "*" : mask);
+                var n = 0;
+                foreach (var p in chat.People)
+                {
+                    if (opersOnly && !p.IsOperator) continue;
+                    if (p.Invisible && p != session && !SharesRoom(p)) continue;
+                    if (!Mask.Matches(folded, NameRules.Fold(p.Name!)) && !Mask.Matches(folded, NameRules.Fold(p.Origin.ToString()))) continue;
+                    if (++n > MaxWhoReplies) break;
+                    var shared = chat.RoomsOf(p).FirstOrDefault(CanSee);
+                    sb.Append(WhoLine(shared?.Name ?? "*", p, shared?.StatusOf(p) ?? MemberStatus.None));
+                }
+            }
+            sb.Append(renderer.Numeric(315, session, mask, "End of WHO list"));
+            return sb.ToString();
+        });
+    }
+
+    private bool SharesRoom(Session p) => chat.RoomsOf(p).Any(r => r.Contains(session));
+
+    private string WhoLine(string room, Session p, MemberStatus status)
+    {
+        var flags = (p.AwayMessage is null ? "H" : "G") + (p.IsOperator ? "*" : "")
+            + ((status & MemberStatus.Operator) != 0 ? "@" : (status & MemberStatus.Voice) != 0 ? "+" : "");
+        return renderer.Numeric(352, session, room, p.UserName ?? p.Name!, p.Host, info.ServerName, p.Name!, flags, "0 " + (p.RealName.Length > 0 ? p.RealName : p.Name));
+    }
+
+    // WHOIS [<server>] <nick>
+    private async Task Whois(Grove.Wire.Irc.IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await Reply(renderer.Numeric(431, session, "No nickname given")); return; }
+        var nick = (m.Params.Count > 1 ? m[1] : m[0]).Split(',')[0];
+        await Query(() =>
+        {
+            var sb = new StringBuilder();
+            var p = chat.FindPerson(nick);
+            if (p is null)
+            {
+                sb.Append(renderer.Numeric(401, session, nick, "No such nick/channel"));
+                sb.Append(renderer.Numeric(318, session, nick, "End of /WHOIS list"));
+                return sb.ToString();
+            }
+            sb.Append(renderer.Numeric(311, session, p.Name!, p.UserName ?? p.Name!, p.Host, "*", p.RealName.Length > 0 ? p.RealName : p.Name!));
+            var rooms = chat.RoomsOf(p).Where(CanSee)
+                .Select(r => ((r.StatusOf(p) & MemberStatus.Operator) != 0 ? "@" : (r.StatusOf(p) & MemberStatus.Voice) != 0 ? "+" : "") + r.Name)
+                .ToList();
+            if (rooms.Count > 0 && (!p.Invisible || p == session || SharesRoom(p))) sb.Append(renderer.Numeric(319, session, p.Name!, string.Join(' ', rooms)));
+            sb.Append(renderer.Numeric(312, session, p.Name!, info.ServerName, $"Grove ({ChatDoor(p.Door)})"));
+            if (p.AwayMessage is { } away) sb.Append(renderer.Numeric(301, session, p.Name!, away));
+            if (p.IsOperator) sb.Append(renderer.Numeric(313, session, p.Name!, "is an IRC operator"));
+            sb.Append(renderer.Numeric(317, session, p.Name!, "0", p.ConnectedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), "seconds idle, signon time"));
+            sb.Append(renderer.Numeric(318, session, p.Name!, "End of /WHOIS list"));
+            return sb.ToString();
+        });
+    }
+
+    private static string ChatDoor(DoorKind door) => door switch
+    {
+        DoorKind.Plain => "connected with the plain text door",
+        DoorKind.Irc => "connected with IRC",
+        _ => "connected with the web client",
+    };
+
+    // WHOWAS <nick> [<count>]
+    private async Task Whowas(Grove.Wire.Irc.IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await Reply(renderer.Numeric(431, session, "No nickname given")); return; }
+        var nick = m[0];
+        var count = m.Params.Count > 1 && int.TryParse(m[1], out var c) && c > 0 ? Math.Min(c, 20) : 20;
+        await Query(() =>
+        {
+            var sb = new StringBuilder();
+            var entries = chat.WhoWas(nick).Take(count).ToList();
+            if (entries.Count == 0) sb.Append(renderer.Numeric(406, session, nick, "There was no such nickname"));
+            foreach (var e in entries)
+            {
+                sb.Append(renderer.Numeric(314, session, e.Name, e.User, e.Host, "*", e.RealName.Length > 0 ? e.RealName : e.Name));
+                sb.Append(renderer.Numeric(312, session, e.Name, info.ServerName, e.Left.ToString("R", CultureInfo.InvariantCulture)));
+            }
+            sb.Append(renderer.Numeric(369, session, nick, "End of WHOWAS"));
+            return sb.ToString();
+        });
+    }
+
+    // ISON <nick>{ <nick>}
+    private async Task Ison(Grove.Wire.Irc.IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await NeedMore("ISON"); return; }
+        var nicks = m.Params.SelectMany(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(100).ToList();
+        await Query(() => renderer.Numeric(303, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>().Select(p => p.Name))));
+    }
+
+    // USERHOST <nick>{ <nick>} (at most 5)
+    private async Task Userhost(Grove.Wire.Irc.IrcMessage m)
+    {
+        if (m.Params.Count == 0) { await NeedMore("USERHOST"); return; }
+        var nicks = m.Params.Take(5).ToList();
+        await Query(() => renderer.Numeric(302, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>()
+            .Select(p => $"{p.Name}{(p.IsOperator ? "*" : "")}={(p.AwayMessage is null ? '+' : '-')}{p.UserName}@{p.Host}"))));
+    }
+}

@@ -1,0 +1,58 @@
+using Grove.Core;
+using Grove.Core.Delivery;
+using Grove.Core.People;
+using Grove.Wire;
+using Grove.Wire.Irc;
+
+namespace Grove.Server.Doors.Irc;
+
+/// <summary>
+/// One timer for every IRC connection (not one per connection): a client silent for the ping interval gets a PING;
+/// one that stays silent for the ping timeout after it is closed with "ping timeout" (RFC 2812 section 3.7.2).
+/// </summary>
+public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public void Start() => _loop = Task.Run(Run);
+
+    private async Task Run()
+    {
+        var interval = TimeSpan.FromSeconds(Math.Max(1, info.Options.PingIntervalSeconds));
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, info.Options.PingTimeoutSeconds));
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(interval.TotalMilliseconds, timeout.TotalMilliseconds) / 4, 100, 5000));
+        using var timer = new PeriodicTimer(tick);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                var now = Environment.TickCount64;
+                foreach (var s in chat.Sessions)
+                {
+                    if (s.Door != DoorKind.Irc || s.IsClosed || s.DoorState is not IrcConnection irc) continue;
+                    if (irc.PingSentTicks != 0)
+                    {
+                        if (now - irc.PingSentTicks > timeout.TotalMilliseconds)
+                            chat.CloseWithMessage(s, DisconnectReason.PingTimeout, $"Ping timeout: {timeout.TotalSeconds:0} seconds");
+                    }
+                    else if (now - irc.LastActivityTicks > interval.TotalMilliseconds)
+                    {
+                        irc.PingSentTicks = now;
+                        s.Outbox.TryEnqueue(TextRules.Utf8.GetBytes(IrcMessage.Format(null, "PING", info.ServerName)));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_loop is not null) await _loop;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Text;
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+using Grove.Wire;
+using Grove.Wire.Irc;
+
+namespace Grove.Server.Doors.Irc;
+
+/// <summary>
+/// Renders core events as IRC lines (RFC 1459/2812). Events shared by many recipients carry no recipient-specific
+/// part, so one rendering serves every IRC client; replies go to one person and name them in their numerics.
+/// </summary>
+public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
+{
+    public const int Key = 2;
+
+    public int EncodingKey(Session recipient) => Key;
+
+    public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
+    {
+        var sb = new StringBuilder(96);
+        Append(sb, ev, recipient);
+        return sb.Length == 0 ? ReadOnlyMemory<byte>.Empty : TextRules.Utf8.GetBytes(sb.ToString());
+    }
+
+    private static string Prefix(ChatEvent ev, string name) => ev.By?.ToString() ?? $"{name}!{name}@grove";
+
+    private string Server => info.ServerName;
+
+    /// <summary>A numeric reply: ":server NNN nick params…".</summary>
+    public string Numeric(int code, Session to, params string[] ps)
+    {
+        var all = new string[ps.Length + 1];
+        all[0] = to.Name ?? "*";
+        ps.CopyTo(all, 1);
+        return IrcMessage.Format(Server, code.ToString("000", CultureInfo.InvariantCulture), all);
+    }
+
+    private void Append(StringBuilder sb, ChatEvent ev, Session me)
+    {
+        switch (ev)
+        {
+            case RoomMessageEvent m:
+                sb.Append(Message(Prefix(m, m.From), m.Room, m.Text, m.Kind));
+                break;
+            case PrivateMessageEvent p:
+                sb.Append(Message(Prefix(p, p.From), p.To, p.Text, p.Kind));
+                break;
+            case PrivateSentReply:
+                break; // no echo without the echo-message capability
+            case JoinEvent j:
+                sb.Append(IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
+                break;
+            case JoinedReply j:
+                sb.Append(IrcMessage.Format(me.Origin.ToString(), "JOIN", j.Room));
+                if (!string.IsNullOrEmpty(j.Topic))
+                {
+                    sb.Append(Numeric(332, me, j.Room, j.Topic));
+                    if (j.TopicSetBy is { } by) sb.Append(Numeric(333, me, j.Room, by, (j.TopicSetAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+                }
+                AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (n, i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
+                break;
+            case PartEvent p:
+                sb.Append(IrcMessage.Format(Prefix(p, p.Name), "PART", p.Room, p.Reason));
+                break;
+            case PartedReply p:
+                sb.Append(IrcMessage.Format(me.Origin.ToString(), "PART", p.Room));
+                break;
+            case QuitEvent q:
+                sb.Append(IrcMessage.Format(Prefix(q, q.Name), "QUIT", q.Reason));
+                break;
+            case NickEvent n:
+                sb.Append(IrcMessage.Format(Prefix(n, n.OldName), "NICK", n.NewName));
+                break;
+            case NickChangedReply n:
+                sb.Append(IrcMessage.Format($"{n.OldName}!{me.UserName}@{me.Host}", "NICK", n.NewName));
+                break;
+            case TopicEvent t:
+                sb.Append(IrcMessage.Format(Prefix(t, t.SetBy), "TOPIC", t.Room, t.Topic));
+                break;
+            case TopicReply t:
+                if (string.IsNullOrEmpty(t.Topic)) sb.Append(Numeric(331, me, t.Room, "No topic is set"));
+                else
+                {
+                    sb.Append(Numeric(332, me, t.Room, t.Topic));
+                    if (t.SetBy is not null) sb.Append(Numeric(333, me, t.Room, t.SetBy, DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+                }
+                break;
+            case KickEvent k:
+                sb.Append(IrcMessage.Format(Prefix(k, k.Kicker), "KICK", k.Room, k.Target, k.Reason));
+                break;
+            case ModeEvent m:
+                sb.Append(IrcMessage.Format(Prefix(m, m.Setter), "MODE", [m.Room, m.Changes, .. m.Args]));
+                break;
+            case InviteEvent i:
+                sb.Append(IrcMessage.Format(Prefix(i, i.Inviter), "INVITE", i.Invitee, i.Room));
+                break;
+            case InvitingReply i:
+                sb.Append(Numeric(341, me, i.Invitee, i.Room));
+                break;
+            case AwayReply a:
+                sb.Append(a.Away ? Numeric(306, me, "You have been marked as being away") : Numeric(305, me, "You are no longer marked as being away"));
+                break;
+            case AwayNoticeReply a:
+                sb.Append(Numeric(301, me, a.Name, a.Message));
+                break;
+            case OperReply:
+                sb.Append(Numeric(381, me, "You are now an IRC operator"));
+                break;
+            case WallopsEvent w:
+                sb.Append(IrcMessage.Format(Prefix(w, w.From), "WALLOPS", w.Text));
+                break;
+            case ServerNoticeEvent n:
+                sb.Append(IrcMessage.Format(Server, "NOTICE", "*", n.Text));
+                break;
+            case ErrorReply e:
+                sb.Append(Error(e, me));
+                break;
+            case WelcomeReply:
+                AppendWelcome(sb, me);
+                break;
+            case BambooReply b:
+                foreach (var line in b.Fact.Split('\n'))
+                    sb.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", line.TrimEnd() is { Length: > 0 } l ? l : " "));
+                break;
+            case HistoryReply h:
+                if (h.Messages.Count == 0 && !h.OnJoin)
+                    sb.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", $"No older messages with {h.Target}."));
+                foreach (var m in h.Messages) Append(sb, m, me);
+                break;
+            case RoomsReply r:
+                sb.Append(Numeric(321, me, "Channel", "Users  Name"));
+                foreach (var room in r.Rooms) sb.Append(Numeric(322, me, room.Name, room.Members.ToString(CultureInfo.InvariantCulture), room.Topic ?? ""));
+                sb.Append(Numeric(323, me, "End of /LIST"));
+                break;
+            case WhoReply w:
+                sb.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*",
+                    $"{(w.Room is null ? "Online" : "In " + w.Room)} ({w.Names.Count}): {string.Join(", ", w.Names)}"));
+                break;
+            case GoodbyeReply g:
+                sb.Append(IrcMessage.Format(null, "ERROR", $"Closing Link: {me.Name ?? "*"} ({g.Text})"));
+                break;
+            case RawReply r:
+                sb.Append(TextRules.Utf8.GetString(r.Bytes.Span));
+                break;
+        }
+    }
+
+    private static string Message(string prefix, string target, string text, MessageKind kind) => kind switch
+    {
+        MessageKind.Action => IrcMessage.Format(prefix, "PRIVMSG", target, $"\u0001ACTION {text}\u0001"),
+        MessageKind.Notice => IrcMessage.Format(prefix, "NOTICE", target, text),
+        _ => IrcMessage.Format(prefix, "PRIVMSG", target, text),
+    };
+
+    /// <summary>RPL_NAMREPLY lines (353), split to stay under the line limit, then RPL_ENDOFNAMES (366).</summary>
+    public void AppendNames(StringBuilder sb, Session me, string room, IEnumerable<(string Name, MemberStatus Status)> members)
+    {
+        var line = new StringBuilder();
+        foreach (var (name, status) in members)
+        {
+            var entry = ((status & MemberStatus.Operator) != 0 ? "@" : (status & MemberStatus.Voice) != 0 ? "+" : "") + name;
+            if (line.Length + entry.Length + room.Length + Server.Length + 40 > IrcServerInfo.MaxLineBytes)
+            {
+                sb.Append(Numeric(353, me, "=", room, line.ToString()));
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(entry);
+        }
+        if (line.Length > 0) sb.Append(Numeric(353, me, "=", room, line.ToString()));
+        sb.Append(Numeric(366, me, room, "End of /NAMES list"));
+    }
+
+    private string Error(ErrorReply e, Session me)
+    {
+        var subject = e.Subject ?? "*";
+        return e.Code switch
+        {
+            ErrorCode.NameInUse => Numeric(433, me, subject, "Nickname is already in use"),
+            ErrorCode.ErroneousName => Numeric(432, me, subject, $"Erroneous nickname: {e.Text}"),
+            ErrorCode.NoSuchName => Numeric(401, me, subject, "No such nick/channel"),
+            ErrorCode.NoSuchRoom or ErrorCode.BadRoomName => Numeric(403, me, subject, "No such channel"),
+            ErrorCode.NotInRoom => Numeric(442, me, subject, "You're not on that channel"),
+            ErrorCode.CannotSendToRoom => Numeric(404, me, subject, "Cannot send to channel"),
+            ErrorCode.InviteOnly => Numeric(473, me, subject, "Cannot join channel (+i)"),
+            ErrorCode.BadRoomKey => Numeric(475, me, subject, "Cannot join channel (+k)"),
+            ErrorCode.RoomFull => Numeric(471, me, subject, "Cannot join channel (+l)"),
+            ErrorCode.Banned => Numeric(474, me, subject, "Cannot join channel (+b)"),
+            ErrorCode.OperatorNeeded => Numeric(482, me, subject, "You're not channel operator"),
+            ErrorCode.NotPrivileged => Numeric(481, me, "Permission Denied- You're not an IRC operator"),
+            ErrorCode.TargetNotInRoom => Numeric(441, me, [.. subject.Split(' '), "They aren't on that channel"]),
+            ErrorCode.TargetAlreadyInRoom => Numeric(443, me, [.. subject.Split(' '), "is already on channel"]),
+            ErrorCode.UnknownMode => Numeric(472, me, subject, "is unknown mode char to me"),
+            ErrorCode.NeedMoreParams => Numeric(461, me, e.Subject is null ? "MODE" : "MODE", e.Text),
+            ErrorCode.EmptyMessage => Numeric(412, me, "No text to send"),
+            ErrorCode.InputTooLong => Numeric(417, me, "Input line was too long"),
+            ErrorCode.UnknownCommand => Numeric(421, me, subject, "Unknown command"),
+            ErrorCode.AlreadyRegistered => Numeric(462, me, "You may not reregister"),
+            ErrorCode.NotRegistered => Numeric(451, me, "You have not registered"),
+            _ => IrcMessage.Format(Server, "NOTICE", me.Name ?? "*", e.Text),
+        };
+    }
+
+    /// <summary>The registration burst: 001-005, LUSERS and the MOTD.</summary>
+    private void AppendWelcome(StringBuilder sb, Session me)
+    {
+        sb.Append(Numeric(1, me, $"Welcome to the {info.Network} IRC Network {me.Origin}"));
+        sb.Append(Numeric(2, me, $"Your host is {Server}, running version {IrcServerInfo.Version}"));
+        sb.Append(Numeric(3, me, $"This server was created {info.CreatedText}"));
+        sb.Append(Numeric(4, me, Server, IrcServerInfo.Version, "iow", "biklmnostv", "bklov"));
+        AppendSupport(sb, me);
+        AppendLusers(sb, me);
+        AppendMotd(sb, me);
+    }
+
+    public void AppendSupport(StringBuilder sb, Session me)
+    {
+        for (var i = 0; i < info.Support.Count; i += 12)
+            sb.Append(Numeric(5, me, [.. info.Support.Skip(i).Take(12), "are supported by this server"]));
+    }
+
+    public void AppendLusers(StringBuilder sb, Session me)
+    {
+        var chat = info.Chat;
+        var users = chat.Sessions.Count(s => s.State == SessionState.Registered);
+        var unknown = chat.Sessions.Count(s => s.State == SessionState.Unregistered);
+        var invisible = chat.Sessions.Count(s => s.State == SessionState.Registered && s.Invisible);
+        var ops = chat.Sessions.Count(s => s.State == SessionState.Registered && s.IsOperator);
+        sb.Append(Numeric(251, me, $"There are {users - invisible} users and {invisible} invisible on 1 servers"));
+        sb.Append(Numeric(252, me, ops.ToString(CultureInfo.InvariantCulture), "operator(s) online"));
+        sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
+        sb.Append(Numeric(254, me, chat.Rooms.Count().ToString(CultureInfo.InvariantCulture), "channels formed"));
+        sb.Append(Numeric(255, me, $"I have {users} clients and 0 servers"));
+        sb.Append(Numeric(265, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current local users {users}, max {users}"));
+        sb.Append(Numeric(266, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current global users {users}, max {users}"));
+    }
+
+    public void AppendMotd(StringBuilder sb, Session me)
+    {
+        if (info.MotdLines.Count == 0)
+        {
+            sb.Append(Numeric(422, me, "MOTD File is missing"));
+            return;
+        }
+        sb.Append(Numeric(375, me, $"- {Server} Message of the day - "));
+        foreach (var l in info.MotdLines) sb.Append(Numeric(372, me, "- " + l));
+        sb.Append(Numeric(376, me, "End of /MOTD command."));
+    }
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Grove.Core;
+using Grove.Core.Names;
+using Grove.Server.Hosting;
+
+namespace Grove.Server.Doors.Irc;
+
+/// <summary>What the IRC door says about the server: its name, version, limits (RPL_ISUPPORT) and message of the day.</summary>
+public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
+{
+    public const string Version = "grove-0.1";
+    public const string ServiceNick = "Grove";
+    public const string ServicePrefix = "Grove!service@services.grove";
+    public const int MaxLineBytes = 512;       // RFC 1459: including CR LF
+    public const int MaxTagBytes = 8191;       // IRCv3 message-tags: client tags, including the '@' and the space
+    public const int MaxTargets = 4;           // PRIVMSG/NOTICE/KICK/JOIN/PART targets per line (TARGMAX)
+    public const int MaxAwayLength = TextLimits.MaxReasonLength;
+    public const int MaxKickLength = TextLimits.MaxReasonLength;
+
+    public string ServerName { get; } = options.ServerName;
+    public string Network { get; } = options.NetworkName;
+    public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
+    public ChatServer Chat { get; } = chat;
+    public GroveServerOptions Options { get; } = options;
+
+    public IReadOnlyList<string> MotdLines { get; } = options.Motd.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length > 0).ToList();
+
+    /// <summary>The RPL_ISUPPORT tokens; every limit named here is enforced.</summary>
+    public IReadOnlyList<string> Support { get; } =
+    [
+        $"AWAYLEN={MaxAwayLength}",
+        "CASEMAPPING=ascii",
+        "CHANMODES=b,k,l,imnst",
+        $"CHANNELLEN={NameRules.MaxRoomNameLength + 1}",
+        "CHANTYPES=#",
+        $"KICKLEN={MaxKickLength}",
+        $"MAXLIST=b:{ChatServer.MaxBansPerRoom}",
+        $"MAXTARGETS={MaxTargets}",
+        "MODES=20",
+        $"NETWORK={options.NetworkName}",
+        $"NICKLEN={NameRules.MaxNameLength}",
+        "PREFIX=(ov)@+",
+        "SAFELIST",
+        $"TARGMAX=JOIN:{MaxTargets},PART:{MaxTargets},KICK:{MaxTargets},PRIVMSG:{MaxTargets},NOTICE:{MaxTargets},NAMES:1,WHOIS:1,USERHOST:5",
+        $"TOPICLEN={TextLimits.MaxTopicLength}",
+        $"USERLEN={UserLength}",
+    ];
+
+    public const int UserLength = 16;
+
+    public string CreatedText => Created.ToString("ddd MMM d yyyy 'at' HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+}
