@@ -49,8 +49,11 @@ public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDispo
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
         if (_loop is not null) await _loop;
         _stop.Dispose();
