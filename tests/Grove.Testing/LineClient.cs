@@ -27,7 +27,7 @@ public sealed class LineClient : IAsyncDisposable
         _reader = Task.Run(ReadLoop);
     }
 
-    public string? Name { get; private set; }
+    public string? Name { get; set; }
     public IReadOnlyList<string> Seen { get { lock (_seen) return _seen.ToList(); } }
     public bool Closed { get; private set; }
     public Socket Socket => _socket;
@@ -150,6 +150,33 @@ public sealed class LineClient : IAsyncDisposable
             if (line.StartsWith("* Online (", StringComparison.Ordinal)) return before;
             before.Add(line);
         }
+    }
+
+    private int _barriers;
+
+    /// <summary>IRC: sends PING with a unique token and returns every line before the matching PONG.</summary>
+    public async Task<List<string>> IrcBarrierAsync()
+    {
+        var token = $"barrier-{++_barriers}";
+        var before = new List<string>();
+        await SendAsync($"PING :{token}");
+        while (true)
+        {
+            var line = await NextLineAsync();
+            if (line.Contains(" PONG ") && line.EndsWith(token, StringComparison.Ordinal)) return before;
+            before.Add(line);
+        }
+    }
+
+    /// <summary>IRC: connects, registers with NICK and USER, and waits for the end of the MOTD.</summary>
+    public static async Task<LineClient> IrcAsync(IPEndPoint endPoint, string nick)
+    {
+        var c = await ConnectAsync(endPoint);
+        c.Name = nick;
+        await c.SendAsync($"NICK {nick}");
+        await c.SendAsync($"USER {nick.ToLowerInvariant()} 0 * :Real {nick}");
+        await c.ExpectAsync($" (376|422) {Regex.Escape(nick)} ");
+        return c;
     }
 
     /// <summary>Waits until the server closes the connection; returns the lines that came before.</summary>

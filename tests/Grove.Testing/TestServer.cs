@@ -42,6 +42,7 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     public Task<LineClient> JoinAsync(string name) => LineClient.JoinAsync(Plain, name);
+    public Task<LineClient> IrcAsync(string nick) => LineClient.IrcAsync(Irc, nick);
 
     public async ValueTask DisposeAsync()
     {

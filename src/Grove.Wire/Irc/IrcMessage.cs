@@ -112,7 +112,13 @@ public sealed class IrcMessage
     /// Writes a message line with CR LF. Every parameter but the last must be non-empty without spaces or a leading
     /// ':'; the last is written as trailing when it needs to be. CR, LF and NUL never reach the output.
     /// </summary>
-    public static string Format(string? source, string command, params ReadOnlySpan<string> ps)
+    public static string Format(string? source, string command, params ReadOnlySpan<string> ps) => Build(source, command, ps, alwaysTrailing: false);
+
+    /// <summary>Like <see cref="Format"/>, but the last parameter is always written as trailing (":text"), as
+    /// servers do for message text, reasons and numerics' prose.</summary>
+    public static string Text(string? source, string command, params ReadOnlySpan<string> ps) => Build(source, command, ps, alwaysTrailing: true);
+
+    private static string Build(string? source, string command, ReadOnlySpan<string> ps, bool alwaysTrailing)
     {
         var sb = new StringBuilder(64);
         if (source is not null) sb.Append(':').Append(source).Append(' ');
@@ -122,7 +128,7 @@ public sealed class IrcMessage
             var p = Clean(ps[i]);
             sb.Append(' ');
             var last = i == ps.Length - 1;
-            if (last && (p.Length == 0 || p.Contains(' ') || p[0] == ':')) sb.Append(':');
+            if (last && (alwaysTrailing || p.Length == 0 || p.Contains(' ') || p[0] == ':')) sb.Append(':');
             else if (!last && (p.Length == 0 || p.Contains(' ') || p[0] == ':')) p = p.Replace(' ', '_').TrimStart(':') is { Length: > 0 } fixedP ? fixedP : "*";
             sb.Append(p);
         }

@@ -88,7 +88,7 @@ public sealed partial class IrcConnection
             return;
         }
         var help = new StringBuilder();
-        void Say(string s) => help.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", Me, s));
+        void Say(string s) => help.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, s));
         if (parsed.Command is not { Kind: CommandKind.Help }) Say($"I do not know \"{text}\".");
         Say("Grove's own commands, sent as PRIVMSG Grove :<command>:");
         Say("  bamboo                 a random panda fact (also: the BAMBOO command)");

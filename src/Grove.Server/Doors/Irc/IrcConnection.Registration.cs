@@ -16,14 +16,14 @@ public sealed partial class IrcConnection
         {
             case "LS":
                 if (!Registered) _capNegotiating = true;
-                await Reply(IrcMessage.Format(info.ServerName, "CAP", Me, "LS", ""));
+                await Reply(IrcMessage.Text(info.ServerName, "CAP", session.Name ?? "*", "LS", ""));
                 break;
             case "LIST":
-                await Reply(IrcMessage.Format(info.ServerName, "CAP", Me, "LIST", ""));
+                await Reply(IrcMessage.Text(info.ServerName, "CAP", session.Name ?? "*", "LIST", ""));
                 break;
             case "REQ":
                 if (!Registered) _capNegotiating = true;
-                await Reply(IrcMessage.Format(info.ServerName, "CAP", Me, "NAK", m[1]));
+                await Reply(IrcMessage.Text(info.ServerName, "CAP", session.Name ?? "*", "NAK", m[1]));
                 break;
             case "END":
                 _capNegotiating = false;
@@ -90,6 +90,6 @@ public sealed partial class IrcConnection
     private async Task Ping(IrcMessage m)
     {
         if (m.Params.Count == 0) { await Reply(renderer.Numeric(409, session, "No origin specified")); return; }
-        await Reply(IrcMessage.Format(info.ServerName, "PONG", info.ServerName, m[0]));
+        await Reply(IrcMessage.Text(info.ServerName, "PONG", info.ServerName, m[0]));
     }
 }

@@ -66,7 +66,7 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         if (bytes.Length == 0) return;
         if (!TextRules.TryDecodeUtf8(bytes, out var line))
         {
-            await Reply(IrcMessage.Format(info.ServerName, "NOTICE", Me, "That line was not valid UTF-8 and was dropped."));
+            await Reply(IrcMessage.Text(info.ServerName, "NOTICE", Me, "That line was not valid UTF-8 and was dropped."));
             return;
         }
         // The 512-byte limit is for the message without its tags (RFC 1459 section 2.3; IRCv3 message-tags).

@@ -36,7 +36,11 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         var all = new string[ps.Length + 1];
         all[0] = to.Name ?? "*";
         ps.CopyTo(all, 1);
-        return IrcMessage.Format(Server, code.ToString("000", CultureInfo.InvariantCulture), all);
+        var verb = code.ToString("000", CultureInfo.InvariantCulture);
+        // Numerics end in prose, written as trailing; the few that end in a token (modes, a time, a mask) do not.
+        return code is 4 or 221 or 324 or 329 or 333 or 341 or 367
+            ? IrcMessage.Format(Server, verb, all)
+            : IrcMessage.Text(Server, verb, all);
     }
 
     private void Append(StringBuilder sb, ChatEvent ev, Session me)
@@ -64,13 +68,13 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (n, i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
                 break;
             case PartEvent p:
-                sb.Append(IrcMessage.Format(Prefix(p, p.Name), "PART", p.Room, p.Reason));
+                sb.Append(IrcMessage.Text(Prefix(p, p.Name), "PART", p.Room, p.Reason));
                 break;
             case PartedReply p:
                 sb.Append(IrcMessage.Format(me.Origin.ToString(), "PART", p.Room));
                 break;
             case QuitEvent q:
-                sb.Append(IrcMessage.Format(Prefix(q, q.Name), "QUIT", q.Reason));
+                sb.Append(IrcMessage.Text(Prefix(q, q.Name), "QUIT", q.Reason));
                 break;
             case NickEvent n:
                 sb.Append(IrcMessage.Format(Prefix(n, n.OldName), "NICK", n.NewName));
@@ -79,7 +83,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 sb.Append(IrcMessage.Format($"{n.OldName}!{me.UserName}@{me.Host}", "NICK", n.NewName));
                 break;
             case TopicEvent t:
-                sb.Append(IrcMessage.Format(Prefix(t, t.SetBy), "TOPIC", t.Room, t.Topic));
+                sb.Append(IrcMessage.Text(Prefix(t, t.SetBy), "TOPIC", t.Room, t.Topic));
                 break;
             case TopicReply t:
                 if (string.IsNullOrEmpty(t.Topic)) sb.Append(Numeric(331, me, t.Room, "No topic is set"));
@@ -90,7 +94,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 }
                 break;
             case KickEvent k:
-                sb.Append(IrcMessage.Format(Prefix(k, k.Kicker), "KICK", k.Room, k.Target, k.Reason));
+                sb.Append(IrcMessage.Text(Prefix(k, k.Kicker), "KICK", k.Room, k.Target, k.Reason));
                 break;
             case ModeEvent m:
                 sb.Append(IrcMessage.Format(Prefix(m, m.Setter), "MODE", [m.Room, m.Changes, .. m.Args]));
@@ -111,10 +115,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 sb.Append(Numeric(381, me, "You are now an IRC operator"));
                 break;
             case WallopsEvent w:
-                sb.Append(IrcMessage.Format(Prefix(w, w.From), "WALLOPS", w.Text));
+                sb.Append(IrcMessage.Text(Prefix(w, w.From), "WALLOPS", w.Text));
                 break;
             case ServerNoticeEvent n:
-                sb.Append(IrcMessage.Format(Server, "NOTICE", "*", n.Text));
+                sb.Append(IrcMessage.Text(Server, "NOTICE", "*", n.Text));
                 break;
             case ErrorReply e:
                 sb.Append(Error(e, me));
@@ -124,11 +128,11 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 break;
             case BambooReply b:
                 foreach (var line in b.Fact.Split('\n'))
-                    sb.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", line.TrimEnd() is { Length: > 0 } l ? l : " "));
+                    sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", line.TrimEnd() is { Length: > 0 } l ? l : " "));
                 break;
             case HistoryReply h:
                 if (h.Messages.Count == 0 && !h.OnJoin)
-                    sb.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", $"No older messages with {h.Target}."));
+                    sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", $"No older messages with {h.Target}."));
                 foreach (var m in h.Messages) Append(sb, m, me);
                 break;
             case RoomsReply r:
@@ -137,11 +141,11 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 sb.Append(Numeric(323, me, "End of /LIST"));
                 break;
             case WhoReply w:
-                sb.Append(IrcMessage.Format(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*",
+                sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*",
                     $"{(w.Room is null ? "Online" : "In " + w.Room)} ({w.Names.Count}): {string.Join(", ", w.Names)}"));
                 break;
             case GoodbyeReply g:
-                sb.Append(IrcMessage.Format(null, "ERROR", $"Closing Link: {me.Name ?? "*"} ({g.Text})"));
+                sb.Append(IrcMessage.Text(null, "ERROR", $"Closing Link: {me.Name ?? "*"} ({g.Text})"));
                 break;
             case RawReply r:
                 sb.Append(TextRules.Utf8.GetString(r.Bytes.Span));
@@ -151,9 +155,9 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
 
     private static string Message(string prefix, string target, string text, MessageKind kind) => kind switch
     {
-        MessageKind.Action => IrcMessage.Format(prefix, "PRIVMSG", target, $"\u0001ACTION {text}\u0001"),
-        MessageKind.Notice => IrcMessage.Format(prefix, "NOTICE", target, text),
-        _ => IrcMessage.Format(prefix, "PRIVMSG", target, text),
+        MessageKind.Action => IrcMessage.Text(prefix, "PRIVMSG", target, $"\u0001ACTION {text}\u0001"),
+        MessageKind.Notice => IrcMessage.Text(prefix, "NOTICE", target, text),
+        _ => IrcMessage.Text(prefix, "PRIVMSG", target, text),
     };
 
     /// <summary>RPL_NAMREPLY lines (353), split to stay under the line limit, then RPL_ENDOFNAMES (366).</summary>
@@ -201,7 +205,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             ErrorCode.UnknownCommand => Numeric(421, me, subject, "Unknown command"),
             ErrorCode.AlreadyRegistered => Numeric(462, me, "You may not reregister"),
             ErrorCode.NotRegistered => Numeric(451, me, "You have not registered"),
-            _ => IrcMessage.Format(Server, "NOTICE", me.Name ?? "*", e.Text),
+            _ => IrcMessage.Text(Server, "NOTICE", me.Name ?? "*", e.Text),
         };
     }
 
