@@ -18,6 +18,7 @@ public sealed class DurabilityProcessTests
             await using var bob = await LineClient.JoinAsync(ep, "bob");
             await alice.SendAsync("/join #vault");
             await alice.SendAsync("/topic Kept safe");
+            await alice.ExpectAsync("^\\* alice set the topic of #vault to: Kept safe$");
             await bob.SendAsync("/join #vault");
             await bob.ExpectAsync("^\\* You joined #vault");
             for (var i = 0; i < 300; i++) await alice.SendAsync($"msg {i}");

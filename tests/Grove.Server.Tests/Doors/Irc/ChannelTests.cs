@@ -51,6 +51,7 @@ public sealed class ChannelTests : IAsyncLifetime
         await using var op = await _server.IrcAsync("Op");
         await using var user = await _server.IrcAsync("User");
         await op.SendAsync("JOIN #t");
+        await op.IrcBarrierAsync();
         await user.SendAsync("JOIN #t");
         await user.IrcBarrierAsync();
         await user.SendAsync("TOPIC #t");
@@ -76,6 +77,7 @@ public sealed class ChannelTests : IAsyncLifetime
         await using var a = await _server.IrcAsync("Ann");
         await using var b = await _server.IrcAsync("Bob");
         await a.SendAsync("JOIN #names");
+        await a.IrcBarrierAsync();
         await b.SendAsync("JOIN #names");
         await a.SendAsync("TOPIC #names :about names");
         await b.IrcBarrierAsync();
@@ -96,6 +98,7 @@ public sealed class ChannelTests : IAsyncLifetime
         await using var victim = await _server.IrcAsync("Victim");
         await using var outsider = await _server.IrcAsync("Outsider");
         await op.SendAsync("JOIN #k");
+        await op.IrcBarrierAsync();
         await victim.SendAsync("JOIN #k");
         await victim.IrcBarrierAsync();
         await victim.SendAsync("KICK #k Op");
@@ -158,6 +161,7 @@ public sealed class ChannelTests : IAsyncLifetime
         await using var member = await _server.IrcAsync("Member");
         await using var outsider = await _server.IrcAsync("Outsider");
         await op.SendAsync("JOIN #m");
+        await op.IrcBarrierAsync();
         await member.SendAsync("JOIN #m");
         await member.IrcBarrierAsync();
         // +n is on for new rooms: "no messages to channel from clients on the outside".

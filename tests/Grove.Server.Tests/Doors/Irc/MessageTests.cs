@@ -15,6 +15,7 @@ public sealed class MessageTests : IAsyncLifetime
         await using var a = await _server.IrcAsync("Ann");
         await using var b = await _server.IrcAsync("Bob");
         await a.SendAsync("JOIN #talk");
+        await a.IrcBarrierAsync();
         await b.SendAsync("JOIN #talk");
         await a.ExpectAsync("^:Bob!~bob@irc\\.grove JOIN #talk$");
         await a.SendAsync("PRIVMSG #talk :hello channel 👋");
@@ -87,6 +88,7 @@ public sealed class MessageTests : IAsyncLifetime
         await using var a = await _server.IrcAsync("Ann");
         await using var b = await _server.IrcAsync("Bob");
         await a.SendAsync("JOIN #n");
+        await a.IrcBarrierAsync();
         await b.SendAsync("JOIN #n");
         await a.ExpectAsync("^:Bob!~bob@irc\\.grove JOIN #n$");
         await b.SendAsync("NICK Ann");

@@ -104,6 +104,7 @@ public sealed class RegistrationTests : IAsyncLifetime
         await using var a = await _server.IrcAsync("Quitter");
         await using var b = await _server.IrcAsync("Stayer");
         await a.SendAsync("JOIN #room");
+        await a.IrcBarrierAsync();
         await b.SendAsync("JOIN #room");
         await a.ExpectAsync("^:Stayer!~stayer@irc\\.grove JOIN #room$");
         await a.SendAsync("QUIT :off to lunch");
