@@ -331,7 +331,7 @@ public sealed partial class ChatServer
     private static StoredRoom Stored(Room r) => new(r.Name, r.Topic, r.TopicSetBy, r.TopicSetAt);
 
     private static RoomMessageEvent AsHistory(RoomMessageEvent m) =>
-        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true };
+        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true, By = m.By };
 
     internal static RoomMessageEvent ToEvent(StoredMessage m, string roomName, bool history = false) =>
         new(m.Id, m.Time, roomName, m.From, m.Text, m.Kind) { IsHistory = history };

@@ -20,7 +20,7 @@ public static class CommandTable
         new(CommandKind.Part, ["/part"], "/part [#room] [REASON]", "leave a room"),
         new(CommandKind.Rooms, ["/rooms", "/list"], "/rooms", "list the rooms with their member counts and topics"),
         new(CommandKind.Topic, ["/topic"], "/topic [TEXT]", "show or set the topic of your room"),
-        new(CommandKind.History, ["/history"], "/history [N | NAME]", "show older messages of your room, or of a private conversation"),
+        new(CommandKind.History, ["/history"], "/history [#room | NAME] [N]", "older messages of your room (or another), or of a private conversation; each call pages back"),
         new(CommandKind.Bamboo, ["/bamboo", "@bamboo"], "/bamboo", "a random panda fact"),
         new(CommandKind.Quit, ["/quit", "@leaves", "!logout", "bye", "exit"], "/quit [REASON]", "leave the chat"),
     ];

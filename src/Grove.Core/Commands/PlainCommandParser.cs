@@ -65,15 +65,26 @@ public static class PlainCommandParser
             case CommandKind.Topic:
                 return new(new ChatCommand(CommandKind.Topic, Text: NullIfEmpty(rest)));
             case CommandKind.History:
-                if (b.Length > 0) return Usage(entry);
-                if (a.Length == 0) return new(new ChatCommand(CommandKind.History));
-                if (char.IsAsciiDigit(a[0]) || a[0] == '-')
                 {
-                    if (!int.TryParse(a, out var n) || n < 1 || n > MaxHistoryCount)
-                        return new(null, ErrorCode.BadArgument, $"/history takes a number from 1 to {MaxHistoryCount}.");
-                    return new(new ChatCommand(CommandKind.History, Count: n));
+                    // /history [N] | /history NAME|#room [N]
+                    var parts = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (parts.Length > 2) return Usage(entry);
+                    string? target = null;
+                    string? number = null;
+                    foreach (var p in parts)
+                    {
+                        if (char.IsAsciiDigit(p[0]) || p[0] == '-') { if (number is not null) return Usage(entry); number = p; }
+                        else { if (target is not null) return Usage(entry); target = p; }
+                    }
+                    int? count = null;
+                    if (number is not null)
+                    {
+                        if (!int.TryParse(number, out var n) || n < 1 || n > MaxHistoryCount)
+                            return new(null, ErrorCode.BadArgument, $"/history takes a number from 1 to {MaxHistoryCount}.");
+                        count = n;
+                    }
+                    return new(new ChatCommand(CommandKind.History, Target: target, Count: count));
                 }
-                return new(new ChatCommand(CommandKind.History, Target: a));
             case CommandKind.Quit:
                 return new(new ChatCommand(CommandKind.Quit, Text: NullIfEmpty(rest)));
             default:
