@@ -4,9 +4,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive for real: tmux (the terminal client in a pseudo-terminal).
+# Debian packages the tests drive for real: tmux (the terminal client in a pseudo-terminal), ii (a real IRC client).
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v ii >/dev/null 2>&1 || missing+=(ii)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing what the tests need: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then
