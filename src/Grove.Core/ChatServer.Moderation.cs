@@ -74,6 +74,9 @@ public sealed partial class ChatServer
             }
             room.Invited.Add(NameRules.Fold(target.Name!));
             roomName = room.Name;
+            var notify = new InviteNotifyEvent(room.Name, s.Name!, target.Name!) { By = s.Origin };
+            foreach (var m in room.Members)
+                if (!ReferenceEquals(m, s) && !ReferenceEquals(m, target)) Send(m, notify);
         }
         Send(target, new InviteEvent(roomName, s.Name!, target.Name!) { By = s.Origin });
         Send(s, new InvitingReply(roomName, target.Name!));
@@ -208,8 +211,14 @@ public sealed partial class ChatServer
     // AWAY [message]
     private void Away(Session s, string? message)
     {
+        var was = s.AwayMessage;
         s.AwayMessage = string.IsNullOrWhiteSpace(message) ? null : TextLimits.CleanReason(message, "away");
         Send(s, new AwayReply(s.AwayMessage is not null));
+        if (was != s.AwayMessage)
+        {
+            var ev = new AwayEvent(s.Name!, s.AwayMessage) { By = s.Origin };
+            foreach (var p in PeopleSharingARoom(s)) Send(p, ev);
+        }
     }
 
     // KILL <name> [reason]: a server operator disconnects someone.
@@ -251,8 +260,8 @@ public sealed partial class ChatServer
     /// the event it returns (if any) to the session. The query may read rooms, members and people
     /// (<see cref="FindPerson"/>, <see cref="People"/>, <see cref="RoomsOf"/>, <see cref="WhoWas"/>) but must not change them.
     /// </summary>
-    public ValueTask QueryAsync(Session s, Func<ChatEvent?> query, CancellationToken ct = default) =>
-        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Query, default, null, null, query), ct);
+    public ValueTask QueryAsync(Session s, Func<ChatEvent?> query, CancellationToken ct = default, string? label = null) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Query, default, null, null, query) { Label = label }, ct);
 
     /// <summary>A named person. Command loop (queries) only.</summary>
     public Session? FindPerson(string name) => _byName.GetValueOrDefault(NameRules.Fold(name));
@@ -285,5 +294,104 @@ public sealed partial class ChatServer
     {
         var key = NameRules.Fold(name);
         return _whoWas.Where(w => NameRules.Fold(w.Name) == key);
+    }
+}
+
+// IRCv3 extensions that every door may use: TAGMSG, SETNAME, MONITOR. Command loop only.
+public sealed partial class ChatServer
+{
+    /// <summary>The most names one person may watch (MONITOR); advertised to IRC clients.</summary>
+    public const int MaxWatched = 100;
+
+    private readonly Dictionary<string, HashSet<Session>> _watchers = new(StringComparer.Ordinal);
+
+    // TAGMSG <target>: tags only, to a room's members or a person; the sender gets an echo.
+    private void TagMsg(Session s, string target, string? tags)
+    {
+        if (string.IsNullOrEmpty(tags)) return;
+        if (NameRules.LooksLikeRoom(target))
+        {
+            if (!TryFindRoom(s, target, out var room)) return;
+            if (!room.Contains(s) && (room.Modes & RoomModes.NoExternal) != 0 || !room.CanSpeak(s))
+            {
+                Error(s, ErrorCode.CannotSendToRoom, $"You cannot send to {room.Name}.", room.Name);
+                return;
+            }
+            var ev = new TagMsgEvent(room.Name, tags) { By = s.Origin };
+            SendRoom(room, ev, except: s);
+            Send(s, new EchoReply(ev));
+            return;
+        }
+        if (!_byName.TryGetValue(NameRules.Fold(target), out var to))
+        {
+            Error(s, ErrorCode.NoSuchName, $"No one called \"{target}\" is online.", target);
+            return;
+        }
+        var pm = new TagMsgEvent(to.Name!, tags) { By = s.Origin };
+        Send(to, pm);
+        Send(s, new EchoReply(pm));
+    }
+
+    // SETNAME <real name>
+    private void SetName(Session s, string realName)
+    {
+        s.RealName = TextLimits.CleanReason(realName, s.Name!);
+        var ev = new SetNameEvent(s.Name!, s.RealName) { By = s.Origin };
+        foreach (var p in PeopleSharingARoom(s)) Send(p, ev);
+        Send(s, ev);
+    }
+
+    // MONITOR + names | - names | C
+    private void Monitor(Session s, string op, IReadOnlyList<string> names)
+    {
+        switch (op)
+        {
+            case "+":
+                var online = new List<Origin>();
+                var offline = new List<string>();
+                var refused = new List<string>();
+                foreach (var name in names)
+                {
+                    if (NameRules.ValidateName(name) is not null) continue;
+                    var key = NameRules.Fold(name);
+                    if (!s.Watching.Contains(key))
+                    {
+                        if (s.Watching.Count >= MaxWatched) { refused.Add(name); continue; }
+                        s.Watching.Add(key);
+                        if (!_watchers.TryGetValue(key, out var set)) _watchers[key] = set = new HashSet<Session>();
+                        set.Add(s);
+                    }
+                    if (_byName.TryGetValue(key, out var p)) online.Add(p.Origin);
+                    else offline.Add(name);
+                }
+                if (online.Count + offline.Count > 0) Send(s, new MonitorStatusReply(online, offline));
+                if (refused.Count > 0) Send(s, new MonitorFullReply(MaxWatched, refused));
+                break;
+            case "-":
+                foreach (var name in names) Unwatch(s, NameRules.Fold(name));
+                break;
+            case "C":
+                foreach (var key in s.Watching.ToList()) Unwatch(s, key);
+                break;
+        }
+    }
+
+    private void Unwatch(Session s, string key)
+    {
+        if (!s.Watching.Remove(key)) return;
+        if (_watchers.TryGetValue(key, out var set) && set.Remove(s) && set.Count == 0) _watchers.Remove(key);
+    }
+
+    /// <summary>Tells everyone watching this name that it came online or went offline.</summary>
+    private void Presence(Session who, string name, bool online)
+    {
+        if (_watchers.Count == 0 || !_watchers.TryGetValue(NameRules.Fold(name), out var set)) return;
+        var ev = new PresenceEvent(name, online) { By = who.Origin with { Name = name } };
+        foreach (var w in set) if (!ReferenceEquals(w, who)) Send(w, ev);
+    }
+
+    private void ForgetWatches(Session s)
+    {
+        foreach (var key in s.Watching.ToList()) Unwatch(s, key);
     }
 }

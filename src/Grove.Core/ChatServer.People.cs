@@ -22,12 +22,12 @@ public sealed partial class ChatServer
         switch (c.Kind)
         {
             case CommandKind.Register: Register(s, c.Target ?? ""); break;
-            case CommandKind.Say: Say(s, c.Target, c.Text ?? "", MessageKind.Normal); break;
+            case CommandKind.Say: Say(s, c.Target, c.Text ?? "", MessageKind.Normal, c); break;
             case CommandKind.Me:
                 if (c.Target is { } meTarget && !NameRules.LooksLikeRoom(meTarget)) PrivateMessage(s, meTarget, c.Text ?? "", MessageKind.Action);
-                else Say(s, c.Target, c.Text ?? "", MessageKind.Action);
+                else Say(s, c.Target, c.Text ?? "", MessageKind.Action, c);
                 break;
-            case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? ""); break;
+            case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Normal, c); break;
             case CommandKind.Who: Who(s, c.Target); break;
             case CommandKind.Quit: Quit(s, c.Text); break;
             case CommandKind.Bamboo: Send(s, new BambooReply(PandaFacts.Pick(_random))); break;
@@ -38,7 +38,10 @@ public sealed partial class ChatServer
             case CommandKind.Rooms: ListRooms(s); break;
             case CommandKind.Topic: Topic(s, c.Target, c.Text); break;
             case CommandKind.History: History(s, c.Target, c.Count); break;
-            case CommandKind.Notice: Notice(s, c.Target ?? "", c.Text ?? ""); break;
+            case CommandKind.Notice: PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); break;
+            case CommandKind.TagMsg: TagMsg(s, c.Target ?? "", c.ClientTags); break;
+            case CommandKind.SetName: SetName(s, c.Text ?? ""); break;
+            case CommandKind.Monitor: Monitor(s, c.Text ?? "", c.Args ?? []); break;
             case CommandKind.Kick: Kick(s, c.Target ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
             case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : ""); break;
             case CommandKind.Mode: Mode(s, c.Target ?? "", c.Text ?? "", c.Args ?? []); break;
@@ -64,6 +67,7 @@ public sealed partial class ChatServer
         s.State = SessionState.Registered;
         _byName[key] = s;
         Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), name);
+        Presence(s, name, online: true);
         s.UserName ??= name;
         if (s.AutoJoinDefaultRoom)
         {
@@ -101,17 +105,19 @@ public sealed partial class ChatServer
         _byName[NameRules.Fold(name)] = s;
         s.Name = name;
         Log.NickChanged(_logger, old, name);
+        Presence(s, old, online: false);
+        Presence(s, name, online: true);
         var ev = new NickEvent(old, name) { By = origin };
         foreach (var other in PeopleSharingARoom(s)) Send(other, ev);
         Send(s, new NickChangedReply(old, name));
     }
 
     // MSG <name> <text>: a private message, stored and shown only to its two people.
-    private void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal)
+    private void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal, ChatCommand? c = null)
     {
-        if (NameRules.LooksLikeRoom(target))
+        if (NameRules.LooksLikeRoom(target) || target.Length > 1 && target[0] is '@' or '+' && NameRules.LooksLikeRoom(target[1..]))
         {
-            Say(s, target, text, kind);
+            Say(s, target, text, kind, c);
             return;
         }
         if (!_byName.TryGetValue(NameRules.Fold(target), out var to))
@@ -125,7 +131,7 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
         }
-        var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, kind) { By = s.Origin };
+        var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind));
         Metrics.MessageIn();
         Log.PrivateMessage(_logger, ev.From, ev.To, text);
@@ -134,8 +140,6 @@ public sealed partial class ChatServer
         if (kind == MessageKind.Normal && to.AwayMessage is { } away) Send(s, new AwayNoticeReply(to.Name!, away));
     }
 
-    // NOTICE <target> <text>: like a message, but nobody answers it automatically.
-    private void Notice(Session s, string target, string text) => PrivateMessage(s, target, text, MessageKind.Notice);
 
     // WHO [#room]: everyone online, or the members of a room.
     private void Who(Session s, string? room)
@@ -179,7 +183,9 @@ public sealed partial class ChatServer
             s.CurrentRoom = null;
             _byName.Remove(NameRules.Fold(s.Name!));
             if (others.Length > 0) SendMany(others, new QuitEvent(s.Name!, reason) { By = s.Origin });
+            Presence(s, s.Name!, online: false);
         }
+        ForgetWatches(s);
         s.State = SessionState.Closed;
     }
 

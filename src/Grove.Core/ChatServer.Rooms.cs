@@ -11,8 +11,14 @@ namespace Grove.Core;
 public sealed partial class ChatServer
 {
     // SAY [#room] <text>: plain-door people speak to their current room; other doors name the room.
-    private void Say(Session s, string? roomName, string text, MessageKind kind)
+    private void Say(Session s, string? roomName, string text, MessageKind kind, ChatCommand? c = null)
     {
+        var minimum = c?.MinimumStatus ?? MemberStatus.None;
+        if (roomName is { Length: > 1 } && roomName[0] is '@' or '+')
+        {
+            minimum = roomName[0] == '@' ? MemberStatus.Operator : MemberStatus.Voice;
+            roomName = roomName[1..];
+        }
         Room? room;
         if (roomName is null)
         {
@@ -42,12 +48,23 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
         }
-        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind) { By = s.Origin };
+        if (minimum != MemberStatus.None)
+        {
+            // A status message (IRC STATUSMSG "@#room"): only operators (or voiced people) see it; not history.
+            var statusEvent = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), (minimum == MemberStatus.Operator ? "@" : "+") + room.Name, s.Name!, text, kind)
+                { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
+            var to = room.Members.Where(m => !ReferenceEquals(m, s) && room.StatusOf(m) >= minimum).ToArray();
+            SendMany(to, statusEvent);
+            Send(s, new EchoReply(statusEvent));
+            return;
+        }
+        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
         room.Recent.Add(ev);
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind));
         Metrics.MessageIn();
         Log.RoomMessage(_logger, ev.From, room.Name, text);
         SendRoom(room, ev, except: s);
+        Send(s, new EchoReply(ev));
     }
 
     // JOIN <#room> [key]: enter a room, creating it if needed (the creator is its operator).
@@ -331,8 +348,8 @@ public sealed partial class ChatServer
     private static StoredRoom Stored(Room r) => new(r.Name, r.Topic, r.TopicSetBy, r.TopicSetAt);
 
     private static RoomMessageEvent AsHistory(RoomMessageEvent m) =>
-        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true, By = m.By };
+        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true, By = m.By, FromBot = m.FromBot, At = m.Time };
 
     internal static RoomMessageEvent ToEvent(StoredMessage m, string roomName, bool history = false) =>
-        new(m.Id, m.Time, roomName, m.From, m.Text, m.Kind) { IsHistory = history };
+        new(m.Id, m.Time, roomName, m.From, m.Text, m.Kind) { IsHistory = history, At = m.Time };
 }

@@ -104,6 +104,13 @@ public sealed partial class ChatServer : IAsyncDisposable
     public ValueTask SubmitAsync(Session s, ChatCommand command, CancellationToken ct = default) =>
         _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, null), ct);
 
+    /// <summary>
+    /// Queues a command whose replies to its sender are gathered into one <see cref="LabeledReply"/>
+    /// (IRCv3 labeled-response). A null label is the same as <see cref="SubmitAsync"/>.
+    /// </summary>
+    public ValueTask SubmitLabeledAsync(Session s, ChatCommand command, string? label, CancellationToken ct = default) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, null) { Label = label }, ct);
+
     /// <summary>Runs a command and completes once its effects have been delivered (for example after a name was accepted).</summary>
     public async Task ExecuteAsync(Session s, ChatCommand command, CancellationToken ct = default)
     {
@@ -132,8 +139,8 @@ public sealed partial class ChatServer : IAsyncDisposable
     }
 
     /// <summary>Sends a door-made event (for example an error about a line the door could not parse) in order with the rest.</summary>
-    public ValueTask ReplyAsync(Session s, ChatEvent reply, CancellationToken ct = default) =>
-        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Reply, default, null, reply), ct);
+    public ValueTask ReplyAsync(Session s, ChatEvent reply, CancellationToken ct = default, string? label = null) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Reply, default, null, reply) { Label = label }, ct);
 
     /// <summary>Closes a session from any thread without waiting (slow consumer, fault). Never blocks.</summary>
     public void Disconnect(Session s, DisconnectReason reason)
@@ -195,7 +202,10 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private enum Op { Command, Leave, Kick, Shutdown, Reply, Query }
 
-    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null);
+    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null)
+    {
+        public string? Label { get; init; }
+    }
 
     private async Task RunCommandLoop()
     {
@@ -224,6 +234,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private void Run(in WorkItem w)
     {
+        var firstEffect = _batch.Effects.Count;
         try
         {
             switch (w.Op)
@@ -260,7 +271,38 @@ public sealed partial class ChatServer : IAsyncDisposable
             Log.CommandFailed(_logger, ex, w.Session?.Id ?? 0, w.Command?.Kind.ToString() ?? w.Op.ToString());
             if (w.Session is { } s) Disconnect(s, DisconnectReason.InternalError);
         }
+        if (w.Label is not null && w.Session is { } requester) GatherLabeled(requester, w.Label, firstEffect);
         if (w.Done is not null) _batch.Effects.Add(Effect.Complete(w.Done));
+    }
+
+    /// <summary>
+    /// Replaces what one command sent its own sender with a single <see cref="LabeledReply"/> in the place of the first
+    /// of them: the sender's copies of room broadcasts are taken out of the broadcast and put in the reply.
+    /// </summary>
+    private void GatherLabeled(Session requester, string label, int from)
+    {
+        var effects = _batch.Effects;
+        var gathered = new List<ChatEvent>();
+        var insertAt = -1;
+        for (var i = from; i < effects.Count; i++)
+        {
+            var e = effects[i];
+            if (e.Kind == EffectKind.One && ReferenceEquals(e.Target, requester))
+            {
+                gathered.Add(e.Event!);
+                if (insertAt < 0) insertAt = i;
+                effects.RemoveAt(i--);
+            }
+            else if (e.Kind == EffectKind.Many && e.Except is null && Array.IndexOf(e.Targets!, requester) >= 0)
+            {
+                gathered.Add(e.Event!);
+                effects[i] = e with { Except = requester };
+                if (insertAt < 0) insertAt = i;
+            }
+        }
+        var reply = Effect.One(new LabeledReply(label, gathered), requester);
+        if (insertAt < 0) effects.Add(reply);
+        else effects.Insert(insertAt, reply);
     }
 
     private void FlushBatch()

@@ -25,10 +25,20 @@ public enum CommandKind
     Oper,       // the door has checked the credentials: make this person a server operator
     Kill,       // Target person, Text reason (server operators)
     Wallops,    // Text, to operators and +w people (server operators)
+    TagMsg,     // Target room or person; only tags (IRCv3 message-tags), nothing stored
+    SetName,    // Text: the new real name
+    Monitor,    // Text "+", "-" or "C"; Args the names to watch (presence notifications)
 }
 
 /// <summary>
 /// One parsed command. The meaning of <see cref="Target"/> and <see cref="Text"/> depends on the kind
 /// (see <see cref="CommandTable"/>): for Msg the target is a name, for Join a room, for Quit the text is the reason.
 /// </summary>
-public sealed record ChatCommand(CommandKind Kind, string? Target = null, string? Text = null, int? Count = null, IReadOnlyList<string>? Args = null);
+public sealed record ChatCommand(CommandKind Kind, string? Target = null, string? Text = null, int? Count = null, IReadOnlyList<string>? Args = null)
+{
+    /// <summary>Client-only message tags to relay with the message, already escaped ("+a=b;+c").</summary>
+    public string? ClientTags { get; init; }
+
+    /// <summary>For a room message: deliver only to members with at least this standing (IRC STATUSMSG "@#room").</summary>
+    public Rooms.MemberStatus MinimumStatus { get; init; }
+}

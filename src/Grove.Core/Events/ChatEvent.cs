@@ -12,6 +12,9 @@ public abstract class ChatEvent
     /// <summary>Who caused the event (for IRC prefixes); null when the server did or when it is not known.</summary>
     public Origin? By { get; init; }
 
+    /// <summary>When it happened (IRCv3 server-time).</summary>
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+
     private int _key0, _key1;
     private ReadOnlyMemory<byte> _bytes0, _bytes1;
     private Dictionary<int, ReadOnlyMemory<byte>>? _more;
@@ -48,6 +51,10 @@ public sealed class RoomMessageEvent(long id, DateTimeOffset time, string room, 
     public MessageKind Kind { get; } = kind;
     /// <summary>True when replayed from history rather than happening now.</summary>
     public bool IsHistory { get; init; }
+    /// <summary>Client-only tags to relay (IRCv3 message-tags), escaped; null when none.</summary>
+    public string? ClientTags { get; init; }
+    /// <summary>The sender is marked as a bot.</summary>
+    public bool FromBot { get; init; }
 }
 
 /// <summary>A private message between two people.</summary>
@@ -60,6 +67,10 @@ public sealed class PrivateMessageEvent(long id, DateTimeOffset time, string fro
     public string Text { get; } = text;
     public MessageKind Kind { get; } = kind;
     public bool IsHistory { get; init; }
+    /// <summary>Client-only tags to relay (IRCv3 message-tags), escaped; null when none.</summary>
+    public string? ClientTags { get; init; }
+    /// <summary>The sender is marked as a bot.</summary>
+    public bool FromBot { get; init; }
 }
 
 public sealed class JoinEvent(string room, string name) : ChatEvent
@@ -137,4 +148,40 @@ public sealed class WallopsEvent(string from, string text) : ChatEvent
 public sealed class RawReply(ReadOnlyMemory<byte> bytes) : ChatEvent
 {
     public ReadOnlyMemory<byte> Bytes { get; } = bytes;
+}
+
+/// <summary>A message carrying only tags (IRCv3 TAGMSG); not stored.</summary>
+public sealed class TagMsgEvent(string target, string clientTags) : ChatEvent
+{
+    public string Target { get; } = target;
+    public string ClientTags { get; } = clientTags;
+}
+
+/// <summary>Someone went away or came back (IRCv3 away-notify).</summary>
+public sealed class AwayEvent(string name, string? message) : ChatEvent
+{
+    public string Name { get; } = name;
+    public string? Message { get; } = message;
+}
+
+/// <summary>Someone was invited to a room you are in (IRCv3 invite-notify).</summary>
+public sealed class InviteNotifyEvent(string room, string inviter, string invitee) : ChatEvent
+{
+    public string Room { get; } = room;
+    public string Inviter { get; } = inviter;
+    public string Invitee { get; } = invitee;
+}
+
+/// <summary>Someone changed their real name (IRCv3 setname).</summary>
+public sealed class SetNameEvent(string name, string realName) : ChatEvent
+{
+    public string Name { get; } = name;
+    public string RealName { get; } = realName;
+}
+
+/// <summary>A watched name came online or went offline (IRCv3 MONITOR).</summary>
+public sealed class PresenceEvent(string name, bool online) : ChatEvent
+{
+    public string Name { get; } = name;
+    public bool Online { get; } = online;
 }

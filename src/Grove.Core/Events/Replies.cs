@@ -1,4 +1,5 @@
 using Grove.Core.Commands;
+using Grove.Core.People;
 
 namespace Grove.Core.Events;
 
@@ -122,4 +123,31 @@ public sealed class AwayNoticeReply(string name, string message) : ChatEvent
 {
     public string Name { get; } = name;
     public string Message { get; } = message;
+}
+
+/// <summary>The sender's own copy of a room message or TAGMSG it sent (IRCv3 echo-message shows it; other doors do not).</summary>
+public sealed class EchoReply(ChatEvent message) : ChatEvent
+{
+    public ChatEvent Message { get; } = message;
+}
+
+/// <summary>Everything one labeled command produced for its sender, in order (IRCv3 labeled-response).</summary>
+public sealed class LabeledReply(string label, IReadOnlyList<ChatEvent> events) : ChatEvent
+{
+    public string Label { get; } = label;
+    public IReadOnlyList<ChatEvent> Events { get; } = events;
+}
+
+/// <summary>The answer to MONITOR +/S: which of the names are online.</summary>
+public sealed class MonitorStatusReply(IReadOnlyList<Origin> online, IReadOnlyList<string> offline) : ChatEvent
+{
+    public IReadOnlyList<Origin> Online { get; } = online;
+    public IReadOnlyList<string> Offline { get; } = offline;
+}
+
+/// <summary>MONITOR + went past the limit: these names were not added.</summary>
+public sealed class MonitorFullReply(int limit, IReadOnlyList<string> names) : ChatEvent
+{
+    public int Limit { get; } = limit;
+    public IReadOnlyList<string> Names { get; } = names;
 }

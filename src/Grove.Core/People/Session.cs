@@ -82,6 +82,12 @@ public sealed class Session
     /// <summary>IRC user mode +i: hidden from WHO and NAMES for those who share no room with the person.</summary>
     public bool Invisible { get; set; }
 
+    /// <summary>IRC user mode +B: marked as a bot.</summary>
+    public bool IsBot { get; set; }
+
+    /// <summary>Names this person watches (MONITOR), folded. Core loop only.</summary>
+    internal HashSet<string> Watching { get; } = new(StringComparer.Ordinal);
+
     /// <summary>IRC user mode +w: receives WALLOPS.</summary>
     public bool WantsWallops { get; set; }
 
