@@ -289,6 +289,9 @@ public sealed partial class ChatServer
         if (_whoWas.Count > WhoWasKept) _whoWas.RemoveLast();
     }
 
+    /// <summary>The names a person watches (MONITOR), folded. Command loop (queries) only.</summary>
+    public IEnumerable<string> Watching(Session s) => s.Watching;
+
     /// <summary>People who had this name, newest first. Command loop (queries) only.</summary>
     public IEnumerable<WhoWasEntry> WhoWas(string name)
     {

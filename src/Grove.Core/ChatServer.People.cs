@@ -42,6 +42,13 @@ public sealed partial class ChatServer
             case CommandKind.TagMsg: TagMsg(s, c.Target ?? "", c.ClientTags); break;
             case CommandKind.SetName: SetName(s, c.Text ?? ""); break;
             case CommandKind.Monitor: Monitor(s, c.Text ?? "", c.Args ?? []); break;
+            case CommandKind.PartAll:
+                foreach (var room in s.Rooms.ToList())
+                {
+                    LeaveRoom(s, room, TextLimits.CleanReason(c.Text, "left"));
+                    Send(s, new PartedReply(room.Name));
+                }
+                break;
             case CommandKind.Kick: Kick(s, c.Target ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
             case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : ""); break;
             case CommandKind.Mode: Mode(s, c.Target ?? "", c.Text ?? "", c.Args ?? []); break;

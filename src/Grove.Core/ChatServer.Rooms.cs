@@ -132,6 +132,7 @@ public sealed partial class ChatServer
         Send(s, new JoinedReply(room.Name, room.Topic, room.Members.Select(m => m.Name!).ToList(), created, welcome)
         {
             Statuses = room.Members.Select(room.StatusOf).ToList(),
+            Origins = room.Members.Select(m => m.Origin).ToList(),
             TopicSetBy = room.TopicSetBy,
             TopicSetAt = room.TopicSetAt,
         });
@@ -299,6 +300,19 @@ public sealed partial class ChatServer
             if (!to.IsClosed && !to.Outbox.TryEnqueue(reply.EncodeFor(to))) Disconnect(to, Delivery.DisconnectReason.SendQueueExceeded);
         }, TaskScheduler.Default);
     }
+
+    /// <summary>
+    /// Reads history for a door (IRC CHATHISTORY): <paramref name="check"/> runs on the command loop (membership,
+    /// arguments) and may answer with an error; otherwise <paramref name="read"/> runs against the store after
+    /// everything queued before it is committed, off the loop, and its answer goes to the person.
+    /// </summary>
+    public ValueTask ReadHistoryAsync(Session s, Func<ChatEvent?> check, Func<IMessageStore, ChatEvent> read, string? label, CancellationToken ct = default) =>
+        QueryAsync(s, () =>
+        {
+            if (check() is { } refusal) return label is null ? refusal : new LabeledReply(label, [refusal]);
+            AfterCommit(() => label is null ? read(_store) : new LabeledReply(label, [read(_store)]), s);
+            return null;
+        }, ct);
 
     private sealed class HistoryCursor { public long Oldest; }
 

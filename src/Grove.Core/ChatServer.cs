@@ -108,6 +108,14 @@ public sealed partial class ChatServer : IAsyncDisposable
     /// Queues a command whose replies to its sender are gathered into one <see cref="LabeledReply"/>
     /// (IRCv3 labeled-response). A null label is the same as <see cref="SubmitAsync"/>.
     /// </summary>
+    /// <summary>
+    /// Runs one client line's work as a unit, in order, on the command loop: each step is a <see cref="ChatCommand"/>
+    /// to execute, a <see cref="ChatEvent"/> to send to the person, or a <c>Func&lt;ChatEvent?&gt;</c> query whose
+    /// answer is sent. With a label, everything the unit sent the person becomes one <see cref="LabeledReply"/>.
+    /// </summary>
+    public ValueTask RunUnitAsync(Session s, IReadOnlyList<object> steps, string? label, CancellationToken ct = default) =>
+        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Unit, default, null) { Label = label, Steps = steps }, ct);
+
     public ValueTask SubmitLabeledAsync(Session s, ChatCommand command, string? label, CancellationToken ct = default) =>
         _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, null) { Label = label }, ct);
 
@@ -200,11 +208,12 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     // ---- Stage 1: the command loop -------------------------------------------------------------------------
 
-    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query }
+    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query, Unit }
 
     private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null)
     {
         public string? Label { get; init; }
+        public IReadOnlyList<object>? Steps { get; init; }
     }
 
     private async Task RunCommandLoop()
@@ -256,6 +265,18 @@ public sealed partial class ChatServer : IAsyncDisposable
                     break;
                 case Op.Query:
                     if (w.Session!.State != SessionState.Closed && w.Query!() is { } answer) Send(w.Session, answer);
+                    break;
+                case Op.Unit:
+                    foreach (var step in w.Steps!)
+                    {
+                        if (w.Session!.State == SessionState.Closed) break;
+                        switch (step)
+                        {
+                            case ChatCommand c: Execute(w.Session, c); break;
+                            case ChatEvent e: Send(w.Session, e); break;
+                            case Func<ChatEvent?> q: if (q() is { } a) Send(w.Session, a); break;
+                        }
+                    }
                     break;
                 case Op.Kick:
                     if (w.Session!.State != SessionState.Closed) CloseWith(w.Session, w.Reason, w.Command!.Text!);

@@ -28,6 +28,7 @@ public enum CommandKind
     TagMsg,     // Target room or person; only tags (IRCv3 message-tags), nothing stored
     SetName,    // Text: the new real name
     Monitor,    // Text "+", "-" or "C"; Args the names to watch (presence notifications)
+    PartAll,    // leave every room (IRC JOIN 0)
 }
 
 /// <summary>

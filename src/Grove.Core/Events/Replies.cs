@@ -25,6 +25,8 @@ public sealed class WelcomeReply(string name, string room, int others) : ChatEve
 /// <summary>The person joined (or switched to) a room: who is there and its topic.</summary>
 public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string> members, bool created, bool isWelcome) : ChatEvent
 {
+    /// <summary>Each member's full identity, in the order of <see cref="Members"/> (IRCv3 userhost-in-names).</summary>
+    public IReadOnlyList<Origin> Origins { get; init; } = [];
     /// <summary>Each member's standing, in the order of <see cref="Members"/>.</summary>
     public IReadOnlyList<Rooms.MemberStatus> Statuses { get; init; } = [];
     public string? TopicSetBy { get; init; }

@@ -32,9 +32,34 @@ public interface IMessageStore : IDisposable
     /// <summary>The newest messages between two people (names folded), oldest first.</summary>
     IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit);
 
+    /// <summary>Messages of one conversation within bounds (all bounds exclusive), oldest first.</summary>
+    IReadOnlyList<StoredMessage> Range(HistoryRange range);
+
+    /// <summary>
+    /// The conversations with messages between two times: the given rooms and the person's private conversations,
+    /// each with the time of its latest message in the window, most recent first.
+    /// </summary>
+    IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit);
+
     /// <summary>True when the last operation worked; false with <paramref name="problem"/> after a failure.</summary>
     bool IsHealthy(out string? problem);
 }
+
+/// <summary>
+/// Which messages to read: a room (<see cref="RoomKey"/>) or a private conversation (<see cref="NameA"/> and
+/// <see cref="NameB"/>, folded); optional exclusive bounds by id and by time; <see cref="NewestFirst"/> takes the
+/// newest <see cref="Limit"/> inside the bounds (the result is still oldest first).
+/// </summary>
+public sealed record HistoryRange(string? RoomKey, string? NameA, string? NameB, int Limit, bool NewestFirst)
+{
+    public long? AfterId { get; init; }
+    public long? BeforeId { get; init; }
+    public DateTimeOffset? After { get; init; }
+    public DateTimeOffset? Before { get; init; }
+}
+
+/// <summary>A conversation and the time of its latest message: a room name, or the other person's name.</summary>
+public sealed record ConversationSummary(string Target, DateTimeOffset Latest);
 
 /// <summary>A store failure with a message a person can act on.</summary>
 public sealed class StoreException(string message, Exception? inner = null) : Exception(message, inner);
@@ -48,6 +73,8 @@ public sealed class NullMessageStore : IMessageStore
     public IReadOnlyList<StoredRoom> LoadRooms() => [];
     public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) => [];
     public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit) => [];
+    public IReadOnlyList<StoredMessage> Range(HistoryRange range) => [];
+    public IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) => [];
     public bool IsHealthy(out string? problem) { problem = null; return true; }
     public void Dispose() { }
 }

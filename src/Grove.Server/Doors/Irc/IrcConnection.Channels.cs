@@ -11,72 +11,64 @@ namespace Grove.Server.Doors.Irc;
 public sealed partial class IrcConnection
 {
     /// <summary>Splits a comma list, answering ERR_TOOMANYTARGETS (407) for targets past TARGMAX.</summary>
-    private async Task<List<string>> Targets(string list)
+    private List<string> Targets(string list)
     {
         var all = list.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
         foreach (var extra in all.Skip(IrcServerInfo.MaxTargets))
-            await Reply(renderer.Numeric(407, session, extra, $"Too many targets (at most {IrcServerInfo.MaxTargets}); not delivered"));
+            Lines(renderer.Numeric(407, session, extra, $"Too many targets (at most {IrcServerInfo.MaxTargets}); not delivered"));
         return all.Take(IrcServerInfo.MaxTargets).ToList();
     }
 
     // JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0
-    private async Task Join(IrcMessage m)
+    private void Join(IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("JOIN"); return; }
+        if (m.Params.Count == 0) { NeedMore("JOIN"); return; }
         if (m[0] == "0")
         {
-            await PartAll();
+            Emit(new ChatCommand(CommandKind.PartAll, Text: "Left all channels"));
             return;
         }
         var keys = m.Params.Count > 1 ? m[1].Split(',') : [];
-        var rooms = await Targets(m[0]);
+        var rooms = Targets(m[0]);
         for (var i = 0; i < rooms.Count; i++)
-            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Join, Target: rooms[i], Args: i < keys.Length ? [keys[i]] : null));
-    }
-
-    private async Task PartAll()
-    {
-        // The rooms are read on the command loop; the parts are queued from there in order.
-        var done = new TaskCompletionSource<List<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await chat.QueryAsync(session, () => { done.TrySetResult(chat.RoomsOf(session).Select(r => r.Name).ToList()); return null; });
-        foreach (var room in await done.Task)
-            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Part, Target: room, Text: "Left all channels"));
+            Emit(new ChatCommand(CommandKind.Join, Target: rooms[i], Args: i < keys.Length ? [keys[i]] : null));
     }
 
     // PART <channel>{,<channel>} [<reason>]
-    private async Task Part(IrcMessage m)
+    private void Part(IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("PART"); return; }
-        foreach (var room in await Targets(m[0]))
-            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Part, Target: room, Text: m.Params.Count > 1 ? m[1] : null));
+        if (m.Params.Count == 0) { NeedMore("PART"); return; }
+        foreach (var room in Targets(m[0]))
+            Emit(new ChatCommand(CommandKind.Part, Target: room, Text: m.Params.Count > 1 ? m[1] : null));
     }
 
     // PRIVMSG/NOTICE <target>{,<target>} <text>
-    private async Task Privmsg(IrcMessage m, MessageKind kind)
+    private void Privmsg(IrcMessage m, MessageKind kind)
     {
         var verb = kind == MessageKind.Notice ? "NOTICE" : "PRIVMSG";
-        if (m.Params.Count == 0 || m[0].Length == 0) { await Reply(renderer.Numeric(411, session, $"No recipient given ({verb})")); return; }
-        if (m.Params.Count < 2 || m[1].Length == 0) { await Reply(renderer.Numeric(412, session, "No text to send")); return; }
+        if (m.Params.Count == 0 || m[0].Length == 0) { Lines(renderer.Numeric(411, session, $"No recipient given ({verb})")); return; }
+        if (m.Params.Count < 2 || m[1].Length == 0) { Lines(renderer.Numeric(412, session, "No text to send")); return; }
         var text = m[1];
-        foreach (var target in await Targets(m[0]))
+        var tags = Has(IrcCaps.MessageTags) ? ClientTags(m) : null;
+        foreach (var target in Targets(m[0]))
         {
             if (NameRules.NamesEqual(target, IrcServerInfo.ServiceNick))
             {
-                if (kind == MessageKind.Normal) await Service(text);
+                if (kind == MessageKind.Normal) Service(text);
                 continue;
             }
             if (text.StartsWith("\u0001ACTION ", StringComparison.Ordinal) && kind == MessageKind.Normal)
             {
                 var action = text[8..].TrimEnd('\u0001');
-                await chat.SubmitAsync(session, new ChatCommand(CommandKind.Me, Target: target, Text: action));
+                Emit(new ChatCommand(CommandKind.Me, Target: target, Text: action) { ClientTags = tags });
                 continue;
             }
-            await chat.SubmitAsync(session, new ChatCommand(kind == MessageKind.Notice ? CommandKind.Notice : CommandKind.Msg, Target: target, Text: text));
+            Emit(new ChatCommand(kind == MessageKind.Notice ? CommandKind.Notice : CommandKind.Msg, Target: target, Text: text) { ClientTags = tags });
         }
     }
 
     // PRIVMSG Grove :<plain command>: the plain door's extras (bamboo, rooms, history, who, help) from IRC.
-    private async Task Service(string text)
+    private void Service(string text)
     {
         var line = text.Trim();
         if (line.Length == 0) return;
@@ -84,7 +76,7 @@ public sealed partial class IrcConnection
         var parsed = PlainCommandParser.Parse(line);
         if (parsed.Command is { Kind: CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who } c)
         {
-            await chat.SubmitAsync(session, c);
+            Emit(c);
             return;
         }
         var help = new StringBuilder();
@@ -96,27 +88,27 @@ public sealed partial class IrcConnection
         Say("  who [#room]            who is online, on every door");
         Say("  history #room [N]      older messages of a room (N up to 500); history NICK for a private conversation");
         Say("Everything else is ordinary IRC: JOIN, PRIVMSG, MODE, WHOIS…; HELP lists the commands.");
-        await Reply(help.ToString());
+        Lines(help.ToString());
     }
 
     // TOPIC <channel> [<topic>]
-    private async Task Topic(IrcMessage m)
+    private void Topic(IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("TOPIC"); return; }
-        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Topic, Target: m[0], Text: m.Params.Count > 1 ? m[1] : null));
+        if (m.Params.Count == 0) { NeedMore("TOPIC"); return; }
+        Emit(new ChatCommand(CommandKind.Topic, Target: m[0], Text: m.Params.Count > 1 ? m[1] : null));
     }
 
     // NAMES [<channel>{,<channel>}]
-    private async Task Names(IrcMessage m)
+    private void Names(IrcMessage m)
     {
         var rooms = m.Params.Count > 0 ? m[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Take(1).ToList() : [];
-        await Query(() =>
+        EmitQuery(() =>
         {
             var sb = new StringBuilder();
             if (rooms.Count == 0) { sb.Append(renderer.Numeric(366, session, "*", "End of /NAMES list")); return sb.ToString(); }
             var room = chat.RoomNamed(rooms[0]);
             if (room is null || !CanSee(room)) sb.Append(renderer.Numeric(366, session, rooms[0], "End of /NAMES list"));
-            else renderer.AppendNames(sb, session, room.Name, room.Members.Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Name!, room.StatusOf(p))));
+            else renderer.AppendNames(sb, session, room.Name, room.Members.Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Origin, room.StatusOf(p))));
             return sb.ToString();
         });
     }
@@ -125,10 +117,19 @@ public sealed partial class IrcConnection
     private bool CanSee(Room room) => (room.Modes & RoomModes.Secret) == 0 || room.Contains(session) || session.IsOperator;
 
     // LIST [<channel>{,<channel>}]
-    private async Task List(IrcMessage m)
+    private void List(IrcMessage m)
     {
-        var only = m.Params.Count > 0 ? m[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(NameRules.Fold).ToHashSet() : null;
-        await Query(() =>
+        // ELIST=U: "<n" and ">n" filter by member count; anything else names channels.
+        int? below = null, above = null;
+        var names = new List<string>();
+        foreach (var p in m.Params.Count > 0 ? m[0].Split(',', StringSplitOptions.RemoveEmptyEntries) : [])
+        {
+            if (p.Length > 1 && p[0] == '<' && int.TryParse(p.AsSpan(1), out var lt)) below = lt;
+            else if (p.Length > 1 && p[0] == '>' && int.TryParse(p.AsSpan(1), out var gt)) above = gt;
+            else names.Add(NameRules.Fold(p));
+        }
+        var only = names.Count > 0 ? names.ToHashSet() : null;
+        EmitQuery(() =>
         {
             var sb = new StringBuilder();
             sb.Append(renderer.Numeric(321, session, "Channel", "Users  Name"));
@@ -136,6 +137,7 @@ public sealed partial class IrcConnection
             foreach (var room in chat.AllRooms.OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal))
             {
                 if (!CanSee(room) || only is not null && !only.Contains(room.Key)) continue;
+                if (below is { } b && room.Members.Length >= b || above is { } a && room.Members.Length <= a) continue;
                 if (++shown > MaxListEntries) break;
                 sb.Append(renderer.Numeric(322, session, room.Name, room.Members.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), room.Topic ?? ""));
             }
@@ -148,33 +150,33 @@ public sealed partial class IrcConnection
     public const int MaxListEntries = 1000;
 
     // KICK <channel> <nick>{,<nick>} [<reason>]
-    private async Task Kick(IrcMessage m)
+    private void Kick(IrcMessage m)
     {
-        if (m.Params.Count < 2) { await NeedMore("KICK"); return; }
-        foreach (var nick in await Targets(m[1]))
-            await chat.SubmitAsync(session, new ChatCommand(CommandKind.Kick, Target: m[0], Text: m.Params.Count > 2 ? m[2] : null, Args: [nick]));
+        if (m.Params.Count < 2) { NeedMore("KICK"); return; }
+        foreach (var nick in Targets(m[1]))
+            Emit(new ChatCommand(CommandKind.Kick, Target: m[0], Text: m.Params.Count > 2 ? m[2] : null, Args: [nick]));
     }
 
     // INVITE <nick> <channel>
-    private async Task Invite(IrcMessage m)
+    private void Invite(IrcMessage m)
     {
-        if (m.Params.Count < 2) { await NeedMore("INVITE"); return; }
-        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Invite, Target: m[0], Args: [m[1]]));
+        if (m.Params.Count < 2) { NeedMore("INVITE"); return; }
+        Emit(new ChatCommand(CommandKind.Invite, Target: m[0], Args: [m[1]]));
     }
 
     // MODE <channel> [<modes> [<args>…]] | MODE <nick> [<modes>]
-    private async Task Mode(IrcMessage m)
+    private void Mode(IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("MODE"); return; }
+        if (m.Params.Count == 0) { NeedMore("MODE"); return; }
         var target = m[0];
         if (!NameRules.LooksLikeRoom(target))
         {
-            await UserMode(target, m.Params.Count > 1 ? m[1] : null);
+            UserMode(target, m.Params.Count > 1 ? m[1] : null);
             return;
         }
         if (m.Params.Count == 1)
         {
-            await Query(() =>
+            EmitQuery(() =>
             {
                 var room = chat.RoomNamed(target);
                 if (room is null) return renderer.Numeric(403, session, target, "No such channel");
@@ -195,7 +197,7 @@ public sealed partial class IrcConnection
         var changes = m[1];
         if (changes.Trim('+', '-') == "b" && m.Params.Count == 2)
         {
-            await Query(() =>
+            EmitQuery(() =>
             {
                 var room = chat.RoomNamed(target);
                 if (room is null) return renderer.Numeric(403, session, target, "No such channel");
@@ -216,20 +218,20 @@ public sealed partial class IrcConnection
             if (++letters > 20) break;
             kept.Append(c);
         }
-        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Mode, Target: target, Text: kept.ToString(), Args: m.Params.Skip(2).ToList()));
+        Emit(new ChatCommand(CommandKind.Mode, Target: target, Text: kept.ToString(), Args: m.Params.Skip(2).ToList()));
     }
 
     // MODE <nick> [+|-][i|w|o]: only for yourself; +o comes only from OPER.
-    private async Task UserMode(string nick, string? changes)
+    private void UserMode(string nick, string? changes)
     {
         if (!NameRules.NamesEqual(nick, Me))
         {
-            await Reply(renderer.Numeric(502, session, "Cant change mode for other users"));
+            Lines(renderer.Numeric(502, session, "Cant change mode for other users"));
             return;
         }
         if (changes is null)
         {
-            await Reply(renderer.Numeric(221, session, "+" + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
+            Lines(renderer.Numeric(221, session, "+" + (session.IsBot ? "B" : "") + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
             return;
         }
         var adding = true;
@@ -244,6 +246,7 @@ public sealed partial class IrcConnection
                 case '-': adding = false; continue;
                 case 'i': if (session.Invisible == adding) continue; session.Invisible = adding; break;
                 case 'w': if (session.WantsWallops == adding) continue; session.WantsWallops = adding; break;
+                case 'B': if (session.IsBot == adding) continue; session.IsBot = adding; break;
                 case 'o': continue; // +o only through OPER; -o is not offered
                 default: unknown = true; continue;
             }
@@ -254,6 +257,6 @@ public sealed partial class IrcConnection
         var lines = "";
         if (unknown) lines += renderer.Numeric(501, session, "Unknown MODE flag");
         if (applied.Length > 0) lines += IrcMessage.Format(Me, "MODE", Me, applied.ToString());
-        if (lines.Length > 0) await Reply(lines);
+        if (lines.Length > 0) Lines(lines);
     }
 }

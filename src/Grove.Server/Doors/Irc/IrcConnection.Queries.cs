@@ -14,11 +14,22 @@ public sealed partial class IrcConnection
     public const int MaxWhoReplies = 500;
 
     // WHO <mask> [o]
-    private async Task Who(Grove.Wire.Irc.IrcMessage m)
+    private void Who(Grove.Wire.Irc.IrcMessage m)
     {
         var mask = m.Params.Count > 0 ? m[0] : "*";
-        var opersOnly = m.Params.Count > 1 && m[1].Contains('o');
-        await Query(() =>
+        // WHOX: WHO <mask> %<fields>[,<token>] answers RPL_WHOSPCRPL (354) with the fields asked for.
+        string? fields = null, token = null;
+        if (m.Params.Count > 1 && m[1].Contains('%'))
+        {
+            var spec = m[1][(m[1].IndexOf('%') + 1)..];
+            var comma = spec.IndexOf(',');
+            fields = comma < 0 ? spec : spec[..comma];
+            token = comma < 0 ? null : spec[(comma + 1)..];
+            if (token is { Length: > 3 } || token is not null && !token.All(char.IsAsciiDigit)) token = "0";
+        }
+        var opersOnly = m.Params.Count > 1 && m[1].Split('%')[0].Contains('o');
+        string Line(string room, Session p, MemberStatus status) => fields is null ? WhoLine(room, p, status) : WhoxLine(fields, token, room, p, status);
+        EmitQuery(() =>
         {
             var sb = new StringBuilder();
             if (NameRules.LooksLikeRoom(mask))
@@ -27,7 +38,7 @@ public sealed partial class IrcConnection
                 if (room is not null && CanSee(room))
                     foreach (var p in room.Members)
                         if ((!opersOnly || p.IsOperator) && (!p.Invisible || room.Contains(session) || p == session))
-                            sb.Append(WhoLine(room.Name, p, room.StatusOf(p)));
+                            sb.Append(Line(room.Name, p, room.StatusOf(p)));
             }
             else
             {
@@ -40,7 +51,7 @@ public sealed partial class IrcConnection
                     if (!Mask.Matches(folded, NameRules.Fold(p.Name!)) && !Mask.Matches(folded, NameRules.Fold(p.Origin.ToString()))) continue;
                     if (++n > MaxWhoReplies) break;
                     var shared = chat.RoomsOf(p).FirstOrDefault(CanSee);
-                    sb.Append(WhoLine(shared?.Name ?? "*", p, shared?.StatusOf(p) ?? MemberStatus.None));
+                    sb.Append(Line(shared?.Name ?? "*", p, shared?.StatusOf(p) ?? MemberStatus.None));
                 }
             }
             sb.Append(renderer.Numeric(315, session, mask, "End of WHO list"));
@@ -50,19 +61,51 @@ public sealed partial class IrcConnection
 
     private bool SharesRoom(Session p) => chat.RoomsOf(p).Any(r => r.Contains(session));
 
-    private string WhoLine(string room, Session p, MemberStatus status)
+    private string Flags(Session p, MemberStatus status)
     {
-        var flags = (p.AwayMessage is null ? "H" : "G") + (p.IsOperator ? "*" : "")
-            + ((status & MemberStatus.Operator) != 0 ? "@" : (status & MemberStatus.Voice) != 0 ? "+" : "");
-        return renderer.Numeric(352, session, room, p.UserName ?? p.Name!, p.Host, info.ServerName, p.Name!, flags, "0 " + (p.RealName.Length > 0 ? p.RealName : p.Name));
+        var caps = IrcRenderer.CapsOf(session);
+        var prefixes = (caps & IrcCaps.MultiPrefix) != 0
+            ? ((status & MemberStatus.Operator) != 0 ? "@" : "") + ((status & MemberStatus.Voice) != 0 ? "+" : "")
+            : (status & MemberStatus.Operator) != 0 ? "@" : (status & MemberStatus.Voice) != 0 ? "+" : "";
+        return (p.AwayMessage is null ? "H" : "G") + (p.IsOperator ? "*" : "") + prefixes + (p.IsBot ? "B" : "");
+    }
+
+    private string WhoLine(string room, Session p, MemberStatus status) =>
+        renderer.Numeric(352, session, room, p.UserName ?? p.Name!, p.Host, info.ServerName, p.Name!, Flags(p, status), "0 " + (p.RealName.Length > 0 ? p.RealName : p.Name));
+
+    private string WhoxLine(string fields, string? token, string room, Session p, MemberStatus status)
+    {
+        var values = new List<string>();
+        foreach (var f in "tcuihsnfdlaor")
+        {
+            if (!fields.Contains(f)) continue;
+            values.Add(f switch
+            {
+                't' => token ?? "0",
+                'c' => room,
+                'u' => p.UserName ?? p.Name!,
+                'i' => "255.255.255.255", // never an address
+                'h' => p.Host,
+                's' => info.ServerName,
+                'n' => p.Name!,
+                'f' => Flags(p, status),
+                'd' => "0",
+                'l' => "0",
+                'a' => "0", // no accounts yet
+                'o' => "n/a",
+                _ => p.RealName.Length > 0 ? p.RealName : p.Name!,
+            });
+        }
+        if (values.Count == 0) values.Add("*");
+        return renderer.Numeric(354, session, [.. values]);
     }
 
     // WHOIS [<server>] <nick>
-    private async Task Whois(Grove.Wire.Irc.IrcMessage m)
+    private void Whois(Grove.Wire.Irc.IrcMessage m)
     {
-        if (m.Params.Count == 0) { await Reply(renderer.Numeric(431, session, "No nickname given")); return; }
+        if (m.Params.Count == 0) { Lines(renderer.Numeric(431, session, "No nickname given")); return; }
         var nick = (m.Params.Count > 1 ? m[1] : m[0]).Split(',')[0];
-        await Query(() =>
+        EmitQuery(() =>
         {
             var sb = new StringBuilder();
             var p = chat.FindPerson(nick);
@@ -80,6 +123,7 @@ public sealed partial class IrcConnection
             sb.Append(renderer.Numeric(312, session, p.Name!, info.ServerName, $"Grove ({ChatDoor(p.Door)})"));
             if (p.AwayMessage is { } away) sb.Append(renderer.Numeric(301, session, p.Name!, away));
             if (p.IsOperator) sb.Append(renderer.Numeric(313, session, p.Name!, "is an IRC operator"));
+            if (p.IsBot) sb.Append(renderer.Numeric(335, session, p.Name!, "is a bot"));
             sb.Append(renderer.Numeric(317, session, p.Name!, "0", p.ConnectedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), "seconds idle, signon time"));
             sb.Append(renderer.Numeric(318, session, p.Name!, "End of /WHOIS list"));
             return sb.ToString();
@@ -94,12 +138,12 @@ public sealed partial class IrcConnection
     };
 
     // WHOWAS <nick> [<count>]
-    private async Task Whowas(Grove.Wire.Irc.IrcMessage m)
+    private void Whowas(Grove.Wire.Irc.IrcMessage m)
     {
-        if (m.Params.Count == 0) { await Reply(renderer.Numeric(431, session, "No nickname given")); return; }
+        if (m.Params.Count == 0) { Lines(renderer.Numeric(431, session, "No nickname given")); return; }
         var nick = m[0];
         var count = m.Params.Count > 1 && int.TryParse(m[1], out var c) && c > 0 ? Math.Min(c, 20) : 20;
-        await Query(() =>
+        EmitQuery(() =>
         {
             var sb = new StringBuilder();
             var entries = chat.WhoWas(nick).Take(count).ToList();
@@ -115,19 +159,19 @@ public sealed partial class IrcConnection
     }
 
     // ISON <nick>{ <nick>}
-    private async Task Ison(Grove.Wire.Irc.IrcMessage m)
+    private void Ison(Grove.Wire.Irc.IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("ISON"); return; }
+        if (m.Params.Count == 0) { NeedMore("ISON"); return; }
         var nicks = m.Params.SelectMany(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(100).ToList();
-        await Query(() => renderer.Numeric(303, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>().Select(p => p.Name))));
+        EmitQuery(() => renderer.Numeric(303, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>().Select(p => p.Name))));
     }
 
     // USERHOST <nick>{ <nick>} (at most 5)
-    private async Task Userhost(Grove.Wire.Irc.IrcMessage m)
+    private void Userhost(Grove.Wire.Irc.IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("USERHOST"); return; }
+        if (m.Params.Count == 0) { NeedMore("USERHOST"); return; }
         var nicks = m.Params.Take(5).ToList();
-        await Query(() => renderer.Numeric(302, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>()
+        EmitQuery(() => renderer.Numeric(302, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>()
             .Select(p => $"{p.Name}{(p.IsOperator ? "*" : "")}={(p.AwayMessage is null ? '+' : '-')}{p.UserName}@{p.Host}"))));
     }
 }

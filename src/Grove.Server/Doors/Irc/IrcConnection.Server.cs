@@ -9,50 +9,50 @@ namespace Grove.Server.Doors.Irc;
 public sealed partial class IrcConnection
 {
     // OPER <name> <password>
-    private async Task Oper(IrcMessage m)
+    private void Oper(IrcMessage m)
     {
-        if (m.Params.Count < 2) { await NeedMore("OPER"); return; }
+        if (m.Params.Count < 2) { NeedMore("OPER"); return; }
         var accounts = info.Options.Operators;
-        if (accounts.Count == 0) { await Reply(renderer.Numeric(491, session, "No O-lines for your host")); return; }
+        if (accounts.Count == 0) { Lines(renderer.Numeric(491, session, "No O-lines for your host")); return; }
         var match = accounts.FirstOrDefault(a => a.Name == m[0]);
         // Compare in constant time so the reply's timing does not reveal how much of a password was right.
         if (match is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(match.Password), Encoding.UTF8.GetBytes(m[1])))
         {
-            await Reply(renderer.Numeric(464, session, "Password incorrect"));
+            Lines(renderer.Numeric(464, session, "Password incorrect"));
             return;
         }
-        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Oper));
-        await Reply(IrcMessage.Format(Me, "MODE", Me, "+o"));
+        Emit(new ChatCommand(CommandKind.Oper));
+        Lines(IrcMessage.Format(Me, "MODE", Me, "+o"));
     }
 
     // KILL <nick> <reason>
-    private async Task Kill(IrcMessage m)
+    private void Kill(IrcMessage m)
     {
-        if (m.Params.Count < 2) { await NeedMore("KILL"); return; }
-        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Kill, Target: m[0], Text: m[1]));
+        if (m.Params.Count < 2) { NeedMore("KILL"); return; }
+        Emit(new ChatCommand(CommandKind.Kill, Target: m[0], Text: m[1]));
     }
 
     // WALLOPS <text>
-    private async Task Wallops(IrcMessage m)
+    private void Wallops(IrcMessage m)
     {
-        if (m.Params.Count == 0) { await NeedMore("WALLOPS"); return; }
-        await chat.SubmitAsync(session, new ChatCommand(CommandKind.Wallops, Text: m[0]));
+        if (m.Params.Count == 0) { NeedMore("WALLOPS"); return; }
+        Emit(new ChatCommand(CommandKind.Wallops, Text: m[0]));
     }
 
-    private async Task Version()
+    private void Version()
     {
         var sb = new StringBuilder(renderer.Numeric(351, session, IrcServerInfo.Version, info.ServerName, "Grove chat server: plain text, IRC and web onto the same rooms"));
         renderer.AppendSupport(sb, session);
-        await Reply(sb.ToString());
+        Lines(sb.ToString());
     }
 
-    private async Task Admin() => await Reply(
+    private void Admin() => Lines(
         renderer.Numeric(256, session, info.ServerName, "Administrative info")
         + renderer.Numeric(257, session, $"{info.Network}: a Grove server")
         + renderer.Numeric(258, session, "Run by whoever started `grove serve` on this machine")
         + renderer.Numeric(259, session, "See the operator of this server for contact details"));
 
-    private async Task Info()
+    private void Info()
     {
         var sb = new StringBuilder();
         foreach (var line in new[]
@@ -63,7 +63,7 @@ public sealed partial class IrcConnection
         })
             sb.Append(renderer.Numeric(371, session, line));
         sb.Append(renderer.Numeric(374, session, "End of INFO list"));
-        await Reply(sb.ToString());
+        Lines(sb.ToString());
     }
 
     private static readonly Dictionary<string, string[]> HelpTopics = new(StringComparer.OrdinalIgnoreCase)
@@ -89,18 +89,18 @@ public sealed partial class IrcConnection
     };
 
     // HELP [<subject>]: RPL_HELPSTART 704, RPL_HELPTXT 705, RPL_ENDOFHELP 706 (modern.ircdocs.horse).
-    private async Task Help(IrcMessage m)
+    private void Help(IrcMessage m)
     {
         var subject = m.Params.Count > 0 ? m[0] : "*";
         if (!HelpTopics.TryGetValue(subject, out var lines))
         {
-            await Reply(renderer.Numeric(524, session, subject, "No help available on this topic"));
+            Lines(renderer.Numeric(524, session, subject, "No help available on this topic"));
             return;
         }
         var sb = new StringBuilder();
         sb.Append(renderer.Numeric(704, session, subject, lines[0]));
         foreach (var l in lines.Skip(1)) sb.Append(renderer.Numeric(705, session, subject, l));
         sb.Append(renderer.Numeric(706, session, subject, "End of /HELP"));
-        await Reply(sb.ToString());
+        Lines(sb.ToString());
     }
 }

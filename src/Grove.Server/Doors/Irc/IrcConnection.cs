@@ -10,16 +10,24 @@ using Grove.Wire.Irc;
 namespace Grove.Server.Doors.Irc;
 
 /// <summary>
-/// One IRC client: framing, registration (PASS, NICK, USER, CAP) and the command table. Commands that change chat
-/// state go to the core; queries (WHO, NAMES, WHOIS…) run on the core's command loop through
-/// <see cref="ChatServer.QueryAsync"/> so they see the state after everything this client sent before.
-/// Only the connection's read loop calls into this object.
+/// One IRC client: framing, registration (PASS, NICK, USER, CAP) and the command table. Each line's work (commands
+/// for the core, door-made replies, queries) is gathered and handed to the core as one unit, so it runs in order with
+/// everything else, queries see the state after this client's earlier commands, and an IRCv3 label covers exactly
+/// that line's replies. Only the connection's read loop calls into this object.
 /// </summary>
 public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, IrcRenderer renderer, Session session)
 {
     private string? _pendingNick;
     private string? _user;
     private bool _capNegotiating;
+    private readonly List<object> _steps = new();
+    private string? _label;
+
+    /// <summary>The IRCv3 capabilities this client enabled. Read by the renderer on the delivery loop.</summary>
+    public IrcCaps Caps { get; private set; }
+
+    /// <summary>The client asked for CAP LS 302 (capability values, cap-notify).</summary>
+    public int CapVersion { get; private set; }
 
     /// <summary>When the client last sent anything (for the ping timer).</summary>
     public long LastActivityTicks { get; private set; } = Environment.TickCount64;
@@ -28,6 +36,7 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
 
     private bool Registered => session.State == SessionState.Registered;
     private string Me => session.Name ?? _pendingNick ?? "*";
+    private bool Has(IrcCaps cap) => (Caps & cap) != 0;
 
     public async Task ReadLoop(PipeReader input)
     {
@@ -45,12 +54,9 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
                     if (frame == FrameResult.NeedMore) break;
                     LastActivityTicks = Environment.TickCount64;
                     PingSentTicks = 0;
-                    if (frame == FrameResult.TooLong)
-                    {
-                        await Reply(renderer.Numeric(417, session, "Input line was too long"));
-                        continue;
-                    }
-                    await HandleLine(line);
+                    if (frame == FrameResult.TooLong) Lines(renderer.Numeric(417, session, "Input line was too long"));
+                    else await HandleLine(line);
+                    await Flush();
                 }
             }
             finally
@@ -66,7 +72,12 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         if (bytes.Length == 0) return;
         if (!TextRules.TryDecodeUtf8(bytes, out var line))
         {
-            await Reply(IrcMessage.Text(info.ServerName, "NOTICE", Me, "That line was not valid UTF-8 and was dropped."));
+            // UTF8ONLY: refuse, naming the command when it can be read.
+            var lossy = TextRules.Utf8.GetString(bytes.ToArray());
+            var command = IrcMessage.Parse(lossy)?.Command ?? "*";
+            Lines(Has(IrcCaps.StandardReplies)
+                ? IrcMessage.Text(info.ServerName, "FAIL", command, "INVALID_UTF8", "Message rejected: Grove accepts UTF-8 only")
+                : IrcMessage.Text(info.ServerName, "NOTICE", Me, "That line was not valid UTF-8 and was dropped."));
             return;
         }
         // The 512-byte limit is for the message without its tags (RFC 1459 section 2.3; IRCv3 message-tags).
@@ -77,18 +88,19 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             if (space < 0) return;
             if (TextRules.Utf8.GetByteCount(line.AsSpan(0, space + 1)) > IrcServerInfo.MaxTagBytes)
             {
-                await Reply(renderer.Numeric(417, session, "Input line was too long"));
+                Lines(renderer.Numeric(417, session, "Input line was too long"));
                 return;
             }
             body = line[(space + 1)..];
         }
         if (TextRules.Utf8.GetByteCount(body) > IrcServerInfo.MaxLineBytes - 2)
         {
-            await Reply(renderer.Numeric(417, session, "Input line was too long"));
+            Lines(renderer.Numeric(417, session, "Input line was too long"));
             return;
         }
         var message = IrcMessage.Parse(line);
         if (message is null) return;
+        _label = Has(IrcCaps.LabeledResponse) && message.Tags.TryGetValue("label", out var label) && label.Length is > 0 and <= 64 ? label : null;
         await Dispatch(message);
     }
 
@@ -98,59 +110,88 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         {
             // Allowed before registration.
             case "CAP": await Cap(m); return;
-            case "PASS": await Pass(m); return;
+            case "PASS": Pass(m); return;
             case "NICK": await Nick(m); return;
             case "USER": await User(m); return;
-            case "PING": await Ping(m); return;
+            case "PING": Ping(m); return;
             case "PONG": return;
-            case "QUIT": await chat.SubmitAsync(session, new ChatCommand(CommandKind.Quit, Text: m.Params.Count > 0 ? m[0] : "Client quit")); return;
+            case "QUIT": Emit(new ChatCommand(CommandKind.Quit, Text: m.Params.Count > 0 ? m[0] : "Client quit")); return;
         }
         if (!Registered)
         {
-            await Reply(renderer.Numeric(451, session, "You have not registered"));
+            Lines(renderer.Numeric(451, session, "You have not registered"));
             return;
         }
         switch (m.Command)
         {
-            case "JOIN": await Join(m); break;
-            case "PART": await Part(m); break;
-            case "PRIVMSG": await Privmsg(m, MessageKind.Normal); break;
-            case "NOTICE": await Privmsg(m, MessageKind.Notice); break;
-            case "TOPIC": await Topic(m); break;
-            case "NAMES": await Names(m); break;
-            case "LIST": await List(m); break;
-            case "KICK": await Kick(m); break;
-            case "INVITE": await Invite(m); break;
-            case "MODE": await Mode(m); break;
-            case "WHO": await Who(m); break;
-            case "WHOIS": await Whois(m); break;
-            case "WHOWAS": await Whowas(m); break;
-            case "ISON": await Ison(m); break;
-            case "USERHOST": await Userhost(m); break;
-            case "AWAY": await chat.SubmitAsync(session, new ChatCommand(CommandKind.Away, Text: m.Params.Count > 0 ? m[0] : null)); break;
-            case "OPER": await Oper(m); break;
-            case "KILL": await Kill(m); break;
-            case "WALLOPS": await Wallops(m); break;
-            case "MOTD": await Query(() => { var sb = new System.Text.StringBuilder(); renderer.AppendMotd(sb, session); return sb.ToString(); }); break;
-            case "LUSERS": await Query(() => { var sb = new System.Text.StringBuilder(); renderer.AppendLusers(sb, session); return sb.ToString(); }); break;
-            case "VERSION": await Version(); break;
-            case "TIME": await Reply(renderer.Numeric(391, session, info.ServerName, DateTimeOffset.UtcNow.ToString("dddd MMMM d yyyy -- HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture))); break;
-            case "ADMIN": await Admin(); break;
-            case "INFO": await Info(); break;
-            case "LINKS": await Reply(renderer.Numeric(364, session, info.ServerName, info.ServerName, "0 Grove") + renderer.Numeric(365, session, "*", "End of /LINKS list")); break;
-            case "HELP": await Help(m); break;
-            case "BAMBOO": await chat.SubmitAsync(session, new ChatCommand(CommandKind.Bamboo)); break;
-            case "USERS": await Reply(renderer.Numeric(446, session, "USERS has been disabled")); break;
-            default: await Reply(renderer.Numeric(421, session, m.Command, "Unknown command")); break;
+            case "JOIN": Join(m); break;
+            case "PART": Part(m); break;
+            case "PRIVMSG": Privmsg(m, MessageKind.Normal); break;
+            case "NOTICE": Privmsg(m, MessageKind.Notice); break;
+            case "TAGMSG": TagMsg(m); break;
+            case "TOPIC": Topic(m); break;
+            case "NAMES": Names(m); break;
+            case "LIST": List(m); break;
+            case "KICK": Kick(m); break;
+            case "INVITE": Invite(m); break;
+            case "MODE": Mode(m); break;
+            case "WHO": Who(m); break;
+            case "WHOIS": Whois(m); break;
+            case "WHOWAS": Whowas(m); break;
+            case "ISON": Ison(m); break;
+            case "USERHOST": Userhost(m); break;
+            case "MONITOR": MonitorCommand(m); break;
+            case "CHATHISTORY": ChatHistory(m); break;
+            case "SETNAME": SetName(m); break;
+            case "AWAY": Emit(new ChatCommand(CommandKind.Away, Text: m.Params.Count > 0 ? m[0] : null)); break;
+            case "OPER": Oper(m); break;
+            case "KILL": Kill(m); break;
+            case "WALLOPS": Wallops(m); break;
+            case "MOTD": EmitQuery(() => { var sb = new System.Text.StringBuilder(); renderer.AppendMotd(sb, session); return sb.ToString(); }); break;
+            case "LUSERS": EmitQuery(() => { var sb = new System.Text.StringBuilder(); renderer.AppendLusers(sb, session); return sb.ToString(); }); break;
+            case "VERSION": Version(); break;
+            case "TIME": Lines(renderer.Numeric(391, session, info.ServerName, DateTimeOffset.UtcNow.ToString("dddd MMMM d yyyy -- HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture))); break;
+            case "ADMIN": Admin(); break;
+            case "INFO": Info(); break;
+            case "LINKS": Lines(renderer.Numeric(364, session, info.ServerName, info.ServerName, "0 Grove") + renderer.Numeric(365, session, "*", "End of /LINKS list")); break;
+            case "HELP": Help(m); break;
+            case "BAMBOO": Emit(new ChatCommand(CommandKind.Bamboo)); break;
+            case "USERS": Lines(renderer.Numeric(446, session, "USERS has been disabled")); break;
+            default: Lines(renderer.Numeric(421, session, m.Command, "Unknown command")); break;
         }
     }
 
-    /// <summary>Sends door-made lines in order with everything else the core sends this client.</summary>
-    private ValueTask Reply(string lines) => chat.ReplyAsync(session, new RawReply(TextRules.Utf8.GetBytes(lines)));
+    /// <summary>A command for the core, run in order with the rest of this line's work.</summary>
+    private void Emit(ChatCommand command) => _steps.Add(command);
 
-    /// <summary>Builds lines on the core's command loop, where they see the state after this client's earlier commands.</summary>
-    private ValueTask Query(Func<string> build) =>
-        chat.QueryAsync(session, () => build() is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null);
+    /// <summary>Door-made lines, sent in order with the rest of this line's work.</summary>
+    private void Lines(string lines)
+    {
+        if (lines.Length > 0) _steps.Add(new RawReply(TextRules.Utf8.GetBytes(lines)));
+    }
 
-    private async Task NeedMore(string command) => await Reply(renderer.Numeric(461, session, command, "Not enough parameters"));
+    /// <summary>Lines built on the core's command loop, where they see the state after this client's earlier commands.</summary>
+    private void EmitQuery(Func<string> build) =>
+        _steps.Add((Func<ChatEvent?>)(() => build() is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null));
+
+    /// <summary>Hands this line's work to the core as one unit (with its label, if any).</summary>
+    private async Task Flush()
+    {
+        if (_steps.Count == 0 && _label is null) return;
+        if (_steps.Count == 1 && _steps[0] is HistoryStep h)
+        {
+            // A history read answers on its own, after earlier messages are committed (the label goes with it).
+            _steps.Clear();
+            _label = null;
+            await chat.ReadHistoryAsync(session, h.Check, h.Read, h.Label);
+            return;
+        }
+        var steps = _steps.Where(x => x is not HistoryStep).ToArray();
+        _steps.Clear();
+        var label = _label;
+        _label = null;
+        await chat.RunUnitAsync(session, steps, label);
+    }
+
+    private void NeedMore(string command) => Lines(renderer.Numeric(461, session, command, "Not enough parameters"));
 }

@@ -15,15 +15,62 @@ namespace Grove.Server.Doors.Irc;
 /// </summary>
 public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
 {
-    public const int Key = 2;
+    /// <summary>IRC keys are 0x100 plus the capability bits that change how shared events look.</summary>
+    public int EncodingKey(Session recipient) => 0x100 | (int)(CapsOf(recipient) & IrcCaps.SharedRenderingMask);
 
-    public int EncodingKey(Session recipient) => Key;
+    public static IrcCaps CapsOf(Session s) => (s.DoorState as IrcConnection)?.Caps ?? IrcCaps.None;
 
     public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
     {
         var sb = new StringBuilder(96);
         Append(sb, ev, recipient);
         return sb.Length == 0 ? ReadOnlyMemory<byte>.Empty : TextRules.Utf8.GetBytes(sb.ToString());
+    }
+
+    private static long s_batch;
+
+    /// <summary>A batch reference unique on this server (IRCv3 batch).</summary>
+    public static string NewBatchId() => "g" + Interlocked.Increment(ref s_batch).ToString(CultureInfo.InvariantCulture);
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The message tags for an event as this recipient asked for them ("@…" and a space, or empty).</summary>
+    private static string Tags(ChatEvent ev, IrcCaps caps)
+    {
+        if ((caps & (IrcCaps.ServerTime | IrcCaps.MessageTags)) == 0) return "";
+        var sb = new StringBuilder("@");
+        if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(ev.At));
+        if ((caps & IrcCaps.MessageTags) != 0)
+        {
+            var (id, bot, client) = ev switch
+            {
+                RoomMessageEvent m => (m.Id, m.FromBot, m.ClientTags),
+                PrivateMessageEvent p => (p.Id, p.FromBot, p.ClientTags),
+                TagMsgEvent t => (0L, false, t.ClientTags),
+                _ => (0L, false, null),
+            };
+            if (id > 0) Sep(sb).Append("msgid=").Append(id.ToString(CultureInfo.InvariantCulture));
+            if (bot) Sep(sb).Append("bot");
+            if (!string.IsNullOrEmpty(client)) Sep(sb).Append(client);
+        }
+        return sb.Length == 1 ? "" : sb.Append(' ').ToString();
+    }
+
+    private static StringBuilder Sep(StringBuilder sb) => sb.Length > 1 ? sb.Append(';') : sb;
+
+    /// <summary>Adds a tag to every line that does not already carry a batch tag (a line of an inner batch keeps its own).</summary>
+    public static string TagEachLine(string lines, string tag, bool skipIfBatched)
+    {
+        var sb = new StringBuilder(lines.Length + 64);
+        foreach (var line in lines.Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (skipIfBatched && line.StartsWith('@') && (line.Contains("batch=") && line.IndexOf("batch=", StringComparison.Ordinal) < line.IndexOf(' ')))
+                sb.Append(line);
+            else if (line.StartsWith('@')) sb.Append('@').Append(tag).Append(';').Append(line, 1, line.Length - 1);
+            else sb.Append('@').Append(tag).Append(' ').Append(line);
+            sb.Append("\r\n");
+        }
+        return sb.ToString();
     }
 
     private static string Prefix(ChatEvent ev, string name) => ev.By?.ToString() ?? $"{name}!{name}@grove";
@@ -45,18 +92,55 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
 
     private void Append(StringBuilder sb, ChatEvent ev, Session me)
     {
+        var caps = CapsOf(me);
+        var tags = ev is RoomMessageEvent or PrivateMessageEvent or TagMsgEvent or JoinEvent or PartEvent or QuitEvent or NickEvent
+            or TopicEvent or KickEvent or ModeEvent or AwayEvent or SetNameEvent or InviteNotifyEvent or InviteEvent or WallopsEvent
+            ? Tags(ev, caps) : "";
         switch (ev)
         {
             case RoomMessageEvent m:
-                sb.Append(Message(Prefix(m, m.From), m.Room, m.Text, m.Kind));
+                sb.Append(tags).Append(Message(Prefix(m, m.From), m.Room, m.Text, m.Kind));
                 break;
             case PrivateMessageEvent p:
-                sb.Append(Message(Prefix(p, p.From), p.To, p.Text, p.Kind));
+                sb.Append(tags).Append(Message(Prefix(p, p.From), p.To, p.Text, p.Kind));
                 break;
-            case PrivateSentReply:
-                break; // no echo without the echo-message capability
+            case TagMsgEvent t:
+                if ((caps & IrcCaps.MessageTags) != 0) sb.Append(tags).Append(IrcMessage.Format(t.By?.ToString() ?? "*", "TAGMSG", t.Target));
+                break;
+            case PrivateSentReply p:
+                if ((caps & IrcCaps.EchoMessage) != 0) Append(sb, p.Message, me);
+                break;
+            case EchoReply e:
+                if ((caps & IrcCaps.EchoMessage) != 0) Append(sb, e.Message, me);
+                break;
+            case LabeledReply l:
+                AppendLabeled(sb, l, me, caps);
+                break;
+            case AwayEvent a:
+                if ((caps & IrcCaps.AwayNotify) != 0)
+                    sb.Append(tags).Append(a.Message is null ? IrcMessage.Format(Prefix(a, a.Name), "AWAY") : IrcMessage.Text(Prefix(a, a.Name), "AWAY", a.Message));
+                break;
+            case InviteNotifyEvent i:
+                if ((caps & IrcCaps.InviteNotify) != 0) sb.Append(tags).Append(IrcMessage.Format(Prefix(i, i.Inviter), "INVITE", i.Invitee, i.Room));
+                break;
+            case SetNameEvent n:
+                if ((caps & IrcCaps.SetName) != 0) sb.Append(tags).Append(IrcMessage.Text(Prefix(n, n.Name), "SETNAME", n.RealName));
+                break;
+            case PresenceEvent p:
+                sb.Append(p.Online ? Numeric(730, me, Prefix(p, p.Name)) : Numeric(731, me, p.Name));
+                break;
+            case MonitorStatusReply m:
+                if (m.Online.Count > 0) sb.Append(Numeric(730, me, string.Join(',', m.Online.Select(o => o.ToString()))));
+                if (m.Offline.Count > 0) sb.Append(Numeric(731, me, string.Join(',', m.Offline)));
+                break;
+            case MonitorFullReply f:
+                sb.Append(Numeric(734, me, f.Limit.ToString(CultureInfo.InvariantCulture), string.Join(',', f.Names), "Monitor list is full."));
+                break;
+            case ChatHistoryReply h:
+                AppendBatch(sb, caps, h.BatchType, h.BatchParams, h.Events.Select(e => Render(e, me)).Select(b => TextRules.Utf8.GetString(b.Span)));
+                break;
             case JoinEvent j:
-                sb.Append(IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
+                sb.Append(tags).Append(IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
                 break;
             case JoinedReply j:
                 sb.Append(IrcMessage.Format(me.Origin.ToString(), "JOIN", j.Room));
@@ -65,25 +149,25 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                     sb.Append(Numeric(332, me, j.Room, j.Topic));
                     if (j.TopicSetBy is { } by) sb.Append(Numeric(333, me, j.Room, by, (j.TopicSetAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
                 }
-                AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (n, i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
+                AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (i < j.Origins.Count ? j.Origins[i] : new Origin(n, n, "grove"), i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
                 break;
             case PartEvent p:
-                sb.Append(IrcMessage.Text(Prefix(p, p.Name), "PART", p.Room, p.Reason));
+                sb.Append(tags).Append(IrcMessage.Text(Prefix(p, p.Name), "PART", p.Room, p.Reason));
                 break;
             case PartedReply p:
                 sb.Append(IrcMessage.Format(me.Origin.ToString(), "PART", p.Room));
                 break;
             case QuitEvent q:
-                sb.Append(IrcMessage.Text(Prefix(q, q.Name), "QUIT", q.Reason));
+                sb.Append(tags).Append(IrcMessage.Text(Prefix(q, q.Name), "QUIT", q.Reason));
                 break;
             case NickEvent n:
-                sb.Append(IrcMessage.Format(Prefix(n, n.OldName), "NICK", n.NewName));
+                sb.Append(tags).Append(IrcMessage.Format(Prefix(n, n.OldName), "NICK", n.NewName));
                 break;
             case NickChangedReply n:
                 sb.Append(IrcMessage.Format($"{n.OldName}!{me.UserName}@{me.Host}", "NICK", n.NewName));
                 break;
             case TopicEvent t:
-                sb.Append(IrcMessage.Text(Prefix(t, t.SetBy), "TOPIC", t.Room, t.Topic));
+                sb.Append(tags).Append(IrcMessage.Text(Prefix(t, t.SetBy), "TOPIC", t.Room, t.Topic));
                 break;
             case TopicReply t:
                 if (string.IsNullOrEmpty(t.Topic)) sb.Append(Numeric(331, me, t.Room, "No topic is set"));
@@ -94,13 +178,13 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 }
                 break;
             case KickEvent k:
-                sb.Append(IrcMessage.Text(Prefix(k, k.Kicker), "KICK", k.Room, k.Target, k.Reason));
+                sb.Append(tags).Append(IrcMessage.Text(Prefix(k, k.Kicker), "KICK", k.Room, k.Target, k.Reason));
                 break;
             case ModeEvent m:
-                sb.Append(IrcMessage.Format(Prefix(m, m.Setter), "MODE", [m.Room, m.Changes, .. m.Args]));
+                sb.Append(tags).Append(IrcMessage.Format(Prefix(m, m.Setter), "MODE", [m.Room, m.Changes, .. m.Args]));
                 break;
             case InviteEvent i:
-                sb.Append(IrcMessage.Format(Prefix(i, i.Inviter), "INVITE", i.Invitee, i.Room));
+                sb.Append(tags).Append(IrcMessage.Format(Prefix(i, i.Inviter), "INVITE", i.Invitee, i.Room));
                 break;
             case InvitingReply i:
                 sb.Append(Numeric(341, me, i.Invitee, i.Room));
@@ -115,7 +199,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 sb.Append(Numeric(381, me, "You are now an IRC operator"));
                 break;
             case WallopsEvent w:
-                sb.Append(IrcMessage.Text(Prefix(w, w.From), "WALLOPS", w.Text));
+                sb.Append(tags).Append(IrcMessage.Text(Prefix(w, w.From), "WALLOPS", w.Text));
                 break;
             case ServerNoticeEvent n:
                 sb.Append(IrcMessage.Text(Server, "NOTICE", "*", n.Text));
@@ -131,6 +215,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                     sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", line.TrimEnd() is { Length: > 0 } l ? l : " "));
                 break;
             case HistoryReply h:
+                // Clients with draft/chathistory fetch what they missed themselves; the others get it on join.
+                if (h.OnJoin && (caps & IrcCaps.ChatHistory) != 0) break;
                 if (h.Messages.Count == 0 && !h.OnJoin)
                     sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", $"No older messages with {h.Target}."));
                 foreach (var m in h.Messages) Append(sb, m, me);
@@ -160,13 +246,23 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         _ => IrcMessage.Text(prefix, "PRIVMSG", target, text),
     };
 
-    /// <summary>RPL_NAMREPLY lines (353), split to stay under the line limit, then RPL_ENDOFNAMES (366).</summary>
-    public void AppendNames(StringBuilder sb, Session me, string room, IEnumerable<(string Name, MemberStatus Status)> members)
+    /// <summary>A member as NAMES shows them: all prefixes with multi-prefix, nick!user@host with userhost-in-names.</summary>
+    public static string NamesEntry(Origin who, MemberStatus status, IrcCaps caps)
     {
+        var prefix = (caps & IrcCaps.MultiPrefix) != 0
+            ? ((status & MemberStatus.Operator) != 0 ? "@" : "") + ((status & MemberStatus.Voice) != 0 ? "+" : "")
+            : (status & MemberStatus.Operator) != 0 ? "@" : (status & MemberStatus.Voice) != 0 ? "+" : "";
+        return prefix + ((caps & IrcCaps.UserhostInNames) != 0 ? who.ToString() : who.Name);
+    }
+
+    /// <summary>RPL_NAMREPLY lines (353), split to stay under the line limit, then RPL_ENDOFNAMES (366).</summary>
+    public void AppendNames(StringBuilder sb, Session me, string room, IEnumerable<(Origin Who, MemberStatus Status)> members)
+    {
+        var caps = CapsOf(me);
         var line = new StringBuilder();
-        foreach (var (name, status) in members)
+        foreach (var (who, status) in members)
         {
-            var entry = ((status & MemberStatus.Operator) != 0 ? "@" : (status & MemberStatus.Voice) != 0 ? "+" : "") + name;
+            var entry = NamesEntry(who, status, caps);
             if (line.Length + entry.Length + room.Length + Server.Length + 40 > IrcServerInfo.MaxLineBytes)
             {
                 sb.Append(Numeric(353, me, "=", room, line.ToString()));
@@ -177,6 +273,40 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         }
         if (line.Length > 0) sb.Append(Numeric(353, me, "=", room, line.ToString()));
         sb.Append(Numeric(366, me, room, "End of /NAMES list"));
+    }
+
+    /// <summary>
+    /// IRCv3 labeled-response: no line gives ACK, one line carries the label, several are wrapped in a
+    /// labeled-response batch. Without the capability the lines go out as they are.
+    /// </summary>
+    private void AppendLabeled(StringBuilder sb, LabeledReply l, Session me, IrcCaps caps)
+    {
+        var inner = new StringBuilder();
+        foreach (var e in l.Events) Append(inner, e, me);
+        var text = inner.ToString();
+        if ((caps & IrcCaps.LabeledResponse) == 0) { sb.Append(text); return; }
+        var label = "label=" + IrcMessage.EscapeTagValue(l.Label);
+        var count = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length;
+        if (count == 0) sb.Append('@').Append(label).Append(' ').Append(IrcMessage.Format(Server, "ACK"));
+        else if (count == 1) sb.Append(TagEachLine(text, label, skipIfBatched: false));
+        else
+        {
+            var id = NewBatchId();
+            sb.Append('@').Append(label).Append(' ').Append(IrcMessage.Format(Server, "BATCH", "+" + id, "labeled-response"));
+            sb.Append(TagEachLine(text, "batch=" + id, skipIfBatched: true));
+            sb.Append(IrcMessage.Format(Server, "BATCH", "-" + id));
+        }
+    }
+
+    /// <summary>Lines in a batch of the given type when the client has the batch capability; plain lines otherwise.</summary>
+    public void AppendBatch(StringBuilder sb, IrcCaps caps, string type, IReadOnlyList<string> parameters, IEnumerable<string> lines)
+    {
+        var text = string.Concat(lines);
+        if ((caps & IrcCaps.Batch) == 0) { sb.Append(text); return; }
+        var id = NewBatchId();
+        sb.Append(IrcMessage.Format(Server, "BATCH", ["+" + id, type, .. parameters]));
+        if (text.Length > 0) sb.Append(TagEachLine(text, "batch=" + id, skipIfBatched: false));
+        sb.Append(IrcMessage.Format(Server, "BATCH", "-" + id));
     }
 
     private string Error(ErrorReply e, Session me)
@@ -215,7 +345,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         sb.Append(Numeric(1, me, $"Welcome to the {info.Network} IRC Network {me.Origin}"));
         sb.Append(Numeric(2, me, $"Your host is {Server}, running version {IrcServerInfo.Version}"));
         sb.Append(Numeric(3, me, $"This server was created {info.CreatedText}"));
-        sb.Append(Numeric(4, me, Server, IrcServerInfo.Version, "iow", "biklmnostv", "bklov"));
+        sb.Append(Numeric(4, me, Server, IrcServerInfo.Version, "Biow", "biklmnostv", "bklov"));
         AppendSupport(sb, me);
         AppendLusers(sb, me);
         AppendMotd(sb, me);

@@ -29,21 +29,29 @@ public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
     public IReadOnlyList<string> Support { get; } =
     [
         $"AWAYLEN={MaxAwayLength}",
+        "BOT=B",
         "CASEMAPPING=ascii",
         "CHANMODES=b,k,l,imnst",
+        $"CHATHISTORY={IrcConnection.MaxChatHistory}",
         $"CHANNELLEN={NameRules.MaxRoomNameLength + 1}",
         "CHANTYPES=#",
+        "ELIST=U",
         $"KICKLEN={MaxKickLength}",
         $"MAXLIST=b:{ChatServer.MaxBansPerRoom}",
         $"MAXTARGETS={MaxTargets}",
+        $"MONITOR={ChatServer.MaxWatched}",
+        "MSGREFTYPES=msgid,timestamp",
         "MODES=20",
         $"NETWORK={options.NetworkName}",
         $"NICKLEN={NameRules.MaxNameLength}",
         "PREFIX=(ov)@+",
         "SAFELIST",
+        "STATUSMSG=@+",
         $"TARGMAX=JOIN:{MaxTargets},PART:{MaxTargets},KICK:{MaxTargets},PRIVMSG:{MaxTargets},NOTICE:{MaxTargets},NAMES:1,WHOIS:1,USERHOST:5",
         $"TOPICLEN={TextLimits.MaxTopicLength}",
         $"USERLEN={UserLength}",
+        "UTF8ONLY",
+        "WHOX",
     ];
 
     public const int UserLength = 16;

@@ -159,6 +159,59 @@ public sealed class SqliteMessageStore(string dataFolder, string synchronous = "
         return list;
     }
 
+    public IReadOnlyList<StoredMessage> Range(HistoryRange r)
+    {
+        using var c = ReadConnection();
+        using var cmd = c.CreateCommand();
+        var sql = new System.Text.StringBuilder("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE ");
+        if (r.RoomKey is not null) { sql.Append("room = $k"); cmd.Parameters.AddWithValue("$k", r.RoomKey); }
+        else { sql.Append("pair = $k"); cmd.Parameters.AddWithValue("$k", Pair(r.NameA!, r.NameB!)); }
+        if (r.AfterId is { } a) { sql.Append(" AND id > $aid"); cmd.Parameters.AddWithValue("$aid", a); }
+        if (r.BeforeId is { } b) { sql.Append(" AND id < $bid"); cmd.Parameters.AddWithValue("$bid", b); }
+        if (r.After is { } at) { sql.Append(" AND time > $at"); cmd.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds()); }
+        if (r.Before is { } bt) { sql.Append(" AND time < $bt"); cmd.Parameters.AddWithValue("$bt", bt.ToUnixTimeMilliseconds()); }
+        sql.Append(r.NewestFirst ? " ORDER BY id DESC" : " ORDER BY id ASC").Append(" LIMIT $limit");
+        cmd.Parameters.AddWithValue("$limit", r.Limit);
+        cmd.CommandText = sql.ToString();
+        var list = new List<StoredMessage>();
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read())
+                list.Add(new StoredMessage(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                    reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.GetString(5), (MessageKind)reader.GetInt32(6)));
+        if (r.NewestFirst) list.Reverse();
+        return list;
+    }
+
+    public IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit)
+    {
+        using var c = ReadConnection();
+        var result = new List<ConversationSummary>();
+        using (var cmd = c.CreateCommand())
+        {
+            // Private conversations: the pair key holds both folded names; the other one is the target. Exact prefix
+            // and suffix comparisons, not LIKE: '_' is a wildcard there and may appear in names.
+            cmd.CommandText = "SELECT pair, MAX(time), MAX(CASE WHEN lower(sender) = $me THEN recipient ELSE sender END) FROM messages " +
+                              "WHERE (substr(pair, 1, length($me) + 1) = $me || ' ' OR substr(pair, -length($me) - 1) = ' ' || $me) " +
+                              "AND time > $from AND time < $to GROUP BY pair";
+            cmd.Parameters.AddWithValue("$me", nameKey);
+            cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) result.Add(new ConversationSummary(r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))));
+        }
+        foreach (var room in roomKeys)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT MAX(time) FROM messages WHERE room = $k AND time > $from AND time < $to";
+            cmd.Parameters.AddWithValue("$k", room);
+            cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+            if (cmd.ExecuteScalar() is long t) result.Add(new ConversationSummary(room, DateTimeOffset.FromUnixTimeMilliseconds(t)));
+        }
+        return result.OrderByDescending(x => x.Latest).Take(limit).ToList();
+    }
+
     /// <summary>The key of a private conversation: both folded names in order (a space cannot occur in a name).</summary>
     internal static string Pair(string a, string b) => string.CompareOrdinal(a, b) <= 0 ? $"{a} {b}" : $"{b} {a}";
 
