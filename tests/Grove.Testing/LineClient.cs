@@ -179,6 +179,21 @@ public sealed class LineClient : IAsyncDisposable
         return c;
     }
 
+    /// <summary>IRC with IRCv3 capabilities: CAP LS 302, CAP REQ, then registration and CAP END.</summary>
+    public static async Task<LineClient> IrcWithCapsAsync(IPEndPoint endPoint, string nick, string caps)
+    {
+        var c = await ConnectAsync(endPoint);
+        c.Name = nick;
+        await c.SendAsync("CAP LS 302");
+        await c.SendAsync($"NICK {nick}");
+        await c.SendAsync($"USER {nick.ToLowerInvariant()} 0 * :Real {nick}");
+        await c.SendAsync($"CAP REQ :{caps}");
+        await c.ExpectAsync("CAP \\* ACK ");
+        await c.SendAsync("CAP END");
+        await c.ExpectAsync($" (376|422) {Regex.Escape(nick)} ");
+        return c;
+    }
+
     /// <summary>Waits until the server closes the connection; returns the lines that came before.</summary>
     public async Task<List<string>> ReadUntilClosedAsync(TimeSpan? timeout = null)
     {

@@ -85,7 +85,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         ps.CopyTo(all, 1);
         var verb = code.ToString("000", CultureInfo.InvariantCulture);
         // Numerics end in prose, written as trailing; the few that end in a token (modes, a time, a mask) do not.
-        return code is 4 or 221 or 324 or 329 or 333 or 341 or 367
+        return code is 4 or 221 or 324 or 329 or 333 or 341 or 354 or 367
             ? IrcMessage.Format(Server, verb, all)
             : IrcMessage.Text(Server, verb, all);
     }
