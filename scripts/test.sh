@@ -4,10 +4,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive for real: tmux (the terminal client in a pseudo-terminal), ii (a real IRC client).
+# Debian packages the tests drive for real: tmux (the terminal client in a pseudo-terminal), ii (a real IRC
+# client), chromium (the web client, driven by Playwright with ExecutablePath=/usr/bin/chromium).
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v ii >/dev/null 2>&1 || missing+=(ii)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing what the tests need: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then

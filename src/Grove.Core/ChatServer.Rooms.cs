@@ -133,6 +133,7 @@ public sealed partial class ChatServer
         {
             Statuses = room.Members.Select(room.StatusOf).ToList(),
             Origins = room.Members.Select(m => m.Origin).ToList(),
+            AwayMessages = room.Members.Select(m => m.AwayMessage).ToList(),
             TopicSetBy = room.TopicSetBy,
             TopicSetAt = room.TopicSetAt,
         });

@@ -14,6 +14,7 @@ internal static class ServeCommand
         ("--host", "Host", "address the doors listen on (default 127.0.0.1)"),
         ("--port", "Port", "port of the plain text door (default 6969)"),
         ("--irc-port", "IrcPort", "port of the IRC door (default 6667; -1 turns it off)"),
+        ("--http-port", "HttpPort", "port of the web door: browser client, WebSocket, API, metrics, status (default 8080; -1 turns it off)"),
         ("--data", "Data", "data folder for the SQLite database (default ./grove-data)"),
         ("--log-file", "LogFile", "log file (default ./server_log.txt)"),
         ("--log-level", "LogLevel", "trace, debug, information, warning or error (default information; debug logs every message)"),
@@ -73,6 +74,7 @@ internal static class ServeCommand
             throw new GroveStartupException($"A setting has a value of the wrong kind: {ex.GetBaseException().Message}");
         }
         if (options.Port is < 0 or > 65535) throw new GroveStartupException($"--port must be between 0 and 65535 (got {options.Port}).");
+        if (options.HttpPort is < -1 or > 65535) throw new GroveStartupException($"--http-port must be between 0 and 65535, or -1 for no web door (got {options.HttpPort}).");
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         return options;

@@ -19,6 +19,8 @@ public sealed class TestServer : IAsyncDisposable
     public TempFolder Folder { get; }
     public IPEndPoint Plain => Host.PlainEndPoint;
     public IPEndPoint Irc => Host.IrcEndPoint!;
+    public IPEndPoint Http => Host.HttpEndPoint!;
+    public Uri HttpUri => new($"http://127.0.0.1:{Host.HttpEndPoint!.Port}/");
     public string LogFile => Host.Options.LogFile;
 
     public static async Task<TestServer> StartAsync(Action<GroveServerOptions>? configure = null, TempFolder? folder = null)
@@ -30,6 +32,7 @@ public sealed class TestServer : IAsyncDisposable
             Host = "127.0.0.1",
             Port = 0,
             IrcPort = 0,
+            HttpPort = 0,
             Data = Path.Combine(folder.Path, "data"),
             LogFile = Path.Combine(folder.Path, "server_log.txt"),
             ConsoleLog = false,

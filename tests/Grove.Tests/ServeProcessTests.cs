@@ -14,7 +14,7 @@ public sealed class ServeProcessTests
         using var folder = new TempFolder();
         await using var p = GroveProcess.Start(["serve", "--help"], folder.Path);
         Assert.Equal(0, await p.WaitForExitAsync(ExitTimeout));
-        foreach (var flag in new[] { "--host", "--port", "--data", "--log-file", "--log-level", "--server-name", "--max-line-bytes", "--history-on-join", "--outbox-max-bytes", "--config" })
+        foreach (var flag in new[] { "--host", "--port", "--data", "--log-file", "--log-level", "--server-name", "--max-line-bytes", "--history-on-join", "--outbox-max-bytes", "--config", "--irc-port", "--http-port", "--network-name", "--ping-interval", "--ping-timeout" })
             Assert.Contains(flag, p.StdOut);
     }
 
@@ -27,7 +27,7 @@ public sealed class ServeProcessTests
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
         var port = ((IPEndPoint)blocker.LocalEndpoint).Port;
-        await using var p = GroveProcess.Start(["serve", "--port", port.ToString(), "--irc-port", "-1", "--data", Path.Combine(folder.Path, "d"), "--log-file", Path.Combine(folder.Path, "log.txt")], folder.Path);
+        await using var p = GroveProcess.Start(["serve", "--port", port.ToString(), "--irc-port", "-1", "--http-port", "-1", "--data", Path.Combine(folder.Path, "d"), "--log-file", Path.Combine(folder.Path, "log.txt")], folder.Path);
         var code = await p.WaitForExitAsync(ExitTimeout);
         Assert.NotEqual(0, code);
         var errorLines = p.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -84,7 +84,7 @@ public sealed class ServeProcessTests
     {
         using var folder = new TempFolder();
         await File.WriteAllTextAsync(Path.Combine(folder.Path, "appsettings.json"),
-            """{ "ServerName": "from-json", "LogFile": "json.log", "Data": "json-data", "Port": 0, "IrcPort": 0 }""");
+            """{ "ServerName": "from-json", "LogFile": "json.log", "Data": "json-data", "Port": 0, "IrcPort": 0, "HttpPort": 0 }""");
         await using (var p = GroveProcess.Start(["serve"], folder.Path, new Dictionary<string, string> { ["GROVE_SERVERNAME"] = "from-env" }))
         {
             await using var c = await LineClient.ConnectAsync(await p.PlainEndPointAsync());

@@ -27,6 +27,8 @@ public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string
 {
     /// <summary>Each member's full identity, in the order of <see cref="Members"/> (IRCv3 userhost-in-names).</summary>
     public IReadOnlyList<Origin> Origins { get; init; } = [];
+    /// <summary>Each member's away message (null when present), in the order of <see cref="Members"/>.</summary>
+    public IReadOnlyList<string?> AwayMessages { get; init; } = [];
     /// <summary>Each member's standing, in the order of <see cref="Members"/>.</summary>
     public IReadOnlyList<Rooms.MemberStatus> Statuses { get; init; } = [];
     public string? TopicSetBy { get; init; }

@@ -4,6 +4,7 @@ using Grove.Core;
 using Grove.Core.History;
 using Grove.Server.Doors.Irc;
 using Grove.Server.Doors.Plain;
+using Grove.Server.Doors.Web;
 using Grove.Server.Store.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -24,16 +25,18 @@ public sealed partial class GroveHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions _plain;
     private readonly ListenOptions? _irc;
+    private readonly ListenOptions? _http;
     private readonly IMessageStore _store;
     private readonly IrcPinger _pinger;
     private int _disposed;
     private bool _running;
 
-    private GroveHost(WebApplication app, ListenOptions plain, ListenOptions? irc, IMessageStore store, GroveServerOptions options)
+    private GroveHost(WebApplication app, ListenOptions plain, ListenOptions? irc, ListenOptions? http, IMessageStore store, GroveServerOptions options)
     {
         _app = app;
         _plain = plain;
         _irc = irc;
+        _http = http;
         _pinger = app.Services.GetRequiredService<IrcPinger>();
         _store = store;
         Options = options;
@@ -47,6 +50,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     /// <summary>Where the plain door listens (with the real port when 0 was asked for).</summary>
     public IPEndPoint PlainEndPoint => _plain.IPEndPoint!;
+
+    /// <summary>Where the web door listens, or null when it is off.</summary>
+    public IPEndPoint? HttpEndPoint => _http?.IPEndPoint;
 
     /// <summary>Where the IRC door listens, or null when it is off.</summary>
     public IPEndPoint? IrcEndPoint => _irc?.IPEndPoint;
@@ -64,7 +70,12 @@ public sealed partial class GroveHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             ApplicationName = "Grove",
         });
+        var ring = new LogRing();
         GroveLogging.Configure(builder.Logging, options);
+        builder.Logging.AddProvider(ring);
+        builder.Services.AddSingleton(ring);
+        builder.Services.AddSingleton<RateSampler>();
+        builder.Services.AddSingleton<WebSocketDoor>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds + 1));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
@@ -78,7 +89,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<IrcPinger>();
 
-        ListenOptions? plain = null, irc = null;
+        ListenOptions? plain = null, irc = null, http = null;
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -93,10 +104,13 @@ public sealed partial class GroveHost : IAsyncDisposable
                     lo.UseConnectionHandler<IrcConnectionHandler>();
                     irc = lo;
                 });
+            if (options.HttpPort >= 0)
+                k.Listen(address, options.HttpPort, lo => http = lo);
         });
 
         var app = builder.Build();
-        var host = new GroveHost(app, plain!, irc, store, options);
+        if (options.HttpPort >= 0) WebEndpoints.Map(app);
+        var host = new GroveHost(app, plain!, irc, http, store, options);
         host.Chat.Start();
         host._pinger.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
@@ -111,6 +125,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         }
         host._running = true;
         Log.Listening(host.Logger, "plain", host.PlainEndPoint.ToString(), $"nc {host.PlainEndPoint.Address} {host.PlainEndPoint.Port}");
+        if (host.HttpEndPoint is { } httpEp)
+            Log.Listening(host.Logger, "web", httpEp.ToString(), $"a browser at http://{httpEp}/");
         if (host.IrcEndPoint is { } ircEp)
             Log.Listening(host.Logger, "irc", ircEp.ToString(), $"any IRC client, server {ircEp.Address} port {ircEp.Port}");
         Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
@@ -176,7 +192,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     private static Exception TranslateBindFailure(Exception ex, GroveServerOptions o)
     {
         var text = ex.ToString();
-        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port"), ("IRC", o.IrcPort, "--irc-port") };
+        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port"), ("IRC", o.IrcPort, "--irc-port"), ("web", o.HttpPort, "--http-port") };
         foreach (var (door, port, flag) in doors)
         {
             if (port <= 0 || !text.Contains($":{port}:", StringComparison.Ordinal) && !text.Contains($":{port} ", StringComparison.Ordinal)) continue;

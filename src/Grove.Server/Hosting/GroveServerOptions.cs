@@ -15,6 +15,21 @@ public sealed class GroveServerOptions
     /// <summary>The IRC door's port. 0 picks a free port; -1 turns the door off.</summary>
     public int IrcPort { get; set; } = 6667;
 
+    /// <summary>The web door's HTTP port (browser client, WebSocket, API, metrics, status). -1 turns it off.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>
+    /// Origins (scheme://host:port) besides the server's own that may open the WebSocket. Browsers send Origin, so
+    /// another website cannot make a visitor's browser chat as them.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = new();
+
+    /// <summary>The largest WebSocket message accepted, in bytes; a larger one closes the socket (1009).</summary>
+    public int MaxWebSocketMessageBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Whether /status answers requests from other machines (default: loopback only).</summary>
+    public bool StatusAllowRemote { get; set; }
+
     /// <summary>The IRC network name (ISUPPORT NETWORK).</summary>
     public string NetworkName { get; set; } = "Grove";
 

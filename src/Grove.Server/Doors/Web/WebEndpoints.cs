@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Grove.Core;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+using Grove.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Grove.Server.Doors.Web;
+
+/// <summary>The web door's HTTP side: the browser client, /ws, the JSON API, /healthz, /metrics and /status.</summary>
+public static class WebEndpoints
+{
+    /// <summary>The most messages one API request returns.</summary>
+    public const int MaxApiMessages = 200;
+
+    public static void Map(WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        var door = app.Services.GetService(typeof(WebSocketDoor)) as WebSocketDoor ?? throw new InvalidOperationException();
+        var chat = (ChatServer)app.Services.GetService(typeof(ChatServer))!;
+        var options = (GroveServerOptions)app.Services.GetService(typeof(GroveServerOptions))!;
+        var ring = (LogRing)app.Services.GetService(typeof(LogRing))!;
+        var rate = (RateSampler)app.Services.GetService(typeof(RateSampler))!;
+
+        app.Map("/ws", door.HandleAsync);
+        MapFile(app, "/", "index.html", "text/html; charset=utf-8");
+        MapFile(app, "/app.js", "app.js", "text/javascript; charset=utf-8");
+        MapFile(app, "/style.css", "style.css", "text/css; charset=utf-8");
+        MapFile(app, "/favicon.svg", "favicon.svg", "image/svg+xml");
+
+        app.MapGet("/api/rooms", () => Results.Json(PublicRooms(chat).Select(r => new { name = r.Name, members = r.Members.Length, topic = r.Topic })));
+
+        app.MapGet("/api/rooms/{room}/messages", (string room, long? before, int? limit) =>
+        {
+            var name = room.StartsWith('#') ? room : "#" + room;
+            var r = chat.FindRoom(name);
+            if (r is null || !IsPublic(r)) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
+            var n = Math.Clamp(limit ?? 50, 1, MaxApiMessages);
+            var rows = chat.Store.RoomHistory(r.Key, before ?? long.MaxValue, n);
+            return Results.Json(new
+            {
+                room = r.Name,
+                messages = rows.Select(m => new { id = m.Id, time = m.Time, from = m.From, text = m.Text, kind = m.Kind.ToString().ToLowerInvariant() }),
+            });
+        });
+
+        app.MapGet("/api/users", () => Results.Json(chat.Sessions
+            .Where(s => s.State == SessionState.Registered && !s.Invisible)
+            .OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(s => new { name = s.Name, door = ChatServer.DoorName(s.Door), away = s.AwayMessage })));
+
+        app.MapGet("/healthz", () =>
+        {
+            var healthy = chat.Store.IsHealthy(out var problem) && !chat.StoreFailing;
+            return Results.Json(new { status = healthy ? "ok" : "degraded", store = healthy ? "ok" : problem ?? "failing" },
+                statusCode: healthy ? 200 : 503);
+        });
+
+        app.MapGet("/metrics", () => Results.Text(Metrics(chat), "text/plain; version=0.0.4; charset=utf-8"));
+
+        app.MapGet("/status", (HttpContext c) => StatusAllowed(c, options) ? Resource("status.html", "text/html; charset=utf-8") : Forbidden());
+        app.MapGet("/status.json", (HttpContext c) => !StatusAllowed(c, options) ? Forbidden() : Results.Json(new
+        {
+            server = options.ServerName,
+            connections = new
+            {
+                plain = chat.Metrics.ConnectionsOpen(DoorKind.Plain),
+                irc = chat.Metrics.ConnectionsOpen(DoorKind.Irc),
+                web = chat.Metrics.ConnectionsOpen(DoorKind.Web),
+            },
+            people = chat.Sessions.Where(s => s.State == SessionState.Registered)
+                .Select(s => new { name = s.Name, door = ChatServer.DoorName(s.Door), address = s.RemoteAddress }),
+            rooms = chat.Rooms.OrderByDescending(r => r.Members.Length).Select(r => new { name = r.Name, members = r.Members.Length }),
+            messagesIn = chat.Metrics.MessagesIn,
+            messagesPerSecond = Math.Round(rate.PerSecond, 1),
+            deliveries = chat.Metrics.Deliveries,
+            store = chat.StoreFailing ? "failing" : "ok",
+            log = ring.Latest(40),
+        }));
+    }
+
+    private static IResult Forbidden() => Results.Text("The status page answers only requests from this machine.", statusCode: 403);
+
+    private static bool StatusAllowed(HttpContext c, GroveServerOptions o) =>
+        o.StatusAllowRemote || c.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip);
+
+    private static bool IsPublic(Room r) => (r.Modes & (RoomModes.Secret | RoomModes.InviteOnly)) == 0 && r.Password is null;
+
+    private static IEnumerable<Room> PublicRooms(ChatServer chat) =>
+        chat.Rooms.Where(IsPublic).OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal);
+
+    private static void MapFile(WebApplication app, string path, string resource, string contentType) =>
+        app.MapGet(path, () => Resource(resource, contentType));
+
+    private static readonly Dictionary<string, byte[]> Files = new();
+
+    private static IResult Resource(string name, string contentType)
+    {
+        byte[]? bytes;
+        lock (Files)
+        {
+            if (!Files.TryGetValue(name, out bytes))
+            {
+                using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("wwwroot/" + name);
+                if (stream is null) return Results.NotFound();
+                using var ms = new MemoryStream();
+                stream.CopyTo(ms);
+                Files[name] = bytes = ms.ToArray();
+            }
+        }
+        return Results.Bytes(bytes, contentType);
+    }
+
+    /// <summary>Prometheus text exposition format 0.0.4.</summary>
+    public static string Metrics(ChatServer chat)
+    {
+        var m = chat.Metrics;
+        var sb = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        Family("grove_connections", "gauge", "Open connections per door.");
+        foreach (var d in new[] { DoorKind.Plain, DoorKind.Irc, DoorKind.Web })
+            sb.Append(ci, $"grove_connections{{door=\"{ChatServer.DoorName(d)}\"}} {m.ConnectionsOpen(d)}\n");
+        Family("grove_connections_accepted_total", "counter", "Connections accepted per door since start.");
+        foreach (var d in new[] { DoorKind.Plain, DoorKind.Irc, DoorKind.Web })
+            sb.Append(ci, $"grove_connections_accepted_total{{door=\"{ChatServer.DoorName(d)}\"}} {m.ConnectionsAccepted(d)}\n");
+        Family("grove_messages_in_total", "counter", "Room and private messages received from people.");
+        sb.Append(ci, $"grove_messages_in_total {m.MessagesIn}\n");
+        Family("grove_deliveries_total", "counter", "Events written to recipients' outbound queues (messages out).");
+        sb.Append(ci, $"grove_deliveries_total {m.Deliveries}\n");
+        Family("grove_slow_consumer_disconnects_total", "counter", "Connections closed because their outbound queue passed its limit.");
+        sb.Append(ci, $"grove_slow_consumer_disconnects_total {m.SlowConsumerDisconnects}\n");
+        Family("grove_rooms", "gauge", "Rooms known to the server.");
+        sb.Append(ci, $"grove_rooms {chat.Rooms.Count()}\n");
+        Family("grove_store_commits_total", "counter", "Store transactions (group commits).");
+        sb.Append(ci, $"grove_store_commits_total {m.Commits}\n");
+        Family("grove_store_committed_messages_total", "counter", "Messages committed to the store.");
+        sb.Append(ci, $"grove_store_committed_messages_total {m.CommittedMessages}\n");
+        Family("grove_store_commit_seconds_total", "counter", "Time spent committing, in seconds (divide by commits for the mean commit latency).");
+        sb.Append(ci, $"grove_store_commit_seconds_total {m.CommitTime.TotalSeconds.ToString("0.######", ci)}\n");
+        Family("grove_store_commit_failures_total", "counter", "Commits that failed.");
+        sb.Append(ci, $"grove_store_commit_failures_total {m.CommitFailures}\n");
+        return sb.ToString();
+    }
+}
+
+/// <summary>Messages per second over the last few seconds, sampled once a second.</summary>
+public sealed class RateSampler : IDisposable
+{
+    private readonly Timer _timer;
+    private readonly long[] _samples = new long[6];
+    private int _next;
+    private readonly Func<long> _read;
+
+    public RateSampler(ChatServer chat)
+    {
+        _read = () => chat.Metrics.MessagesIn;
+        _timer = new Timer(_ => Sample(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private void Sample()
+    {
+        lock (_samples) _samples[_next++ % _samples.Length] = _read();
+    }
+
+    public double PerSecond
+    {
+        get
+        {
+            lock (_samples)
+            {
+                if (_next < 2) return 0;
+                var newest = _samples[(_next - 1) % _samples.Length];
+                var span = Math.Min(_next, _samples.Length) - 1;
+                var oldest = _samples[(_next - 1 - span) % _samples.Length];
+                return (newest - oldest) / (double)span;
+            }
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+}

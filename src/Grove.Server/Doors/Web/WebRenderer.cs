@@ -1,0 +1,257 @@
+using System.Buffers;
+using System.Text.Json;
+using Grove.Core.Events;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+using Grove.Server.Doors.Plain;
+
+namespace Grove.Server.Doors.Web;
+
+/// <summary>
+/// Renders core events as the WebSocket door's JSON (docs/protocol.md, "Web door"): one JSON object per line; the
+/// writer sends each line as one WebSocket text message. Informational replies (help, panda facts, who) travel as
+/// "notice" objects carrying the plain door's text.
+/// </summary>
+public sealed class WebRenderer : IEventRenderer
+{
+    public const int Key = 3;
+
+    public int EncodingKey(Session recipient) => Key;
+
+    public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Write(buffer, ev);
+        return buffer.WrittenCount == 0 ? ReadOnlyMemory<byte>.Empty : buffer.WrittenMemory;
+    }
+
+    private static void Write(ArrayBufferWriter<byte> buffer, ChatEvent ev)
+    {
+        switch (ev)
+        {
+            case LabeledReply l:
+                foreach (var e in l.Events) Write(buffer, e);
+                return;
+            case EchoReply e:
+                if (e.Message is RoomMessageEvent) Write(buffer, e.Message);
+                return;
+            case RawReply or TagMsgEvent or PresenceEvent or MonitorStatusReply or MonitorFullReply or InviteNotifyEvent or SetNameEvent:
+                return;
+        }
+        if (buffer.WrittenCount > 0) buffer.Write("\n"u8);
+        using var w = new Utf8JsonWriter(buffer);
+        w.WriteStartObject();
+        Body(w, ev);
+        w.WriteEndObject();
+        w.Flush();
+        buffer.Write("\n"u8);
+    }
+
+    private static string Kind(MessageKind k) => k switch { MessageKind.Action => "action", MessageKind.Notice => "notice", _ => "normal" };
+
+    public static void Message(Utf8JsonWriter w, ChatEvent ev)
+    {
+        switch (ev)
+        {
+            case RoomMessageEvent m:
+                w.WriteString("type", "message");
+                w.WriteNumber("id", m.Id);
+                w.WriteString("time", m.Time);
+                w.WriteString("room", m.Room);
+                w.WriteString("from", m.From);
+                w.WriteString("text", m.Text);
+                w.WriteString("kind", Kind(m.Kind));
+                if (m.IsHistory) w.WriteBoolean("history", true);
+                break;
+            case PrivateMessageEvent p:
+                w.WriteString("type", "private");
+                w.WriteNumber("id", p.Id);
+                w.WriteString("time", p.Time);
+                w.WriteString("from", p.From);
+                w.WriteString("to", p.To);
+                w.WriteString("text", p.Text);
+                w.WriteString("kind", Kind(p.Kind));
+                if (p.IsHistory) w.WriteBoolean("history", true);
+                break;
+        }
+    }
+
+    private static void Body(Utf8JsonWriter w, ChatEvent ev)
+    {
+        switch (ev)
+        {
+            case RoomMessageEvent or PrivateMessageEvent:
+                Message(w, ev);
+                break;
+            case PrivateSentReply p:
+                Message(w, p.Message);
+                break;
+            case WelcomeReply m:
+                w.WriteString("type", "welcome");
+                w.WriteString("name", m.Name);
+                w.WriteString("room", m.Room);
+                w.WriteNumber("others", m.Others);
+                break;
+            case JoinEvent j:
+                w.WriteString("type", "join");
+                w.WriteString("room", j.Room);
+                w.WriteString("name", j.Name);
+                break;
+            case JoinedReply j:
+                w.WriteString("type", "joined");
+                w.WriteString("room", j.Room);
+                if (j.Topic is not null) w.WriteString("topic", j.Topic);
+                w.WriteStartArray("members");
+                for (var i = 0; i < j.Members.Count; i++)
+                {
+                    var status = i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None;
+                    w.WriteStartObject();
+                    w.WriteString("name", j.Members[i]);
+                    if ((status & MemberStatus.Operator) != 0) w.WriteBoolean("op", true);
+                    if ((status & MemberStatus.Voice) != 0) w.WriteBoolean("voice", true);
+                    if (i < j.AwayMessages.Count && j.AwayMessages[i] is { } away) w.WriteString("away", away);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            case PartEvent p:
+                w.WriteString("type", "part");
+                w.WriteString("room", p.Room);
+                w.WriteString("name", p.Name);
+                w.WriteString("reason", p.Reason);
+                break;
+            case PartedReply p:
+                w.WriteString("type", "parted");
+                w.WriteString("room", p.Room);
+                break;
+            case QuitEvent q:
+                w.WriteString("type", "quit");
+                w.WriteString("name", q.Name);
+                w.WriteString("reason", q.Reason);
+                break;
+            case NickEvent n:
+                w.WriteString("type", "nick");
+                w.WriteString("old", n.OldName);
+                w.WriteString("new", n.NewName);
+                break;
+            case NickChangedReply n:
+                w.WriteString("type", "nick");
+                w.WriteString("old", n.OldName);
+                w.WriteString("new", n.NewName);
+                w.WriteBoolean("self", true);
+                break;
+            case TopicEvent t:
+                w.WriteString("type", "topic");
+                w.WriteString("room", t.Room);
+                w.WriteString("topic", t.Topic);
+                w.WriteString("by", t.SetBy);
+                break;
+            case TopicReply t:
+                w.WriteString("type", "topic");
+                w.WriteString("room", t.Room);
+                if (t.Topic is not null) w.WriteString("topic", t.Topic);
+                if (t.SetBy is not null) w.WriteString("by", t.SetBy);
+                break;
+            case AwayEvent a:
+                w.WriteString("type", "presence");
+                w.WriteString("name", a.Name);
+                if (a.Message is not null) w.WriteString("away", a.Message);
+                break;
+            case KickEvent k:
+                w.WriteString("type", "kick");
+                w.WriteString("room", k.Room);
+                w.WriteString("name", k.Target);
+                w.WriteString("by", k.Kicker);
+                w.WriteString("reason", k.Reason);
+                break;
+            case ModeEvent m:
+                w.WriteString("type", "mode");
+                w.WriteString("room", m.Room);
+                w.WriteString("by", m.Setter);
+                w.WriteString("changes", m.Changes);
+                w.WriteStartArray("args");
+                foreach (var a in m.Args) w.WriteStringValue(a);
+                w.WriteEndArray();
+                break;
+            case InviteEvent i:
+                w.WriteString("type", "invite");
+                w.WriteString("room", i.Room);
+                w.WriteString("by", i.Inviter);
+                break;
+            case RoomsReply r:
+                w.WriteString("type", "rooms");
+                w.WriteStartArray("rooms");
+                foreach (var room in r.Rooms)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", room.Name);
+                    w.WriteNumber("members", room.Members);
+                    if (room.Topic is not null) w.WriteString("topic", room.Topic);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            case HistoryReply h:
+                w.WriteString("type", "history");
+                w.WriteString("target", h.Target);
+                if (h.OnJoin) w.WriteBoolean("onJoin", true);
+                w.WriteStartArray("messages");
+                foreach (var m in h.Messages)
+                {
+                    w.WriteStartObject();
+                    Message(w, m);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            case WebHistoryReply h:
+                w.WriteString("type", "history");
+                w.WriteString("target", h.Target);
+                w.WriteBoolean("older", true);
+                w.WriteBoolean("complete", h.Complete);
+                w.WriteStartArray("messages");
+                foreach (var m in h.Messages)
+                {
+                    w.WriteStartObject();
+                    Message(w, m);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            case ErrorReply e:
+                w.WriteString("type", "error");
+                w.WriteString("code", JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Code.ToString()));
+                w.WriteString("text", e.Text);
+                if (e.Subject is not null) w.WriteString("subject", e.Subject);
+                break;
+            case GoodbyeReply g:
+                w.WriteString("type", "goodbye");
+                w.WriteString("text", g.Text);
+                break;
+            case ServerNoticeEvent n:
+                w.WriteString("type", "notice");
+                w.WriteString("text", n.Text);
+                break;
+            case PongReply:
+                w.WriteString("type", "pong");
+                break;
+            default:
+                // Help, panda facts, who, invitations sent, away replies…: the plain door's words.
+                w.WriteString("type", "notice");
+                w.WriteString("text", (PlainRenderer.RenderText(ev) ?? "").TrimEnd().Replace("\r\n", "\n"));
+                break;
+        }
+    }
+}
+
+/// <summary>Older messages for the web client's scroll-back, oldest first; <see cref="Complete"/> when nothing older exists.</summary>
+public sealed class WebHistoryReply(string target, IReadOnlyList<ChatEvent> messages, bool complete) : ChatEvent
+{
+    public string Target { get; } = target;
+    public IReadOnlyList<ChatEvent> Messages { get; } = messages;
+    public bool Complete { get; } = complete;
+}
+
+public sealed class PongReply : ChatEvent
+{
+}

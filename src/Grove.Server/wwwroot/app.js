@@ -1,0 +1,349 @@
+// Grove's browser client: one WebSocket to /ws speaking the JSON protocol of docs/protocol.md ("Web door").
+// Everything from the network is inserted as text; only links become elements of their own.
+'use strict';
+
+const $ = id => document.getElementById(id);
+const state = {
+  ws: null, name: sessionStorage.getItem('grove.name') || null, registered: false,
+  views: new Map(),        // key ("#room" or "@name") -> { title, topic, members: Map, messages: [], unread, oldest, complete }
+  current: null, rooms: new Set(), retry: 0, wantName: null,
+};
+
+// ---- connection ---------------------------------------------------------------------------------------------------
+
+function connect() {
+  setStatus(state.retry ? 'reconnecting' : 'connecting', state.retry ? 'Reconnecting…' : 'Connecting…');
+  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+  state.ws = ws;
+  ws.onopen = () => {
+    state.retry = 0;
+    setStatus('online', 'Connected');
+    const name = state.wantName || state.name;
+    if (name) send({ type: 'hello', name });
+  };
+  ws.onmessage = e => { try { handle(JSON.parse(e.data)); } catch (err) { console.error(err); } };
+  ws.onclose = () => {
+    const was = state.registered;
+    state.registered = false;
+    if (state.leaving) { setStatus('offline', 'Disconnected'); return; }
+    const delay = Math.min(10, 2 ** state.retry++);
+    setStatus('reconnecting', `Connection lost — reconnecting in ${delay} s…`);
+    if (was) system(`Connection lost. Reconnecting in ${delay} s…`);
+    setTimeout(connect, delay * 1000);
+  };
+}
+
+function send(obj) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) { state.ws.send(JSON.stringify(obj)); return true; }
+  return false;
+}
+
+function setStatus(kind, text) { const s = $('status'); s.className = 'status ' + kind; s.textContent = text; }
+
+// ---- views --------------------------------------------------------------------------------------------------------
+
+function view(key) {
+  let v = state.views.get(key);
+  if (!v) {
+    v = { key, title: key.startsWith('@') ? key.slice(1) : key, topic: '', members: new Map(), messages: [], unread: 0, oldest: null, complete: false, ids: new Set() };
+    state.views.set(key, v);
+  }
+  return v;
+}
+
+function keyOf(name) { return name.startsWith('#') ? name.toLowerCase() : '@' + name.toLowerCase(); }
+
+function show(key) {
+  state.current = key;
+  const v = view(key);
+  v.unread = 0;
+  $('view-title').textContent = v.title;
+  $('view-topic').textContent = v.topic || '';
+  renderMessages(true);
+  renderLists();
+  renderMembers();
+  $('sidebar').classList.remove('open');
+  $('input').focus();
+}
+
+function add(key, item, { history = false, prepend = false } = {}) {
+  const v = view(key);
+  if (item.id && v.ids.has(item.id)) return;
+  if (item.id) { v.ids.add(item.id); if (v.oldest === null || item.id < v.oldest) v.oldest = item.id; }
+  if (prepend) v.messages.unshift(item); else v.messages.push(item);
+  if (key === state.current) {
+    if (prepend) return;
+    const box = $('messages');
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    box.append(element(item));
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  } else if (!history && item.cls !== 'system') {
+    v.unread++;
+    renderLists();
+  }
+}
+
+function system(text, cls = 'system') { if (state.current) add(state.current, { cls, text }); }
+
+// ---- rendering ----------------------------------------------------------------------------------------------------
+
+const linkPattern = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+
+/** Text with http(s) links made clickable; nothing else is interpreted. */
+function linkify(text) {
+  const frag = document.createDocumentFragment();
+  let last = 0;
+  for (const m of text.matchAll(linkPattern)) {
+    if (m.index > last) frag.append(document.createTextNode(text.slice(last, m.index)));
+    const a = document.createElement('a');
+    a.href = m[0]; a.textContent = m[0]; a.target = '_blank'; a.rel = 'noopener noreferrer';
+    frag.append(a);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) frag.append(document.createTextNode(text.slice(last)));
+  return frag;
+}
+
+function element(item) {
+  const div = document.createElement('div');
+  div.className = 'msg ' + (item.cls || '');
+  if (item.id) div.dataset.id = item.id;
+  if (item.time) {
+    const t = document.createElement('span');
+    t.className = 'time';
+    const d = new Date(item.time);
+    t.textContent = (d.toDateString() === new Date().toDateString() ? '' : d.toLocaleDateString() + ' ') + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    div.append(t);
+  }
+  if (item.from) {
+    const f = document.createElement('span');
+    f.className = 'from';
+    f.textContent = item.kind === 'action' ? '* ' + item.from : item.from + (item.kind === 'notice' ? ' (notice)' : '') + ':';
+    div.append(f);
+  }
+  div.append(linkify(item.text));
+  return div;
+}
+
+function renderMessages(scrollToEnd) {
+  const box = $('messages');
+  const v = view(state.current);
+  const nodes = v.messages.map(element);
+  if (!v.complete && state.current.startsWith('#')) {
+    const older = document.createElement('div');
+    older.className = 'older';
+    older.textContent = 'Scroll up (or click here) for older messages';
+    older.onclick = loadOlder;
+    nodes.unshift(older);
+  }
+  box.replaceChildren(...nodes);
+  if (scrollToEnd) box.scrollTop = box.scrollHeight;
+}
+
+function renderLists() {
+  const item = (key, label) => {
+    const li = document.createElement('li');
+    li.dataset.key = key;
+    if (key === state.current) li.classList.add('active');
+    const name = document.createElement('span');
+    name.textContent = label;
+    li.append(name);
+    const v = view(key);
+    if (v.unread > 0) {
+      const b = document.createElement('span');
+      b.className = 'badge';
+      b.textContent = v.unread;
+      li.append(b);
+    }
+    li.onclick = () => show(key);
+    return li;
+  };
+  $('rooms').replaceChildren(...[...state.rooms].sort().map(k => item(k, view(k).title)));
+  $('privates').replaceChildren(...[...state.views.keys()].filter(k => k.startsWith('@')).sort().map(k => item(k, view(k).title)));
+}
+
+function renderMembers() {
+  const v = state.current ? view(state.current) : null;
+  const items = v ? [...v.members.values()].sort((a, b) => a.name.localeCompare(b.name)) : [];
+  $('members').replaceChildren(...items.map(m => {
+    const li = document.createElement('li');
+    const span = document.createElement('span');
+    span.textContent = m.name;
+    span.className = (m.op ? 'op' : m.voice ? 'voice' : '') + (m.away ? ' away' : '');
+    if (m.away) span.title = 'away: ' + m.away;
+    li.append(span);
+    li.onclick = () => { if (m.name.toLowerCase() !== (state.name || '').toLowerCase()) { view(keyOf(m.name)).title = m.name; show(keyOf(m.name)); } };
+    return li;
+  }));
+}
+
+// ---- protocol -----------------------------------------------------------------------------------------------------
+
+function message(m, history) {
+  if (m.type === 'private') {
+    const other = m.from.toLowerCase() === (state.name || '').toLowerCase() ? m.to : m.from;
+    const key = keyOf(other);
+    view(key).title = other;
+    add(key, { id: m.id, time: m.time, from: m.from, text: m.text, kind: m.kind, cls: 'private' + (history || m.history ? ' history' : '') }, { history: history || m.history });
+    renderLists();
+    return;
+  }
+  const mine = m.from.toLowerCase() === (state.name || '').toLowerCase();
+  add(keyOf(m.room), { id: m.id, time: m.time, from: m.from, text: m.text, kind: m.kind, cls: (mine ? 'self ' : '') + (history || m.history ? 'history' : '') }, { history: history || m.history });
+}
+
+function memberEvent(room, name, update) {
+  const v = view(keyOf(room));
+  update(v, name.toLowerCase());
+  if (state.current === keyOf(room)) renderMembers();
+}
+
+function handle(m) {
+  switch (m.type) {
+    case 'welcome': {
+      const reconnect = state.name && state.views.size > 0;
+      state.registered = true;
+      state.name = m.name;
+      state.wantName = null;
+      sessionStorage.setItem('grove.name', m.name);
+      $('login').hidden = true;
+      $('app').hidden = false;
+      $('name-error').textContent = '';
+      if (reconnect) {
+        system('Reconnected.');
+        for (const r of state.rooms) if (r !== keyOf(m.room)) send({ type: 'join', room: view(r).title });
+      }
+      break;
+    }
+    case 'joined': {
+      const key = keyOf(m.room);
+      state.rooms.add(key);
+      const v = view(key);
+      v.title = m.room;
+      v.topic = m.topic || '';
+      v.members = new Map(m.members.map(x => [x.name.toLowerCase(), x]));
+      if (!state.current || !state.rooms.has(state.current) && !state.current.startsWith('@') || state.pendingShow === key) { state.pendingShow = null; show(key); }
+      else renderLists();
+      break;
+    }
+    case 'history':
+      if (m.older) {
+        const key = keyOf(m.target);
+        const v = view(key);
+        const box = $('messages');
+        const before = box.scrollHeight - box.scrollTop;
+        for (const x of [...m.messages].reverse()) {
+          if (x.id && v.ids.has(x.id)) continue;
+          v.ids.add(x.id);
+          if (v.oldest === null || x.id < v.oldest) v.oldest = x.id;
+          v.messages.unshift({ id: x.id, time: x.time, from: x.from, text: x.text, kind: x.kind, cls: 'history' + (x.type === 'private' ? ' private' : '') });
+        }
+        v.complete = m.complete;
+        v.loading = false;
+        if (key === state.current) { renderMessages(false); box.scrollTop = box.scrollHeight - before; }
+      } else {
+        for (const x of m.messages) message(x, true);
+        if (m.onJoin && state.current) renderMessages(true);
+      }
+      break;
+    case 'message': case 'private': message(m, false); break;
+    case 'join': memberEvent(m.room, m.name, (v, k) => { v.members.set(k, { name: m.name }); add(keyOf(m.room), { cls: 'system', text: `${m.name} joined ${m.room}` }, { history: true }); }); break;
+    case 'part': memberEvent(m.room, m.name, (v, k) => { v.members.delete(k); add(keyOf(m.room), { cls: 'system', text: `${m.name} left ${m.room} (${m.reason})` }, { history: true }); }); break;
+    case 'kick': memberEvent(m.room, m.name, (v, k) => { v.members.delete(k); add(keyOf(m.room), { cls: 'system', text: `${m.name} was kicked by ${m.by} (${m.reason})` }, { history: true }); });
+      if (m.name.toLowerCase() === (state.name || '').toLowerCase()) { state.rooms.delete(keyOf(m.room)); renderLists(); }
+      break;
+    case 'parted': state.rooms.delete(keyOf(m.room)); if (state.current === keyOf(m.room)) { const next = [...state.rooms][0]; if (next) show(next); } renderLists(); break;
+    case 'quit':
+      for (const v of state.views.values()) {
+        if (v.members.delete(m.name.toLowerCase())) add(v.key, { cls: 'system', text: `${m.name} left (${m.reason})` }, { history: true });
+      }
+      renderMembers();
+      break;
+    case 'nick': {
+      if (m.self) { state.name = m.new; sessionStorage.setItem('grove.name', m.new); system(`You are now known as ${m.new}`); }
+      for (const v of state.views.values()) {
+        const old = v.members.get(m.old.toLowerCase());
+        if (old) { v.members.delete(m.old.toLowerCase()); v.members.set(m.new.toLowerCase(), { ...old, name: m.new }); add(v.key, { cls: 'system', text: `${m.old} is now known as ${m.new}` }, { history: true }); }
+      }
+      renderMembers();
+      break;
+    }
+    case 'topic': {
+      const v = view(keyOf(m.room));
+      v.topic = m.topic || '';
+      if (m.by && m.topic !== undefined) add(keyOf(m.room), { cls: 'system', text: `${m.by} set the topic: ${m.topic}` }, { history: true });
+      if (state.current === keyOf(m.room)) $('view-topic').textContent = v.topic;
+      break;
+    }
+    case 'presence':
+      for (const v of state.views.values()) { const x = v.members.get(m.name.toLowerCase()); if (x) x.away = m.away || null; }
+      renderMembers();
+      break;
+    case 'mode': add(keyOf(m.room), { cls: 'system', text: `${m.by} sets mode ${m.changes} ${m.args.join(' ')}` }); break;
+    case 'invite': system(`${m.by} invites you to ${m.room}. Type /join ${m.room}`); break;
+    case 'notice': system(m.text, 'notice'); break;
+    case 'rooms': system(m.rooms.map(r => `${r.name} (${r.members})${r.topic ? ': ' + r.topic : ''}`).join('\n') || 'No rooms.', 'notice'); break;
+    case 'goodbye': state.leaving = true; system(m.text); break;
+    case 'error':
+      if (!state.registered) {
+        $('name-error').textContent = m.text;
+        $('login').hidden = false;
+        $('app').hidden = true;
+        $('name').focus();
+      } else system(m.text, 'error');
+      break;
+  }
+}
+
+// ---- input --------------------------------------------------------------------------------------------------------
+
+$('login-form').onsubmit = e => {
+  e.preventDefault();
+  const name = $('name').value.trim();
+  if (!name) { $('name-error').textContent = 'Type a name first.'; return; }
+  state.wantName = name;
+  $('name-error').textContent = '';
+  if (!send({ type: 'hello', name })) $('name-error').textContent = 'Not connected yet; trying again…';
+};
+
+$('send-form').onsubmit = e => {
+  e.preventDefault();
+  const input = $('input');
+  const text = input.value;
+  if (!text.trim()) return;
+  const key = state.current;
+  let ok;
+  if (text.startsWith('/') && !text.startsWith('//')) {
+    const join = text.match(/^\/join\s+(#\S+)/i);
+    if (join) state.pendingShow = keyOf(join[1]);
+    ok = send({ type: 'command', text, room: key && key.startsWith('#') ? view(key).title : undefined });
+  } else {
+    const body = text.startsWith('//') ? text.slice(1) : text;
+    ok = key && key.startsWith('@') ? send({ type: 'msg', to: view(key).title, text: body }) : send({ type: 'say', room: view(key).title, text: body });
+  }
+  if (ok) input.value = ''; else system('Not connected: the message was not sent.', 'error');
+};
+
+$('join-form').onsubmit = e => {
+  e.preventDefault();
+  let room = $('join-room').value.trim();
+  if (!room) return;
+  if (!room.startsWith('#')) room = '#' + room;
+  state.pendingShow = keyOf(room);
+  send({ type: 'join', room });
+  $('join-room').value = '';
+};
+
+function loadOlder() {
+  const v = state.current && view(state.current);
+  if (!v || v.complete || v.loading || !state.current.startsWith('#')) return;
+  v.loading = true;
+  send({ type: 'history', target: v.title, before: v.oldest || undefined, limit: 50 });
+}
+
+$('messages').addEventListener('scroll', () => { if ($('messages').scrollTop <= 30) loadOlder(); });
+
+$('menu').onclick = () => $('sidebar').classList.toggle('open');
+$('people').onclick = () => $('members-pane').classList.toggle('open');
+if (state.name) $('name').value = state.name;
+connect();
