@@ -5,5 +5,6 @@ var root = new RootCommand("Grove: a self-hosted chat server (plain text, IRC an
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ConnectCommand.Create());
+root.Subcommands.Add(PeerCommand.Create());
 var parse = root.Parse(args);
 return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
