@@ -38,34 +38,16 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
     private string Me => session.Name ?? _pendingNick ?? "*";
     private bool Has(IrcCaps cap) => (Caps & cap) != 0;
 
-    public async Task ReadLoop(PipeReader input)
-    {
+    public Task ReadLoop(PipeReader input) =>
         // A line is at most 512 bytes (with CR LF) plus up to 8191 bytes of tags; the framer drops anything longer.
-        var framer = new LineFramer(IrcServerInfo.MaxLineBytes + IrcServerInfo.MaxTagBytes);
-        while (true)
+        TcpDoor.ReadLinesAsync(input, new LineFramer(IrcServerInfo.MaxLineBytes + IrcServerInfo.MaxTagBytes), session, async (frame, line) =>
         {
-            var result = await input.ReadAsync();
-            var buffer = result.Buffer;
-            try
-            {
-                while (!session.IsClosed)
-                {
-                    var frame = framer.TryReadLine(ref buffer, out var line);
-                    if (frame == FrameResult.NeedMore) break;
-                    LastActivityTicks = Environment.TickCount64;
-                    PingSentTicks = 0;
-                    if (frame == FrameResult.TooLong) Lines(renderer.Numeric(417, session, "Input line was too long"));
-                    else await HandleLine(line);
-                    await Flush();
-                }
-            }
-            finally
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-            }
-            if (result.IsCompleted || result.IsCanceled || session.IsClosed) return;
-        }
-    }
+            LastActivityTicks = Environment.TickCount64;
+            PingSentTicks = 0;
+            if (frame == FrameResult.TooLong) Lines(renderer.Numeric(417, session, "Input line was too long"));
+            else await HandleLine(line);
+            await Flush();
+        });
 
     private async Task HandleLine(ReadOnlySequence<byte> bytes)
     {

@@ -1,5 +1,4 @@
 using Grove.Core;
-using Grove.Core.Delivery;
 using Grove.Core.People;
 using Grove.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
@@ -12,42 +11,15 @@ public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo 
 {
     private readonly IrcRenderer _renderer = new(info);
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
-        var control = new Control(connection);
-        var session = chat.Connect(DoorKind.Irc, remote, _renderer, control);
-        Log.Connected(logger, session.Id, remote);
-        var irc = new IrcConnection(chat, info, _renderer, session);
-        session.DoorState = irc;
-
-        var writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
-        var reason = DisconnectReason.ConnectionLost;
-        try
-        {
-            await irc.ReadLoop(connection.Transport.Input);
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-        {
-        }
-        catch (Exception ex)
-        {
-            reason = DisconnectReason.InternalError;
-            Log.ReadFailed(logger, ex, session.Id);
-        }
-        await chat.DisconnectAsync(session, reason);
-        if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) connection.Abort();
-        await writer;
-    }
-
-    private sealed class Control(ConnectionContext connection) : IConnectionControl
-    {
-        public void Close(bool graceful)
-        {
-            if (graceful) connection.Transport.Input.CancelPendingRead();
-            else connection.Abort(new ConnectionAbortedException("closed by the server"));
-        }
-    }
+    public override Task OnConnectedAsync(ConnectionContext connection) =>
+        TcpDoor.RunAsync(connection, chat, DoorKind.Irc, _renderer,
+            opened: session =>
+            {
+                Log.Connected(logger, session.Id, session.RemoteAddress);
+                session.DoorState = new IrcConnection(chat, info, _renderer, session);
+            },
+            readLoop: (session, input) => ((IrcConnection)session.DoorState!).ReadLoop(input),
+            readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
 
     private static partial class Log
     {

@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using Grove.Core;
 using Grove.Core.Commands;
-using Grove.Core.Delivery;
 using Grove.Core.Events;
 using Grove.Core.People;
 using Grove.Server.Hosting;
@@ -21,74 +20,33 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
     private static readonly PlainRenderer Renderer = new();
     private readonly byte[] _greeting = PlainRenderer.Greeting(options.ServerName);
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
-        var control = new ConnectionControl(connection);
-        var session = chat.Connect(DoorKind.Plain, remote, Renderer, control);
-        Log.Connected(logger, session.Id, remote);
-
-        var writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
-        session.Outbox.TryEnqueue(_greeting);
-        session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
-
-        var reason = DisconnectReason.ConnectionLost;
-        try
-        {
-            await ReadLoop(session, connection.Transport.Input);
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-        {
-            // The peer went away; that is an ordinary way to leave.
-        }
-        catch (Exception ex)
-        {
-            reason = DisconnectReason.InternalError;
-            Log.ReadFailed(logger, ex, session.Id);
-        }
-
-        await chat.DisconnectAsync(session, reason);
-        // The writer ends once the core closes the session after its last replies; a client that does not read
-        // them cannot hold the connection open.
-        if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) connection.Abort();
-        await writer;
-    }
-
-    private async Task ReadLoop(Session session, PipeReader input)
-    {
-        var framer = new LineFramer(options.MaxLineBytes);
-        while (true)
-        {
-            var result = await input.ReadAsync();
-            var buffer = result.Buffer;
-            try
+    public override Task OnConnectedAsync(ConnectionContext connection) =>
+        TcpDoor.RunAsync(connection, chat, DoorKind.Plain, Renderer,
+            opened: session =>
             {
-                while (!session.IsClosed)
-                {
-                    var frame = framer.TryReadLine(ref buffer, out var line);
-                    if (frame == FrameResult.NeedMore) break;
-                    if (frame == FrameResult.TooLong)
-                    {
-                        await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InputTooLong,
-                            $"That line is longer than {options.MaxLineBytes} bytes; it was not sent."));
-                        continue;
-                    }
-                    if (!TextRules.TryDecodeUtf8(line, out var text))
-                    {
-                        await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InvalidUtf8,
-                            "That line is not valid UTF-8 text; it was not sent."));
-                        continue;
-                    }
-                    await HandleLine(session, text);
-                }
-            }
-            finally
+                Log.Connected(logger, session.Id, session.RemoteAddress);
+                session.Outbox.TryEnqueue(_greeting);
+                session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
+            },
+            readLoop: ReadLoop,
+            readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
+
+    private Task ReadLoop(Session session, PipeReader input) =>
+        TcpDoor.ReadLinesAsync(input, new LineFramer(options.MaxLineBytes), session, async (frame, line) =>
+        {
+            if (frame == FrameResult.TooLong)
             {
-                input.AdvanceTo(buffer.Start, buffer.End);
+                await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InputTooLong,
+                    $"That line is longer than {options.MaxLineBytes} bytes; it was not sent."));
+                return;
             }
-            if (result.IsCompleted || result.IsCanceled || session.IsClosed) return;
-        }
-    }
+            if (!TextRules.TryDecodeUtf8(line, out var text))
+            {
+                await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InvalidUtf8, "That line is not valid UTF-8 text; it was not sent."));
+                return;
+            }
+            await HandleLine(session, text);
+        });
 
     private async Task HandleLine(Session session, string text)
     {
@@ -115,15 +73,6 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
         }
         if (result.Error == ErrorCode.EmptyMessage) return; // an empty line is nothing to send, not a mistake
         await chat.ReplyAsync(session, new ErrorReply(result.Error, result.ErrorText!));
-    }
-
-    private sealed class ConnectionControl(ConnectionContext connection) : IConnectionControl
-    {
-        public void Close(bool graceful)
-        {
-            if (graceful) connection.Transport.Input.CancelPendingRead();
-            else connection.Abort(new ConnectionAbortedException("closed by the server"));
-        }
     }
 
     private static partial class Log

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Grove.Core;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.People;
+using Grove.Wire;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Grove.Server.Doors;
+
+/// <summary>
+/// The life of a line-based TCP connection, shared by the plain and IRC doors: register a session, start its single
+/// writer loop, read lines until the peer or the core ends it, leave through the core (after the commands already
+/// read), and let the writer finish what is queued, cutting off a client that does not read within 5 s.
+/// </summary>
+public static class TcpDoor
+{
+    public static async Task RunAsync(ConnectionContext connection, ChatServer chat, DoorKind door, IEventRenderer renderer,
+        Action<Session> opened, Func<Session, PipeReader, Task> readLoop, Action<Exception, long> readFailed)
+    {
+        var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
+        var session = chat.Connect(door, remote, renderer, new Control(connection));
+        opened(session);
+        var writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
+        var reason = DisconnectReason.ConnectionLost;
+        try
+        {
+            await readLoop(session, connection.Transport.Input);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+        {
+            // The peer went away; that is an ordinary way to leave.
+        }
+        catch (Exception ex)
+        {
+            reason = DisconnectReason.InternalError;
+            readFailed(ex, session.Id);
+        }
+        await chat.DisconnectAsync(session, reason);
+        if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) connection.Abort();
+        await writer;
+    }
+
+    /// <summary>
+    /// Reads framed lines until the input ends, the read is cancelled or the session closes. Each complete line, or
+    /// each over-long one (as <see cref="FrameResult.TooLong"/> with an empty sequence), goes to <paramref name="onLine"/>.
+    /// </summary>
+    public static async Task ReadLinesAsync(PipeReader input, LineFramer framer, Session session, Func<FrameResult, ReadOnlySequence<byte>, Task> onLine)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            var buffer = result.Buffer;
+            try
+            {
+                while (!session.IsClosed)
+                {
+                    var frame = framer.TryReadLine(ref buffer, out var line);
+                    if (frame == FrameResult.NeedMore) break;
+                    await onLine(frame, line);
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+            if (result.IsCompleted || result.IsCanceled || session.IsClosed) return;
+        }
+    }
+
+    /// <summary>Closing on the core's request: gracefully (let the writer finish, stop reading) or at once.</summary>
+    private sealed class Control(ConnectionContext connection) : IConnectionControl
+    {
+        public void Close(bool graceful)
+        {
+            if (graceful) connection.Transport.Input.CancelPendingRead();
+            else connection.Abort(new ConnectionAbortedException("closed by the server"));
+        }
+    }
+}
