@@ -8,7 +8,9 @@ public static class BenchRunner
     public static IBenchProtocol Protocol(string door) => door.ToLowerInvariant() switch
     {
         "plain" => new PlainProtocol(),
-        _ => throw new BenchException($"Unknown door \"{door}\". Use plain."),
+        "irc" => new IrcProtocol(),
+        "ws" or "web" => new WebSocketProtocol(),
+        _ => throw new BenchException($"Unknown door \"{door}\". Use plain, irc or ws."),
     };
 
     public static IPEndPoint Resolve(string host, int port)
@@ -16,6 +18,19 @@ public static class BenchRunner
         if (IPAddress.TryParse(host, out var ip)) return new IPEndPoint(ip, port);
         if (host == "localhost") return new IPEndPoint(IPAddress.Loopback, port);
         throw new BenchException($"Use an IP address for --host (got \"{host}\").");
+    }
+
+    public static void RequireLoopback(IPEndPoint server)
+    {
+        if (!IPAddress.IsLoopback(server.Address))
+            throw new BenchException("grove bench only drives servers on loopback (127.0.0.0/8 or ::1).");
+    }
+
+    public static async Task<int> PrintAsync(BenchResult result, bool jsonOnly, TextWriter output)
+    {
+        if (!jsonOnly) await output.WriteAsync(result.Summary());
+        await output.WriteLineAsync(result.ToJson());
+        return 0;
     }
 
     public static async Task<int> RunFanOutAsync(FanOutOptions options, bool jsonOnly, TextWriter output, CancellationToken ct)

@@ -13,14 +13,16 @@ public sealed class BenchConnection : IAsyncDisposable
 {
     public const byte Marker = (byte)'~';
 
-    private readonly Socket _socket;
+    private readonly Socket? _socket;
+    private readonly System.Net.WebSockets.ClientWebSocket? _ws;
     private readonly IBenchProtocol _protocol;
     private readonly Channel<string> _control = Channel.CreateBounded<string>(new BoundedChannelOptions(2048) { FullMode = BoundedChannelFullMode.DropOldest });
     private Task? _reader;
 
-    private BenchConnection(Socket socket, IBenchProtocol protocol, int index)
+    private BenchConnection(Socket? socket, System.Net.WebSockets.ClientWebSocket? ws, IBenchProtocol protocol, int index)
     {
         _socket = socket;
+        _ws = ws;
         _protocol = protocol;
         Index = index;
     }
@@ -36,6 +38,15 @@ public sealed class BenchConnection : IAsyncDisposable
 
     public static async Task<BenchConnection> ConnectAsync(IPEndPoint server, IPAddress? source, IBenchProtocol protocol, int index, CancellationToken ct)
     {
+        if (protocol.Door == "ws")
+        {
+            var ws = new System.Net.WebSockets.ClientWebSocket();
+            ws.Options.KeepAliveInterval = TimeSpan.Zero;
+            await ws.ConnectAsync(new Uri($"ws://{server}/ws"), ct);
+            var w = new BenchConnection(null, ws, protocol, index);
+            w._reader = Task.Run(w.WsReadLoop, CancellationToken.None);
+            return w;
+        }
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (source is not null) socket.Bind(new IPEndPoint(source, 0));
         try
@@ -47,13 +58,39 @@ public sealed class BenchConnection : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var c = new BenchConnection(socket, protocol, index);
+        var c = new BenchConnection(socket, null, protocol, index);
         c._reader = Task.Run(c.ReadLoop, CancellationToken.None);
         return c;
     }
 
+    private async Task WsReadLoop()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var filled = 0;
+                System.Net.WebSockets.ValueWebSocketReceiveResult r;
+                do
+                {
+                    if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                    r = await _ws!.ReceiveAsync(buffer.AsMemory(filled), CancellationToken.None);
+                    if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) { _control.Writer.TryComplete(); return; }
+                    filled += r.Count;
+                } while (!r.EndOfMessage);
+                HandleLine(buffer.AsSpan(0, filled));
+            }
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        _control.Writer.TryComplete();
+    }
+
     private async Task ReadLoop()
     {
+        var socket = _socket!;
         var buffer = new byte[64 * 1024];
         var filled = 0;
         try
@@ -61,7 +98,7 @@ public sealed class BenchConnection : IAsyncDisposable
             while (true)
             {
                 if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                var n = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
+                var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
                 if (n == 0) break;
                 if (QuickAck) SetQuickAck();
                 filled += n;
@@ -102,19 +139,29 @@ public sealed class BenchConnection : IAsyncDisposable
     private void SetQuickAck()
     {
         const int IPPROTO_TCP = 6, TCP_QUICKACK = 12;
-        try { _socket.SetRawSocketOption(IPPROTO_TCP, TCP_QUICKACK, BitConverter.GetBytes(1)); } catch (SocketException) { }
+        try { _socket!.SetRawSocketOption(IPPROTO_TCP, TCP_QUICKACK, BitConverter.GetBytes(1)); } catch (SocketException) { }
     }
+
+    private readonly SemaphoreSlim _wsSend = new(1, 1);
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes)
     {
+        if (_ws is not null)
+        {
+            // One message per call; WebSocket sends must not overlap.
+            await _wsSend.WaitAsync();
+            try { await _ws.SendAsync(bytes, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None); }
+            finally { _wsSend.Release(); }
+            return;
+        }
         while (!bytes.IsEmpty)
         {
-            var n = await _socket.SendAsync(bytes, SocketFlags.None);
+            var n = await _socket!.SendAsync(bytes, SocketFlags.None);
             bytes = bytes[n..];
         }
     }
 
-    public ValueTask SendLineAsync(string line) => SendAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
+    public ValueTask SendLineAsync(string line) => SendAsync(Encoding.UTF8.GetBytes(_ws is null ? line + "\r\n" : line));
 
     /// <summary>Waits for a non-payload line containing <paramref name="needle"/>; throws with the recent lines on timeout.</summary>
     public async Task<string> ExpectAsync(Func<string, bool> match, string what, TimeSpan timeout)
@@ -145,8 +192,16 @@ public sealed class BenchConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        _socket.Dispose();
+        if (_ws is not null)
+        {
+            try { await _ws.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None); } catch (Exception) { }
+            _ws.Dispose();
+        }
+        else
+        {
+            try { _socket!.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            _socket!.Dispose();
+        }
         if (_reader is not null) await _reader.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
     }
 }

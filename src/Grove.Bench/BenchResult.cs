@@ -32,6 +32,13 @@ public sealed class BenchResult
     public double GeneratorCpuSeconds { get; init; }
     public double? DeliveriesPerServerCpuSecond { get; init; }
     public long? ServerRssBytes { get; init; }
+    public long? Connections { get; init; }
+    public long? Failures { get; init; }
+    public double? RssPerConnectionBytes { get; init; }
+    public long? ServerRssBeforeBytes { get; init; }
+    public long? RssAfterSettleBytes { get; init; }
+    public long? Cycles { get; init; }
+    public double? CyclesPerSecond { get; init; }
     [JsonIgnore] public double ElapsedForCpu { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
@@ -44,6 +51,22 @@ public sealed class BenchResult
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
+        if (Workload == "idle")
+        {
+            sb.AppendLine(ci, $"idle on the {Door} door: {Connections:N0} of {Clients:N0} connections registered and held ({Failures:N0} failed) in {Seconds:0.0} s");
+            sb.AppendLine(ci, $"  connect+register p50 {ConnectP50Ms:0.0} ms  p99 {ConnectP99Ms:0.0} ms");
+            if (RssPerConnectionBytes is { } per)
+                sb.AppendLine(ci, $"  server RSS {ServerRssBeforeBytes / 1048576.0:0.0} MiB before, {ServerRssBytes / 1048576.0:0.0} MiB holding: {per:N0} bytes per connection");
+            return sb.ToString();
+        }
+        if (Workload == "churn")
+        {
+            sb.AppendLine(ci, $"churn on the {Door} door: {Clients} loops of connect, register, join, quit for {Seconds:0.0} s");
+            sb.AppendLine(ci, $"  {Cycles:N0} cycles = {CyclesPerSecond:N1} per second; {Failures:N0} failed");
+            sb.AppendLine(ci, $"  cycle time p50 {ConnectP50Ms:0.0} ms  p99 {ConnectP99Ms:0.0} ms");
+            if (ServerCpuSeconds is { } c) sb.AppendLine(ci, $"  server CPU {c:0.00} s; generator CPU {GeneratorCpuSeconds:0.00} s");
+            return sb.ToString();
+        }
         sb.AppendLine(ci, $"fan-out on the {Door} door: {Clients} clients, {Senders} senders, {(Rate > 0 ? $"{Rate:0} msg/s fixed rate" : $"window {Window}")}, {Seconds:0.0} s");
         sb.AppendLine(ci, $"  messages   {MessagesSent,12:N0} sent      {MessagesPerSecond,12:N0} /s");
         sb.AppendLine(ci, $"  deliveries {Deliveries,12:N0} received  {DeliveriesPerSecond,12:N0} /s   (expected {ExpectedDeliveries:N0})");

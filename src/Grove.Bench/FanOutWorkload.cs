@@ -152,7 +152,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
         if (!Utf8Parser.TryParse(payload, out int seq, out used)) return;
         payload = payload[(used + 1)..];
         if (!Utf8Parser.TryParse(payload, out long ticks, out _)) return;
-        if ((uint)s >= (uint)o.Senders) return;
+        if ((uint)s >= (uint)o.Senders || s == receiver.Index) return; // an echo of one's own message is not a delivery
 
         _latency.Record((long)Stopwatch.GetElapsedTime(ticks).TotalMicroseconds);
         Interlocked.Increment(ref _deliveries);

@@ -46,3 +46,84 @@ public sealed class PlainProtocol : IBenchProtocol
 
     public Task QuitAsync(BenchConnection c) => c.SendLineAsync("/quit").AsTask();
 }
+
+/// <summary>Any IRC server (RFC 2812): NICK/USER, JOIN, PRIVMSG; PING is answered at once.</summary>
+public sealed class IrcProtocol : IBenchProtocol
+{
+    public string Door => "irc";
+
+    public async Task RegisterAsync(BenchConnection c, TimeSpan timeout)
+    {
+        await c.SendLineAsync($"NICK {c.Name}");
+        await c.SendLineAsync($"USER {c.Name} 0 * :grove bench");
+        var line = await c.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal) || l.Contains(" 433 ", StringComparison.Ordinal) || l.StartsWith("ERROR", StringComparison.Ordinal),
+            "RPL_WELCOME (001)", timeout);
+        if (!line.Contains(" 001 ", StringComparison.Ordinal)) throw new BenchException($"{c.Name}: {line}");
+    }
+
+    public async Task JoinAsync(BenchConnection c, string room, TimeSpan timeout)
+    {
+        await c.SendLineAsync($"JOIN {room}");
+        var line = await c.ExpectAsync(l => l.Contains($" 366 {c.Name} {room}", StringComparison.OrdinalIgnoreCase)
+                                            || l.Contains(" 405 ", StringComparison.Ordinal) || l.Contains(" 47", StringComparison.Ordinal), $"joining {room}", timeout);
+        if (!line.Contains(" 366 ", StringComparison.Ordinal)) throw new BenchException($"{c.Name}: {line}");
+    }
+
+    public byte[] Message(string room, string payload) => Encoding.UTF8.GetBytes($"PRIVMSG {room} :{payload}\r\n");
+
+    public ReadOnlySpan<byte> DeliveryPayload(ReadOnlySpan<byte> line)
+    {
+        if (line.Length > 0 && line[0] == (byte)'@')
+        {
+            var sp = line.IndexOf((byte)' ');
+            if (sp < 0) return default;
+            line = line[(sp + 1)..];
+        }
+        var i = line.IndexOf(" PRIVMSG "u8);
+        if (i < 0) return default;
+        var rest = line[(i + 9)..];
+        var colon = rest.IndexOf(" :"u8);
+        return colon < 0 ? default : rest[(colon + 2)..];
+    }
+
+    public byte[]? AutoReply(ReadOnlySpan<byte> line) =>
+        line.StartsWith("PING "u8) ? [.. "PONG "u8, .. line[5..], (byte)'\r', (byte)'\n'] : null;
+
+    public Task QuitAsync(BenchConnection c) => c.SendLineAsync("QUIT :bench done").AsTask();
+}
+
+/// <summary>Grove's WebSocket door: JSON "hello", "join", "say"; deliveries are "message" objects.</summary>
+public sealed class WebSocketProtocol : IBenchProtocol
+{
+    public string Door => "ws";
+
+    public async Task RegisterAsync(BenchConnection c, TimeSpan timeout)
+    {
+        await c.SendLineAsync($$"""{"type":"hello","name":"{{c.Name}}"}""");
+        var line = await c.ExpectAsync(l => l.Contains("\"type\":\"welcome\"", StringComparison.Ordinal) || l.Contains("\"type\":\"error\"", StringComparison.Ordinal), "welcome", timeout);
+        if (line.Contains("\"error\"", StringComparison.Ordinal)) throw new BenchException($"{c.Name}: {line}");
+    }
+
+    public async Task JoinAsync(BenchConnection c, string room, TimeSpan timeout)
+    {
+        await c.SendLineAsync($$"""{"type":"join","room":"{{room}}"}""");
+        await c.ExpectAsync(l => l.Contains("\"type\":\"joined\"", StringComparison.Ordinal) && l.Contains($"\"room\":\"{room}\"", StringComparison.OrdinalIgnoreCase)
+                                 || l.Contains("already in", StringComparison.Ordinal), $"joining {room}", timeout);
+    }
+
+    public byte[] Message(string room, string payload) => Encoding.UTF8.GetBytes($$"""{"type":"say","room":"{{room}}","text":"{{payload}}"}""");
+
+    public ReadOnlySpan<byte> DeliveryPayload(ReadOnlySpan<byte> line)
+    {
+        if (line.IndexOf("\"type\":\"message\""u8) < 0) return default;
+        var i = line.IndexOf("\"text\":\""u8);
+        if (i < 0) return default;
+        var rest = line[(i + 8)..];
+        var end = rest.IndexOf((byte)'"');
+        return end < 0 ? default : rest[..end];
+    }
+
+    public byte[]? AutoReply(ReadOnlySpan<byte> line) => null;
+
+    public Task QuitAsync(BenchConnection c) => c.SendLineAsync("""{"type":"quit"}""").AsTask();
+}

@@ -10,12 +10,80 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Drive a Grove door (or another IRC server) with load and report throughput, latency and CPU.");
         bench.Subcommands.Add(FanOut());
+        bench.Subcommands.Add(Idle());
+        bench.Subcommands.Add(Churn());
         return bench;
+    }
+
+    private sealed record Common(Option<string> Door, Option<string> Host, Option<int> Port, Option<int?> Pid, Option<bool> Json);
+
+    private static Common AddCommon(Command c)
+    {
+        var common = new Common(
+            new Option<string>("--door") { Description = "plain, irc (any IRC server) or ws (default plain)", DefaultValueFactory = _ => "plain" },
+            new Option<string>("--host") { Description = "server address, loopback only (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" },
+            new Option<int>("--port") { Description = "server port (default 6969)", DefaultValueFactory = _ => 6969 },
+            new Option<int?>("--server-pid") { Description = "the server's process id, to report its CPU and memory" },
+            new Option<bool>("--json") { Description = "print only the JSON line" });
+        c.Options.Add(common.Door);
+        c.Options.Add(common.Host);
+        c.Options.Add(common.Port);
+        c.Options.Add(common.Pid);
+        c.Options.Add(common.Json);
+        return common;
+    }
+
+    private static async Task<int> Guard(Func<Task<int>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (Exception ex) when (ex is BenchException or System.Net.Sockets.SocketException or System.Net.WebSockets.WebSocketException)
+        {
+            await Console.Error.WriteLineAsync($"grove bench: {(ex is BenchException ? ex.Message : $"cannot reach the server: {ex.Message}")}");
+            return 2;
+        }
+    }
+
+    private static Command Idle()
+    {
+        var connections = new Option<int>("--connections", "-n") { Description = "connections to hold (default 1000)", DefaultValueFactory = _ => 1000 };
+        var hold = new Option<double>("--hold") { Description = "seconds to hold them after registering (default 5)", DefaultValueFactory = _ => 5 };
+        var command = new Command("idle", "Hold N registered connections (from 127.0.0.1 to 127.0.0.9) and report the server's memory per connection.") { connections, hold };
+        var c = AddCommon(command);
+        command.SetAction(async (p, ct) => await Guard(async () =>
+        {
+            var server = BenchRunner.Resolve(p.GetValue(c.Host)!, p.GetValue(c.Port));
+            BenchRunner.RequireLoopback(server);
+            var result = await new IdleWorkload(new IdleOptions(server, BenchRunner.Protocol(p.GetValue(c.Door)!), Math.Max(1, p.GetValue(connections)),
+                TimeSpan.FromSeconds(p.GetValue(hold)), p.GetValue(c.Pid))).RunAsync(ct);
+            return await BenchRunner.PrintAsync(result, p.GetValue(c.Json), Console.Out);
+        }));
+        return command;
+    }
+
+    private static Command Churn()
+    {
+        var loops = new Option<int>("--concurrency", "-c") { Description = "loops running at once (default 20)", DefaultValueFactory = _ => 20 };
+        var duration = new Option<double>("--duration", "-d") { Description = "seconds (default 10)", DefaultValueFactory = _ => 10 };
+        var room = new Option<string>("--room") { Description = "room to join (default #churn)", DefaultValueFactory = _ => "#churn" };
+        var command = new Command("churn", "Connect, register, join and quit in a loop; report cycles per second.") { loops, duration, room };
+        var c = AddCommon(command);
+        command.SetAction(async (p, ct) => await Guard(async () =>
+        {
+            var server = BenchRunner.Resolve(p.GetValue(c.Host)!, p.GetValue(c.Port));
+            BenchRunner.RequireLoopback(server);
+            var result = await new ChurnWorkload(new ChurnOptions(server, BenchRunner.Protocol(p.GetValue(c.Door)!), TimeSpan.FromSeconds(p.GetValue(duration)),
+                Math.Max(1, p.GetValue(loops)), p.GetValue(c.Pid), p.GetValue(room)!)).RunAsync(ct);
+            return await BenchRunner.PrintAsync(result, p.GetValue(c.Json), Console.Out);
+        }));
+        return command;
     }
 
     private static Command FanOut()
     {
-        var door = new Option<string>("--door") { Description = "plain (default)", DefaultValueFactory = _ => "plain" };
+        var door = new Option<string>("--door") { Description = "plain, irc (any IRC server) or ws (default plain)", DefaultValueFactory = _ => "plain" };
         var host = new Option<string>("--host") { Description = "server address, loopback only (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "server port (default 6969)", DefaultValueFactory = _ => 6969 };
         var clients = new Option<int>("--clients", "-n") { Description = "clients in the room (default 200)", DefaultValueFactory = _ => 200 };
