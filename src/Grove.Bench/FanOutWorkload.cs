@@ -30,19 +30,33 @@ public sealed class FanOutWorkload(FanOutOptions o)
         var connectTimes = new LatencyHistogram();
         try
         {
-            // Connect in small parallel waves so registration does not look like an attack.
-            for (var i = 0; i < o.Clients; i += 50)
+            // Connect in small parallel waves so registration does not look like an attack; a server that refuses a
+            // registration (some throttle bursts of connections) is asked again, a few times, after a pause.
+            for (var i = 0; i < o.Clients; i += 20)
             {
-                await Task.WhenAll(Enumerable.Range(i, Math.Min(50, o.Clients - i)).Select(async k =>
+                await Task.WhenAll(Enumerable.Range(i, Math.Min(20, o.Clients - i)).Select(async k =>
                 {
-                    var started = Stopwatch.GetTimestamp();
                     var source = IPAddress.Parse($"127.0.0.{1 + k % 9}");
-                    var c = await BenchConnection.ConnectAsync(o.Server, IPAddress.IsLoopback(o.Server.Address) && o.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct);
-                    c.QuickAck = o.QuickAck;
-                    clients[k] = c;
-                    await o.Protocol.RegisterAsync(c, setupTimeout);
-                    await o.Protocol.JoinAsync(c, o.Room, setupTimeout);
-                    connectTimes.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                    for (var attempt = 1; ; attempt++)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        var c = await BenchConnection.ConnectAsync(o.Server, IPAddress.IsLoopback(o.Server.Address) && o.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct);
+                        c.QuickAck = o.QuickAck;
+                        try
+                        {
+                            await o.Protocol.RegisterAsync(c, setupTimeout);
+                            await o.Protocol.JoinAsync(c, o.Room, setupTimeout);
+                        }
+                        catch (BenchException) when (attempt < 4)
+                        {
+                            await c.DisposeAsync();
+                            await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), ct);
+                            continue;
+                        }
+                        clients[k] = c;
+                        connectTimes.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                        break;
+                    }
                 }));
             }
             foreach (var c in clients) c.DiscardControlLines();

@@ -52,21 +52,29 @@ public sealed class IrcProtocol : IBenchProtocol
 {
     public string Door => "irc";
 
+    /// <summary>The numeric of a server reply (":server 001 nick …"), or null.</summary>
+    private static string? Numeric(string line)
+    {
+        if (line.StartsWith('@')) line = line[(line.IndexOf(' ') + 1)..];
+        var parts = line.Split(' ', 3);
+        return parts.Length >= 2 && parts[0].StartsWith(':') && parts[1].Length == 3 && parts[1].All(char.IsAsciiDigit) ? parts[1] : null;
+    }
+
     public async Task RegisterAsync(BenchConnection c, TimeSpan timeout)
     {
         await c.SendLineAsync($"NICK {c.Name}");
         await c.SendLineAsync($"USER {c.Name} 0 * :grove bench");
-        var line = await c.ExpectAsync(l => l.Contains(" 001 ", StringComparison.Ordinal) || l.Contains(" 433 ", StringComparison.Ordinal) || l.StartsWith("ERROR", StringComparison.Ordinal),
-            "RPL_WELCOME (001)", timeout);
-        if (!line.Contains(" 001 ", StringComparison.Ordinal)) throw new BenchException($"{c.Name}: {line}");
+        var line = await c.ExpectAsync(l => Numeric(l) is "001" or "433" or "432" || l.StartsWith("ERROR", StringComparison.Ordinal), "RPL_WELCOME (001)", timeout);
+        if (Numeric(line) != "001") throw new BenchException($"{c.Name}: {line}");
+        // The rest of the welcome burst (ISUPPORT, LUSERS, MOTD) ends with 376 or 422.
+        await c.ExpectAsync(l => Numeric(l) is "376" or "422", "the end of the MOTD", timeout);
     }
 
     public async Task JoinAsync(BenchConnection c, string room, TimeSpan timeout)
     {
         await c.SendLineAsync($"JOIN {room}");
-        var line = await c.ExpectAsync(l => l.Contains($" 366 {c.Name} {room}", StringComparison.OrdinalIgnoreCase)
-                                            || l.Contains(" 405 ", StringComparison.Ordinal) || l.Contains(" 47", StringComparison.Ordinal), $"joining {room}", timeout);
-        if (!line.Contains(" 366 ", StringComparison.Ordinal)) throw new BenchException($"{c.Name}: {line}");
+        var line = await c.ExpectAsync(l => Numeric(l) is "366" or "403" or "405" or "471" or "473" or "474" or "475" or "477", $"joining {room}", timeout);
+        if (Numeric(line) != "366") throw new BenchException($"{c.Name}: {line}");
     }
 
     public byte[] Message(string room, string payload) => Encoding.UTF8.GetBytes($"PRIVMSG {room} :{payload}\r\n");
