@@ -66,7 +66,7 @@ start_server() { # name
   case "$1" in
     ngircd) ngircd -n -f "$work/ngircd.conf" >"$work/ngircd.out" 2>&1 & ;;
     inspircd) inspircd --nofork --runasroot --config "$work/inspircd.conf" >"$work/inspircd.out" 2>&1 & ;;
-    grove-irc|grove-plain) $GROVE serve --port 16669 --irc-port 16673 --http-port -1 --data "$work/grove-data" \
+    grove-irc|grove-plain) $GROVE serve --port 16669 --irc-port 16673 --http-port -1 --flood-control false --data "$work/grove-data" \
         --log-file "$work/grove.log" --log-level warning >"$work/grove.out" 2>&1 & ;;
   esac
   SERVER_PID=$!

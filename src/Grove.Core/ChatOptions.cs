@@ -21,6 +21,12 @@ public sealed class ChatOptions
     /// <summary>The most commands one turn of the command loop takes before handing them to the commit loop.</summary>
     public int MaxBatch { get; set; } = 1024;
 
+    /// <summary>Rooms one person may be in at once.</summary>
+    public int MaxRoomsPerPerson { get; set; } = 50;
+
+    /// <summary>People one room may hold.</summary>
+    public int MaxRoomMembers { get; set; } = 5_000;
+
     /// <summary>The server's name, as shown to people.</summary>
     public string ServerName { get; set; } = "grove";
 }

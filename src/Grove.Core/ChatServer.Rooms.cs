@@ -84,6 +84,16 @@ public sealed partial class ChatServer
             else Send(s, new ErrorReply(ErrorCode.BadArgument, $"You are already in {room.Name}.", room.Name));
             return;
         }
+        if (!s.SingleRoom && s.Rooms.Count >= _options.MaxRoomsPerPerson)
+        {
+            Error(s, ErrorCode.TooManyRooms, $"You are in {_options.MaxRoomsPerPerson} rooms, the most one person may be in. Leave one first.", room.Name);
+            return;
+        }
+        if (room.Members.Length >= _options.MaxRoomMembers)
+        {
+            Error(s, ErrorCode.RoomFull, $"{room.Name} is full ({_options.MaxRoomMembers} people).", room.Name);
+            return;
+        }
         if (!created && !MayJoin(s, room, key)) return;
         if (s.SingleRoom && s.CurrentRoom is { } previous) LeaveRoom(s, previous, $"went to {room.Name}");
         EnterRoom(s, room, welcome: false, created);

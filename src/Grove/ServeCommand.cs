@@ -25,6 +25,10 @@ internal static class ServeCommand
         ("--max-line-bytes", "MaxLineBytes", "longest line the plain door accepts, in bytes (default 4096)"),
         ("--history-on-join", "HistoryOnJoin", "how many recent messages a join shows (default 20)"),
         ("--outbox-max-bytes", "OutboxMaxBytes", "a client's outbound queue limit before it is cut off as a slow consumer (default 1048576)"),
+        ("--flood-control", "FloodControl", "true or false: flood control on every door (default true; false only for benchmarks)"),
+        ("--max-connections", "MaxConnections", "connections accepted at once, all doors together (default 10000)"),
+        ("--max-connections-per-ip", "MaxConnectionsPerIp", "connections from one address at once (default 20; loopback exempt)"),
+        ("--registration-timeout", "RegistrationTimeoutSeconds", "seconds a connection may take to choose a name (default 30)"),
         ("--config", "", "a settings file to read instead of ./appsettings.json"),
     ];
 

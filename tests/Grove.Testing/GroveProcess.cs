@@ -79,7 +79,7 @@ public sealed class GroveProcess : IAsyncDisposable
     /// <summary>Runs grove serve on ephemeral ports in <paramref name="folder"/> and waits until it listens.</summary>
     public static async Task<GroveProcess> ServeAsync(TempFolder folder, params string[] extra)
     {
-        var args = new List<string> { "serve", "--port", "0", "--irc-port", "0", "--http-port", "0", "--data", Path.Combine(folder.Path, "data"), "--log-file", Path.Combine(folder.Path, "server_log.txt") };
+        var args = new List<string> { "serve", "--port", "0", "--irc-port", "0", "--http-port", "0", "--flood-control", "false", "--data", Path.Combine(folder.Path, "data"), "--log-file", Path.Combine(folder.Path, "server_log.txt") };
         args.AddRange(extra);
         var p = Start([.. args], folder.Path);
         await p.PlainEndPointAsync();

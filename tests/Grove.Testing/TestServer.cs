@@ -38,6 +38,8 @@ public sealed class TestServer : IAsyncDisposable
             ConsoleLog = false,
             ServerName = "test.grove",
             ShutdownSeconds = 2,
+            // Most tests send faster than a person types; the flood tests turn it on.
+            FloodControl = false,
         };
         configure?.Invoke(options);
         var host = await GroveHost.StartAsync(options);

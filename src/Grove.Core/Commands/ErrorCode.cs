@@ -29,4 +29,5 @@ public enum ErrorCode
     TargetNotInRoom,
     TargetAlreadyInRoom,
     UnknownMode,
+    TooManyRooms,
 }

@@ -19,6 +19,8 @@ public enum DisconnectReason
     PingTimeout,
     /// <summary>The connection never chose a name within the registration timeout.</summary>
     RegistrationTimeout,
+    /// <summary>It kept sending faster than flood control allows.</summary>
+    ExcessFlood,
     /// <summary>An unexpected fault in this connection's handling; only this connection is closed.</summary>
     InternalError,
 }
@@ -36,6 +38,7 @@ public static class DisconnectReasonText
         DisconnectReason.Killed => "killed",
         DisconnectReason.PingTimeout => "ping timeout",
         DisconnectReason.RegistrationTimeout => "registration timeout",
+        DisconnectReason.ExcessFlood => "excess flood",
         _ => "internal error",
     };
 }

@@ -18,9 +18,36 @@ namespace Grove.Server.Doors;
 public static class TcpDoor
 {
     public static async Task RunAsync(ConnectionContext connection, ChatServer chat, DoorKind door, IEventRenderer renderer,
+        Hosting.ConnectionLimiter limiter, Func<string, string> refusalLine,
         Action<Session> opened, Func<Session, PipeReader, Task> readLoop, Action<Exception, long> readFailed)
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
+        var ip = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        if (limiter.TryAcquire(ip) is { } refusal)
+        {
+            try
+            {
+                await connection.Transport.Output.WriteAsync(TextRules.Utf8.GetBytes(refusalLine(refusal)));
+                await connection.Transport.Output.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is IOException or ConnectionResetException or InvalidOperationException)
+            {
+            }
+            return;
+        }
+        try
+        {
+            await Run(connection, chat, door, renderer, remote, opened, readLoop, readFailed);
+        }
+        finally
+        {
+            limiter.Release(ip);
+        }
+    }
+
+    private static async Task Run(ConnectionContext connection, ChatServer chat, DoorKind door, IEventRenderer renderer, string remote,
+        Action<Session> opened, Func<Session, PipeReader, Task> readLoop, Action<Exception, long> readFailed)
+    {
         var session = chat.Connect(door, remote, renderer, new Control(connection));
         opened(session);
         var writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
@@ -68,6 +95,22 @@ public static class TcpDoor
             }
             if (result.IsCompleted || result.IsCanceled || session.IsClosed) return;
         }
+    }
+
+    /// <summary>
+    /// Flood control before a line is handled: waits as long as the connection's token bucket asks; false when the
+    /// connection has flooded past the allowed delay (it is then being closed with "excess flood").
+    /// </summary>
+    public static async Task<bool> PassFloodGate(Grove.Core.Limits.FloodGate gate, ChatServer chat, Session session)
+    {
+        var wait = gate.Take();
+        if (wait is null)
+        {
+            chat.CloseWithMessage(session, DisconnectReason.ExcessFlood, "Excess flood: you sent too many lines too fast.");
+            return false;
+        }
+        if (wait.Value > TimeSpan.Zero) await Task.Delay(wait.Value);
+        return true;
     }
 
     /// <summary>Closing on the core's request: gracefully (let the writer finish, stop reading) or at once.</summary>

@@ -84,7 +84,18 @@ public sealed partial class GroveHost : IAsyncDisposable
             ServerName = options.ServerName,
             HistoryOnJoin = options.HistoryOnJoin,
             OutboxMaxBytes = options.OutboxMaxBytes,
+            MaxRoomsPerPerson = options.MaxRoomsPerPerson,
+            MaxRoomMembers = options.MaxRoomMembers,
         });
+        builder.Services.AddSingleton(new Grove.Core.Limits.FloodOptions
+        {
+            Enabled = options.FloodControl,
+            Burst = options.FloodBurst,
+            Rate = options.FloodRate,
+            MaxDelaySeconds = options.FloodMaxDelaySeconds,
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<IrcPinger>();

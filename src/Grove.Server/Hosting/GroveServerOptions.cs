@@ -69,6 +69,36 @@ public sealed class GroveServerOptions
     /// <summary>A connection's outbound queue limit in bytes; past it the connection is closed as a slow consumer.</summary>
     public long OutboxMaxBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Flood control on every door: a token bucket per connection (see FloodBurst, FloodRate). Off only for benchmarks.</summary>
+    public bool FloodControl { get; set; } = true;
+
+    /// <summary>Lines a connection may send at once before it is slowed down.</summary>
+    public int FloodBurst { get; set; } = 10;
+
+    /// <summary>Lines per second a connection may keep sending after the burst; faster input waits.</summary>
+    public double FloodRate { get; set; } = 2;
+
+    /// <summary>How many seconds behind a flooding connection may fall before it is disconnected ("excess flood").</summary>
+    public double FloodMaxDelaySeconds { get; set; } = 10;
+
+    /// <summary>Connections the server accepts at once, all doors together; more are refused with a reason.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Connections from one IP address at once, all doors together.</summary>
+    public int MaxConnectionsPerIp { get; set; } = 20;
+
+    /// <summary>Whether the per-address limit applies to loopback (127.0.0.0/8, ::1) too; off by default.</summary>
+    public bool LimitLoopback { get; set; }
+
+    /// <summary>Seconds a connection may take to choose a name before it is closed ("registration timeout").</summary>
+    public int RegistrationTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Rooms one person may be in at once (IRC CHANLIMIT).</summary>
+    public int MaxRoomsPerPerson { get; set; } = 50;
+
+    /// <summary>People one room may hold.</summary>
+    public int MaxRoomMembers { get; set; } = 5_000;
+
     /// <summary>How long shutdown waits for clients to receive the shutdown notice before closing them anyway.</summary>
     public double ShutdownSeconds { get; set; } = 3;
 }

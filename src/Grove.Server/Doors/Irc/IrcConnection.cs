@@ -15,7 +15,7 @@ namespace Grove.Server.Doors.Irc;
 /// everything else, queries see the state after this client's earlier commands, and an IRCv3 label covers exactly
 /// that line's replies. Only the connection's read loop calls into this object.
 /// </summary>
-public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, IrcRenderer renderer, Session session)
+public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, IrcRenderer renderer, Session session, Grove.Core.Limits.FloodGate flood)
 {
     private string? _pendingNick;
     private string? _user;
@@ -44,6 +44,7 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         {
             LastActivityTicks = Environment.TickCount64;
             PingSentTicks = 0;
+            if (!await TcpDoor.PassFloodGate(flood, chat, session)) return;
             if (frame == FrameResult.TooLong) Lines(renderer.Numeric(417, session, "Input line was too long"));
             else await HandleLine(line);
             await Flush();

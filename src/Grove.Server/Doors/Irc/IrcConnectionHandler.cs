@@ -7,16 +7,17 @@ using Microsoft.Extensions.Logging;
 namespace Grove.Server.Doors.Irc;
 
 /// <summary>The IRC door's Kestrel connection handler: one <see cref="IrcConnection"/> per TCP connection.</summary>
-public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo info, ILogger<IrcConnectionHandler> logger) : ConnectionHandler
+public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo info, Grove.Server.Hosting.ConnectionLimiter limiter,
+    Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<IrcConnectionHandler> logger) : ConnectionHandler
 {
     private readonly IrcRenderer _renderer = new(info);
 
     public override Task OnConnectedAsync(ConnectionContext connection) =>
-        TcpDoor.RunAsync(connection, chat, DoorKind.Irc, _renderer,
+        TcpDoor.RunAsync(connection, chat, DoorKind.Irc, _renderer, limiter, refusal => $"ERROR :Closing Link: {refusal}\r\n",
             opened: session =>
             {
                 Log.Connected(logger, session.Id, session.RemoteAddress);
-                session.DoorState = new IrcConnection(chat, info, _renderer, session);
+                session.DoorState = new IrcConnection(chat, info, _renderer, session, new Grove.Core.Limits.FloodGate(flood, time));
             },
             readLoop: (session, input) => ((IrcConnection)session.DoorState!).ReadLoop(input),
             readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));

@@ -7,7 +7,8 @@ using Grove.Wire.Irc;
 namespace Grove.Server.Doors.Irc;
 
 /// <summary>
-/// One timer for every IRC connection (not one per connection): a client silent for the ping interval gets a PING;
+/// One timer for every connection (not one per connection). On every door, a connection that has not chosen a name
+/// within the registration timeout is closed. On the IRC door, a client silent for the ping interval gets a PING, and
 /// one that stays silent for the ping timeout after it is closed with "ping timeout" (RFC 2812 section 3.7.2).
 /// </summary>
 public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDisposable
@@ -21,7 +22,9 @@ public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDispo
     {
         var interval = TimeSpan.FromSeconds(Math.Max(1, info.Options.PingIntervalSeconds));
         var timeout = TimeSpan.FromSeconds(Math.Max(1, info.Options.PingTimeoutSeconds));
-        var tick = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(interval.TotalMilliseconds, timeout.TotalMilliseconds) / 4, 100, 5000));
+        var registration = TimeSpan.FromSeconds(Math.Max(1, info.Options.RegistrationTimeoutSeconds));
+        var shortest = Math.Min(Math.Min(interval.TotalMilliseconds, timeout.TotalMilliseconds), registration.TotalMilliseconds);
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(shortest / 4, 100, 5000));
         using var timer = new PeriodicTimer(tick);
         try
         {
@@ -30,7 +33,13 @@ public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDispo
                 var now = Environment.TickCount64;
                 foreach (var s in chat.Sessions)
                 {
-                    if (s.Door != DoorKind.Irc || s.IsClosed || s.DoorState is not IrcConnection irc) continue;
+                    if (s.IsClosed) continue;
+                    if (s.State == SessionState.Unregistered && DateTimeOffset.UtcNow - s.ConnectedAt > registration)
+                    {
+                        chat.CloseWithMessage(s, DisconnectReason.RegistrationTimeout, $"No name was chosen within {registration.TotalSeconds:0} seconds.");
+                        continue;
+                    }
+                    if (s.Door != DoorKind.Irc || s.DoorState is not IrcConnection irc) continue;
                     if (irc.PingSentTicks != 0)
                     {
                         if (now - irc.PingSentTicks > timeout.TotalMilliseconds)

@@ -323,6 +323,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             ErrorCode.InviteOnly => Numeric(473, me, subject, "Cannot join channel (+i)"),
             ErrorCode.BadRoomKey => Numeric(475, me, subject, "Cannot join channel (+k)"),
             ErrorCode.RoomFull => Numeric(471, me, subject, "Cannot join channel (+l)"),
+            ErrorCode.TooManyRooms => Numeric(405, me, subject, "You have joined too many channels"),
             ErrorCode.Banned => Numeric(474, me, subject, "Cannot join channel (+b)"),
             ErrorCode.OperatorNeeded => Numeric(482, me, subject, "You're not channel operator"),
             ErrorCode.NotPrivileged => Numeric(481, me, "Permission Denied- You're not an IRC operator"),

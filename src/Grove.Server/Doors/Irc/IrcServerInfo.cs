@@ -31,6 +31,7 @@ public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
         $"AWAYLEN={MaxAwayLength}",
         "BOT=B",
         "CASEMAPPING=ascii",
+        $"CHANLIMIT=#:{options.MaxRoomsPerPerson}",
         "CHANMODES=b,k,l,imnst",
         $"CHATHISTORY={IrcConnection.MaxChatHistory}",
         $"CHANNELLEN={NameRules.MaxRoomNameLength + 1}",

@@ -14,14 +14,15 @@ namespace Grove.Server.Doors.Plain;
 /// The plain text door: one Kestrel connection handler, async all the way (no thread per client).
 /// The first line is the person's name; after that every line is a message or a command (docs/protocol.md).
 /// </summary>
-public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerOptions options, ILogger<PlainConnectionHandler> logger)
+public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerOptions options, ConnectionLimiter limiter,
+    Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<PlainConnectionHandler> logger)
     : ConnectionHandler
 {
     private static readonly PlainRenderer Renderer = new();
     private readonly byte[] _greeting = PlainRenderer.Greeting(options.ServerName);
 
     public override Task OnConnectedAsync(ConnectionContext connection) =>
-        TcpDoor.RunAsync(connection, chat, DoorKind.Plain, Renderer,
+        TcpDoor.RunAsync(connection, chat, DoorKind.Plain, Renderer, limiter, refusal => $"! {refusal}\r\n",
             opened: session =>
             {
                 Log.Connected(logger, session.Id, session.RemoteAddress);
@@ -31,9 +32,12 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
             readLoop: ReadLoop,
             readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
 
-    private Task ReadLoop(Session session, PipeReader input) =>
-        TcpDoor.ReadLinesAsync(input, new LineFramer(options.MaxLineBytes), session, async (frame, line) =>
+    private Task ReadLoop(Session session, PipeReader input)
+    {
+        var gate = new Grove.Core.Limits.FloodGate(flood, time);
+        return TcpDoor.ReadLinesAsync(input, new LineFramer(options.MaxLineBytes), session, async (frame, line) =>
         {
+            if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
             if (frame == FrameResult.TooLong)
             {
                 await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InputTooLong,
@@ -47,6 +51,7 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
             }
             await HandleLine(session, text);
         });
+    }
 
     private async Task HandleLine(Session session, string text)
     {

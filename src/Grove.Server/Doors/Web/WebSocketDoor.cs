@@ -20,7 +20,8 @@ namespace Grove.Server.Doors.Web;
 /// The WebSocket door at /ws: JSON objects both ways (docs/protocol.md, "Web door"). The Origin header is checked
 /// first; each connection has one read loop (JSON commands to the core) and one writer loop (its outbox to the socket).
 /// </summary>
-public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions options, ILogger<WebSocketDoor> logger)
+public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions options, ConnectionLimiter limiter,
+    Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<WebSocketDoor> logger)
 {
     private static readonly WebRenderer Renderer = new();
 
@@ -51,6 +52,25 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
             await context.Response.WriteAsync("This origin may not use Grove's WebSocket.");
             return;
         }
+        var ip = context.Connection.RemoteIpAddress;
+        if (limiter.TryAcquire(ip) is { } refusal)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await context.Response.WriteAsync(refusal);
+            return;
+        }
+        try
+        {
+            await Serve(context);
+        }
+        finally
+        {
+            limiter.Release(ip);
+        }
+    }
+
+    private async Task Serve(HttpContext context)
+    {
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
         using var stop = new CancellationTokenSource();
@@ -78,6 +98,7 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
 
     private async Task ReadLoop(Session session, WebSocket socket, CancellationToken ct)
     {
+        var gate = new Grove.Core.Limits.FloodGate(flood, time);
         var buffer = new byte[options.MaxWebSocketMessageBytes];
         while (socket.State == WebSocketState.Open && !session.IsClosed)
         {
@@ -95,6 +116,7 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
                 if (result.MessageType == WebSocketMessageType.Close) return;
                 filled += result.Count;
             } while (!result.EndOfMessage);
+            if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
             if (result.MessageType != WebSocketMessageType.Text)
             {
                 await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, "Send JSON text messages."));
