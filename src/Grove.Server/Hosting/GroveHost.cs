@@ -26,13 +26,16 @@ public sealed partial class GroveHost : IAsyncDisposable
     private readonly ListenOptions _plain;
     private readonly ListenOptions? _irc;
     private readonly ListenOptions? _http;
+    private readonly ListenOptions? _plainTls, _ircTls, _https;
     private readonly IMessageStore _store;
     private readonly IrcPinger _pinger;
     private int _disposed;
     private bool _running;
 
-    private GroveHost(WebApplication app, ListenOptions plain, ListenOptions? irc, ListenOptions? http, IMessageStore store, GroveServerOptions options)
+    private GroveHost(WebApplication app, ListenOptions plain, ListenOptions? irc, ListenOptions? http, IMessageStore store, GroveServerOptions options,
+        (ListenOptions? Plain, ListenOptions? Irc, ListenOptions? Https) tls)
     {
+        (_plainTls, _ircTls, _https) = tls;
         _app = app;
         _plain = plain;
         _irc = irc;
@@ -50,6 +53,11 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     /// <summary>Where the plain door listens (with the real port when 0 was asked for).</summary>
     public IPEndPoint PlainEndPoint => _plain.IPEndPoint!;
+
+    /// <summary>The TLS listeners (null when no certificate is configured or the door is off).</summary>
+    public IPEndPoint? PlainTlsEndPoint => _plainTls?.IPEndPoint;
+    public IPEndPoint? IrcTlsEndPoint => _ircTls?.IPEndPoint;
+    public IPEndPoint? HttpsEndPoint => _https?.IPEndPoint;
 
     /// <summary>Where the web door listens, or null when it is off.</summary>
     public IPEndPoint? HttpEndPoint => _http?.IPEndPoint;
@@ -100,7 +108,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<IrcPinger>();
 
-        ListenOptions? plain = null, irc = null, http = null;
+        ListenOptions? plain = null, irc = null, http = null, plainTls = null, ircTls = null, https = null;
+        var certificate = LoadCertificate(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -117,11 +126,33 @@ public sealed partial class GroveHost : IAsyncDisposable
                 });
             if (options.HttpPort >= 0)
                 k.Listen(address, options.HttpPort, lo => http = lo);
+            if (certificate is not null)
+            {
+                k.Listen(address, options.TlsPort, lo =>
+                {
+                    lo.UseHttps(certificate);
+                    lo.UseConnectionHandler<PlainConnectionHandler>();
+                    plainTls = lo;
+                });
+                if (options.IrcPort >= 0)
+                    k.Listen(address, options.IrcTlsPort, lo =>
+                    {
+                        lo.UseHttps(certificate);
+                        lo.UseConnectionHandler<IrcConnectionHandler>();
+                        ircTls = lo;
+                    });
+                if (options.HttpPort >= 0)
+                    k.Listen(address, options.HttpsPort, lo =>
+                    {
+                        lo.UseHttps(certificate);
+                        https = lo;
+                    });
+            }
         });
 
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
-        var host = new GroveHost(app, plain!, irc, http, store, options);
+        var host = new GroveHost(app, plain!, irc, http, store, options, (plainTls, ircTls, https));
         host.Chat.Start();
         host._pinger.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
@@ -136,6 +167,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         }
         host._running = true;
         Log.Listening(host.Logger, "plain", host.PlainEndPoint.ToString(), $"nc {host.PlainEndPoint.Address} {host.PlainEndPoint.Port}");
+        foreach (var (door, ep) in new[] { ("plain (TLS)", host.PlainTlsEndPoint), ("irc (TLS)", host.IrcTlsEndPoint), ("web (HTTPS)", host.HttpsEndPoint) })
+            if (ep is not null) Log.Listening(host.Logger, door, ep.ToString(), door.StartsWith("web") ? $"https://{ep}/" : "a TLS client");
         if (host.HttpEndPoint is { } httpEp)
             Log.Listening(host.Logger, "web", httpEp.ToString(), $"a browser at http://{httpEp}/");
         if (host.IrcEndPoint is { } ircEp)
@@ -178,6 +211,24 @@ public sealed partial class GroveHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadCertificate(GroveServerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.TlsCert) && string.IsNullOrWhiteSpace(options.TlsKey)) return null;
+        if (string.IsNullOrWhiteSpace(options.TlsCert) || string.IsNullOrWhiteSpace(options.TlsKey))
+            throw new GroveStartupException("TLS needs both --tls-cert and --tls-key (PEM files).");
+        try
+        {
+            using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey);
+            // Re-import so the private key is usable by the TLS stack on every platform.
+            return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+                pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new GroveStartupException($"Cannot use the TLS certificate {options.TlsCert} with the key {options.TlsKey}: {ex.Message}");
+        }
+    }
+
     private static IMessageStore OpenStore(GroveServerOptions options)
     {
         var store = new SqliteMessageStore(options.Data);
@@ -203,7 +254,8 @@ public sealed partial class GroveHost : IAsyncDisposable
     private static Exception TranslateBindFailure(Exception ex, GroveServerOptions o)
     {
         var text = ex.ToString();
-        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port"), ("IRC", o.IrcPort, "--irc-port"), ("web", o.HttpPort, "--http-port") };
+        var doors = new (string Door, int Port, string Flag)[] { ("plain", o.Port, "--port"), ("IRC", o.IrcPort, "--irc-port"), ("web", o.HttpPort, "--http-port"),
+            ("plain TLS", o.TlsPort, "--tls-port"), ("IRC TLS", o.IrcTlsPort, "--irc-tls-port"), ("HTTPS", o.HttpsPort, "--https-port") };
         foreach (var (door, port, flag) in doors)
         {
             if (port <= 0 || !text.Contains($":{port}:", StringComparison.Ordinal) && !text.Contains($":{port} ", StringComparison.Ordinal)) continue;

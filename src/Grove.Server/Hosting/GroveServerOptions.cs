@@ -30,6 +30,21 @@ public sealed class GroveServerOptions
     /// <summary>Whether /status answers requests from other machines (default: loopback only).</summary>
     public bool StatusAllowRemote { get; set; }
 
+    /// <summary>A PEM certificate (chain) for TLS; with <see cref="TlsKey"/> it turns on the TLS ports.</summary>
+    public string? TlsCert { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCert"/>.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>The plain door over TLS, when a certificate is given.</summary>
+    public int TlsPort { get; set; } = 6970;
+
+    /// <summary>The IRC door over TLS, when a certificate is given.</summary>
+    public int IrcTlsPort { get; set; } = 6697;
+
+    /// <summary>The web door over HTTPS (and WSS), when a certificate is given.</summary>
+    public int HttpsPort { get; set; } = 8443;
+
     /// <summary>The IRC network name (ISUPPORT NETWORK).</summary>
     public string NetworkName { get; set; } = "Grove";
 
