@@ -378,11 +378,29 @@ public sealed partial class ChatServer : IAsyncDisposable
         {
             // The chat goes on; history is not being saved. Said once per failure episode in the log.
             Metrics.CommitFailed();
-            if (Interlocked.Exchange(ref _storeFailing, 1) == 0) Log.StoreFailed(_logger, ex);
+            if (Interlocked.Exchange(ref _storeFailing, 1) == 0)
+            {
+                Interlocked.Increment(ref _storeFailureEpisode);
+                Log.StoreFailed(_logger, ex);
+            }
         }
     }
 
     private int _storeFailing;
+    private int _storeFailureEpisode;
+
+    /// <summary>
+    /// While the store fails, each sender is told once per failure episode that history is not being saved.
+    /// Command loop only.
+    /// </summary>
+    private void WarnIfStoreFailing(Session s)
+    {
+        if (!StoreFailing) return;
+        var episode = Volatile.Read(ref _storeFailureEpisode);
+        if (s.ToldStoreEpisode == episode) return;
+        s.ToldStoreEpisode = episode;
+        Send(s, new ServerNoticeEvent("History is not being saved right now (the server's store is failing). Messages are still delivered."));
+    }
 
     /// <summary>True while the last commit failed.</summary>
     public bool StoreFailing => Volatile.Read(ref _storeFailing) == 1;

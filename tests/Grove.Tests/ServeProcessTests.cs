@@ -113,3 +113,26 @@ public sealed class ServeProcessTests
         Assert.StartsWith("grove: Unknown log level \"loud\"", q.StdErr.Trim());
     }
 }
+
+public sealed class DataFolderProcessTests
+{
+    [Fact]
+    public async Task A_data_folder_that_cannot_be_used_is_one_clear_line_at_start_up()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "not-a-folder");
+        await File.WriteAllTextAsync(file, "x");
+        await using var p = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1", "--data", file, "--log-file", Path.Combine(folder.Path, "log.txt")], folder.Path);
+        Assert.Equal(1, await p.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("grove: Cannot create the data folder", p.StdErr.Trim());
+        Assert.Contains("--data", p.StdErr);
+        Assert.DoesNotContain("   at ", p.StdErr + p.StdOut);
+
+        var notDb = Path.Combine(folder.Path, "bad");
+        Directory.CreateDirectory(notDb);
+        await File.WriteAllTextAsync(Path.Combine(notDb, "grove.db"), new string('x', 4096));
+        await using var q = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1", "--data", notDb, "--log-file", Path.Combine(folder.Path, "log.txt")], folder.Path);
+        Assert.Equal(1, await q.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("is not a Grove database", q.StdErr);
+    }
+}

@@ -233,7 +233,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     {
         var store = new SqliteMessageStore(options.Data);
         store.Open();
-        return store;
+        return options.WrapStore?.Invoke(store) ?? store;
     }
 
     private static IPAddress ResolveHost(string host)

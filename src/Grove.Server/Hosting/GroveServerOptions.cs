@@ -114,6 +114,9 @@ public sealed class GroveServerOptions
     /// <summary>People one room may hold.</summary>
     public int MaxRoomMembers { get; set; } = 5_000;
 
+    /// <summary>Tests only: wraps the store (fault injection). Not a setting.</summary>
+    internal Func<Grove.Core.History.IMessageStore, Grove.Core.History.IMessageStore>? WrapStore { get; set; }
+
     /// <summary>How long shutdown waits for clients to receive the shutdown notice before closing them anyway.</summary>
     public double ShutdownSeconds { get; set; } = 3;
 }
