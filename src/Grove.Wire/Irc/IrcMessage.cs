@@ -42,7 +42,8 @@ public sealed class IrcMessage
         var cmdEnd = line.IndexOf(' ', i);
         if (cmdEnd < 0) cmdEnd = line.Length;
         var command = line[i..cmdEnd];
-        if (command.Length == 0) return null;
+        // RFC 1459 2.3.1: command = 1*letter / 3digit. Anything else is not a message.
+        if (command.Length == 0 || !(command.All(char.IsAsciiLetter) || command.Length == 3 && command.All(char.IsAsciiDigit))) return null;
         i = cmdEnd;
         var ps = new List<string>();
         while (i < line.Length)
