@@ -154,13 +154,17 @@ public sealed partial class ChatServer
     {
         if (room is null)
         {
-            var names = _byName.Values.Select(p => p.Name!).Order(StringComparer.OrdinalIgnoreCase).ToList();
-            Send(s, new WhoReply(null, names));
+            var names = _byName.Values.Where(p => !p.Invisible || ReferenceEquals(p, s)).Select(p => p.Name!)
+                .Order(StringComparer.OrdinalIgnoreCase).Take(MaxListed).ToList();
+            Send(s, new WhoReply(null, names) { Total = _byName.Count });
             return;
         }
         if (!TryFindRoom(s, room, out var r)) return;
-        Send(s, new WhoReply(r.Name, r.Members.Select(p => p.Name!).ToList()));
+        Send(s, new WhoReply(r.Name, r.Members.Take(MaxListed).Select(p => p.Name!).ToList()) { Total = r.Members.Length });
     }
+
+    /// <summary>The most names or rooms one answer lists (the rest are counted): an answer must not grow without bound.</summary>
+    public const int MaxListed = 500;
 
     // QUIT [reason]: a goodbye line, then the connection closes; the others see "alice left (reason)".
     private void Quit(Session s, string? reason)

@@ -183,8 +183,10 @@ public sealed partial class ChatServer
     {
         var list = _rooms.Values
             .OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .Where(r => (r.Modes & RoomModes.Secret) == 0 || r.Contains(s))
+            .Take(MaxListed)
             .Select(r => new RoomSummary(r.Name, r.Members.Length, r.Topic)).ToList();
-        Send(s, new RoomsReply(list));
+        Send(s, new RoomsReply(list) { Total = _rooms.Count });
     }
 
     // TOPIC [#room] [text]: show the topic, or set it.

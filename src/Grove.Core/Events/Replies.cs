@@ -49,6 +49,8 @@ public sealed class PartedReply(string room) : ChatEvent
 /// <summary>The answer to /who: <see cref="Room"/> is null when it lists everyone online.</summary>
 public sealed class WhoReply(string? room, IReadOnlyList<string> names) : ChatEvent
 {
+    /// <summary>How many there are in all; more than <see cref="Names"/> holds when the list was capped.</summary>
+    public int Total { get; init; }
     public string? Room { get; } = room;
     public IReadOnlyList<string> Names { get; } = names;
 }
@@ -57,6 +59,8 @@ public sealed record RoomSummary(string Name, int Members, string? Topic);
 
 public sealed class RoomsReply(IReadOnlyList<RoomSummary> rooms) : ChatEvent
 {
+    /// <summary>How many rooms there are in all; more than <see cref="Rooms"/> holds when the list was capped.</summary>
+    public int Total { get; init; }
     public IReadOnlyList<RoomSummary> Rooms { get; } = rooms;
 }
 

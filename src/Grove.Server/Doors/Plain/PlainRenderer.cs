@@ -100,12 +100,14 @@ public sealed class PlainRenderer : IEventRenderer
                 Line(sb, $"* You left {p.Room}. Type /join #room to enter a room.");
                 break;
             case WhoReply w:
+                var total = Math.Max(w.Total, w.Names.Count);
+                var more = total > w.Names.Count ? $", and {total - w.Names.Count} more" : "";
                 Line(sb, w.Room is null
-                    ? $"* Online ({w.Names.Count}): {string.Join(", ", w.Names)}"
-                    : $"* In {w.Room} ({w.Names.Count}): {string.Join(", ", w.Names)}");
+                    ? $"* Online ({total}): {string.Join(", ", w.Names)}{more}"
+                    : $"* In {w.Room} ({total}): {string.Join(", ", w.Names)}{more}");
                 break;
             case RoomsReply r:
-                Line(sb, $"* Rooms ({r.Rooms.Count}):");
+                Line(sb, $"* Rooms ({Math.Max(r.Total, r.Rooms.Count)}):" + (r.Total > r.Rooms.Count ? $" the {r.Rooms.Count} busiest" : ""));
                 foreach (var room in r.Rooms)
                     Line(sb, room.Topic is null ? $"*   {room.Name} ({room.Members})" : $"*   {room.Name} ({room.Members}): {Clean(room.Topic)}");
                 break;
