@@ -236,6 +236,7 @@ public sealed class IrcV3Tests : IAsyncLifetime
         await op2.SendAsync("JOIN #w");
         await op2.IrcBarrierAsync();
         await op.SendAsync("MODE #w +o Op2");
+        await op2.ExpectAsync("MODE #w \\+o Op2$"); // applied before the status message below is sent
         await member.SendAsync("PRIVMSG @#w :ops only");
         await op.ExpectAsync(":Member!~member@irc\\.grove PRIVMSG @#w :ops only$");
         await op2.ExpectAsync(":Member!~member@irc\\.grove PRIVMSG @#w :ops only$");
