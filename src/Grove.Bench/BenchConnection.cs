@@ -28,7 +28,9 @@ public sealed class BenchConnection : IAsyncDisposable
     }
 
     public int Index { get; }
-    public string Name => $"b{Index:D5}";
+    /// <summary>The name's first letter, one per workload, so workloads running at once never ask for the same name.</summary>
+    public string Prefix { get; set; } = "b";
+    public string Name => $"{Prefix}{Index:D5}";
 
     /// <summary>Called on the receive loop with the payload (starting at the marker) of each delivered message.</summary>
     public Action<BenchConnection, ReadOnlySpan<byte>>? OnDelivery { get; set; }
@@ -36,7 +38,14 @@ public sealed class BenchConnection : IAsyncDisposable
     /// <summary>Acknowledge every read at once (TCP_QUICKACK), to measure without delayed-ACK stalls.</summary>
     public bool QuickAck { get; set; }
 
-    public static async Task<BenchConnection> ConnectAsync(IPEndPoint server, IPAddress? source, IBenchProtocol protocol, int index, CancellationToken ct)
+    public static async Task<BenchConnection> ConnectAsync(IPEndPoint server, IPAddress? source, IBenchProtocol protocol, int index, CancellationToken ct, string prefix = "b")
+    {
+        var c = await ConnectCore(server, source, protocol, index, ct);
+        c.Prefix = prefix;
+        return c;
+    }
+
+    private static async Task<BenchConnection> ConnectCore(IPEndPoint server, IPAddress? source, IBenchProtocol protocol, int index, CancellationToken ct)
     {
         if (protocol.Door == "ws")
         {

@@ -40,7 +40,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
                     for (var attempt = 1; ; attempt++)
                     {
                         var started = Stopwatch.GetTimestamp();
-                        var c = await BenchConnection.ConnectAsync(o.Server, IPAddress.IsLoopback(o.Server.Address) && o.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct);
+                        var c = await BenchConnection.ConnectAsync(o.Server, IPAddress.IsLoopback(o.Server.Address) && o.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct, prefix: "f");
                         c.QuickAck = o.QuickAck;
                         try
                         {

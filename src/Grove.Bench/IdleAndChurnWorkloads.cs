@@ -29,7 +29,7 @@ public sealed class IdleWorkload(IdleOptions o)
                 try
                 {
                     var t = Stopwatch.GetTimestamp();
-                    var c = await BenchConnection.ConnectAsync(o.Server, loopback ? IPAddress.Parse($"127.0.0.{1 + i % 9}") : null, o.Protocol, i, ct);
+                    var c = await BenchConnection.ConnectAsync(o.Server, loopback ? IPAddress.Parse($"127.0.0.{1 + i % 9}") : null, o.Protocol, i, ct, prefix: "i");
                     clients[i] = c;
                     await o.Protocol.RegisterAsync(c, TimeSpan.FromSeconds(60));
                     c.DiscardControlLines();
@@ -104,7 +104,7 @@ public sealed class ChurnWorkload(ChurnOptions o)
                 BenchConnection? c = null;
                 try
                 {
-                    c = await BenchConnection.ConnectAsync(o.Server, loopback ? IPAddress.Parse($"127.0.0.{1 + (w + n) % 9}") : null, o.Protocol, w * 100_000 + n % 100_000, CancellationToken.None);
+                    c = await BenchConnection.ConnectAsync(o.Server, loopback ? IPAddress.Parse($"127.0.0.{1 + (w + n) % 9}") : null, o.Protocol, w * 100_000 + n % 100_000, CancellationToken.None, prefix: "c");
                     await o.Protocol.RegisterAsync(c, TimeSpan.FromSeconds(30));
                     await o.Protocol.JoinAsync(c, o.Room, TimeSpan.FromSeconds(30));
                     await o.Protocol.QuitAsync(c);
