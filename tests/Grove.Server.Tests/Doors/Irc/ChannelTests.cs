@@ -79,7 +79,9 @@ public sealed class ChannelTests : IAsyncLifetime
         await a.SendAsync("JOIN #names");
         await a.IrcBarrierAsync();
         await b.SendAsync("JOIN #names");
+        await a.ExpectAsync(":Bob!~bob@irc\\.grove JOIN #names$");
         await a.SendAsync("TOPIC #names :about names");
+        await a.ExpectAsync(" TOPIC #names :about names$"); // processed before Bob's barrier below
         await b.IrcBarrierAsync();
         await b.SendAsync("NAMES #names");
         Assert.Equal(":test.grove 353 Bob = #names :@Ann Bob", await b.NextLineAsync());
