@@ -34,6 +34,7 @@ internal static class ServeCommand
         ("--max-connections", "MaxConnections", "connections accepted at once, all doors together (default 10000)"),
         ("--max-connections-per-ip", "MaxConnectionsPerIp", "connections from one address at once (default 20; loopback exempt)"),
         ("--registration-timeout", "RegistrationTimeoutSeconds", "seconds a connection may take to choose a name (default 30)"),
+        ("--idle-timeout", "IdleTimeoutSeconds", "seconds without input before a plain or web connection is closed (default 0: never)"),
         ("--config", "", "a settings file to read instead of ./appsettings.json"),
     ];
 

@@ -19,6 +19,8 @@ public enum DisconnectReason
     PingTimeout,
     /// <summary>The connection never chose a name within the registration timeout.</summary>
     RegistrationTimeout,
+    /// <summary>It sent nothing for the idle timeout.</summary>
+    IdleTimeout,
     /// <summary>It kept sending faster than flood control allows.</summary>
     ExcessFlood,
     /// <summary>An unexpected fault in this connection's handling; only this connection is closed.</summary>
@@ -39,6 +41,7 @@ public static class DisconnectReasonText
         DisconnectReason.PingTimeout => "ping timeout",
         DisconnectReason.RegistrationTimeout => "registration timeout",
         DisconnectReason.ExcessFlood => "excess flood",
+        DisconnectReason.IdleTimeout => "idle timeout",
         _ => "internal error",
     };
 }

@@ -53,6 +53,14 @@ public sealed class Session
     internal IConnectionControl Control { get; }
     public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
 
+    private long _lastInputTicks = Environment.TickCount64;
+
+    /// <summary>When the connection last sent anything (Environment.TickCount64), for the idle timeout.</summary>
+    public long LastInputTicks => Volatile.Read(ref _lastInputTicks);
+
+    /// <summary>The door calls this for every line or message it reads.</summary>
+    public void Touch() => Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+
     public string? Name { get => _name; internal set => _name = value; }
     public SessionState State { get => _state; internal set => _state = value; }
 

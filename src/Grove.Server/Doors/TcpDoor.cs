@@ -103,6 +103,7 @@ public static class TcpDoor
     /// </summary>
     public static async Task<bool> PassFloodGate(Grove.Core.Limits.FloodGate gate, ChatServer chat, Session session)
     {
+        session.Touch();
         var wait = gate.Take();
         if (wait is null)
         {

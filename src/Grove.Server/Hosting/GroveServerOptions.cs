@@ -108,6 +108,12 @@ public sealed class GroveServerOptions
     /// <summary>Seconds a connection may take to choose a name before it is closed ("registration timeout").</summary>
     public int RegistrationTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds without any input after which a plain-door or web connection is closed ("idle timeout"); 0 turns it off
+    /// (the default: people may sit quietly in a room). IRC connections have the ping timeout instead.
+    /// </summary>
+    public int IdleTimeoutSeconds { get; set; }
+
     /// <summary>Rooms one person may be in at once (IRC CHANLIMIT).</summary>
     public int MaxRoomsPerPerson { get; set; } = 50;
 

@@ -105,3 +105,21 @@ public sealed class FloodAndLimitTests
         Assert.Equal("! #a is full (2 people).", await p2.ExpectAsync("^! "));
     }
 }
+
+public sealed class IdleTimeoutTests
+{
+    [Fact]
+    public async Task A_plain_or_web_connection_silent_for_the_idle_timeout_is_closed_with_a_reason()
+    {
+        await using var server = await TestServer.StartAsync(o => o.IdleTimeoutSeconds = 2);
+        await using var watcher = await server.IrcAsync("Watcher"); // IRC has the ping timeout instead
+        await watcher.SendAsync("JOIN #lobby");
+        await watcher.IrcBarrierAsync();
+        await using var quiet = await server.JoinAsync("quiet");
+        var started = DateTime.UtcNow;
+        var rest = await quiet.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("* Closed after 2 seconds without input.", rest);
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1.5));
+        await watcher.ExpectAsync("^:quiet!quiet@plain\\.grove QUIT :idle timeout$");
+    }
+}

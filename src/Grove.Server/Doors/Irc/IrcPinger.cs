@@ -23,7 +23,9 @@ public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDispo
         var interval = TimeSpan.FromSeconds(Math.Max(1, info.Options.PingIntervalSeconds));
         var timeout = TimeSpan.FromSeconds(Math.Max(1, info.Options.PingTimeoutSeconds));
         var registration = TimeSpan.FromSeconds(Math.Max(1, info.Options.RegistrationTimeoutSeconds));
+        var idle = TimeSpan.FromSeconds(Math.Max(0, info.Options.IdleTimeoutSeconds));
         var shortest = Math.Min(Math.Min(interval.TotalMilliseconds, timeout.TotalMilliseconds), registration.TotalMilliseconds);
+        if (idle > TimeSpan.Zero) shortest = Math.Min(shortest, idle.TotalMilliseconds);
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(shortest / 4, 100, 5000));
         using var timer = new PeriodicTimer(tick);
         try
@@ -37,6 +39,11 @@ public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDispo
                     if (s.State == SessionState.Unregistered && DateTimeOffset.UtcNow - s.ConnectedAt > registration)
                     {
                         chat.CloseWithMessage(s, DisconnectReason.RegistrationTimeout, $"No name was chosen within {registration.TotalSeconds:0} seconds.");
+                        continue;
+                    }
+                    if (s.Door != DoorKind.Irc && idle > TimeSpan.Zero && now - s.LastInputTicks > idle.TotalMilliseconds)
+                    {
+                        chat.CloseWithMessage(s, DisconnectReason.IdleTimeout, $"Closed after {idle.TotalSeconds:0} seconds without input.");
                         continue;
                     }
                     if (s.Door != DoorKind.Irc || s.DoorState is not IrcConnection irc) continue;

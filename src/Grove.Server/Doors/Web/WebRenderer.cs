@@ -76,6 +76,18 @@ public sealed class WebRenderer : IEventRenderer
         }
     }
 
+    private static void Messages(Utf8JsonWriter w, IReadOnlyList<ChatEvent> messages)
+    {
+        w.WriteStartArray("messages");
+        foreach (var m in messages)
+        {
+            w.WriteStartObject();
+            Message(w, m);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     private static void Body(Utf8JsonWriter w, ChatEvent ev)
     {
         switch (ev)
@@ -195,28 +207,14 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("type", "history");
                 w.WriteString("target", h.Target);
                 if (h.OnJoin) w.WriteBoolean("onJoin", true);
-                w.WriteStartArray("messages");
-                foreach (var m in h.Messages)
-                {
-                    w.WriteStartObject();
-                    Message(w, m);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                Messages(w, h.Messages);
                 break;
             case WebHistoryReply h:
                 w.WriteString("type", "history");
                 w.WriteString("target", h.Target);
                 w.WriteBoolean("older", true);
                 w.WriteBoolean("complete", h.Complete);
-                w.WriteStartArray("messages");
-                foreach (var m in h.Messages)
-                {
-                    w.WriteStartObject();
-                    Message(w, m);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                Messages(w, h.Messages);
                 break;
             case ErrorReply e:
                 w.WriteString("type", "error");
