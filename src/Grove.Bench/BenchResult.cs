@@ -32,6 +32,7 @@ public sealed class BenchResult
     public double GeneratorCpuSeconds { get; init; }
     public double? DeliveriesPerServerCpuSecond { get; init; }
     public long? ServerRssBytes { get; init; }
+    public int? Stuck { get; init; }
     public long? Connections { get; init; }
     public long? Failures { get; init; }
     public double? RssPerConnectionBytes { get; init; }

@@ -7,7 +7,11 @@ namespace Grove.Bench;
 
 public sealed record FanOutOptions(
     IPEndPoint Server, IBenchProtocol Protocol, int Clients, int Senders, TimeSpan Duration,
-    int Window, double Rate, int Size, int? ServerPid, string Room, bool QuickAck);
+    int Window, double Rate, int Size, int? ServerPid, string Room, bool QuickAck)
+{
+    /// <summary>Extra members that join and then never read (tiny receive buffers): slow consumers.</summary>
+    public int Stuck { get; init; }
+}
 
 /// <summary>
 /// N clients in one room, S of them sending. Every message carries its sender, a sequence number and its send time,
@@ -60,6 +64,9 @@ public sealed class FanOutWorkload(FanOutOptions o)
                 }));
             }
             foreach (var c in clients) c.DiscardControlLines();
+            var stuck = new List<System.Net.Sockets.Socket>();
+            for (var i = 0; i < o.Stuck; i++) stuck.Add(await JoinStuck(i, ct));
+            _stuckSockets = stuck;
 
             var receivers = o.Clients - 1; // a sender does not receive its own message
             _next = Enumerable.Range(0, o.Clients).Select(_ => new int[o.Senders]).ToArray();
@@ -94,6 +101,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
             {
                 Workload = "fanout",
                 Door = o.Protocol.Door,
+                Stuck = o.Stuck > 0 ? o.Stuck : null,
                 Clients = o.Clients,
                 Senders = o.Senders,
                 Rate = o.Rate,
@@ -121,12 +129,29 @@ public sealed class FanOutWorkload(FanOutOptions o)
         }
         finally
         {
+            foreach (var s in _stuckSockets) s.Dispose();
             await Task.WhenAll(clients.Where(c => c is not null).Select(async c =>
             {
                 try { await o.Protocol.QuitAsync(c); } catch (Exception) { }
                 await c.DisposeAsync();
             }));
         }
+    }
+
+    private List<System.Net.Sockets.Socket> _stuckSockets = new();
+
+    /// <summary>A member that registers, joins and then never reads again (plain and IRC doors).</summary>
+    private async Task<System.Net.Sockets.Socket> JoinStuck(int i, CancellationToken ct)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+            { ReceiveBufferSize = 1024 };
+        await socket.ConnectAsync(o.Server, ct);
+        var name = $"s{i:D5}";
+        var hello = o.Protocol.Door == "irc"
+            ? $"NICK {name}\r\nUSER {name} 0 * :stuck\r\nJOIN {o.Room}\r\n"
+            : $"{name}\n/join {o.Room}\n";
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(hello), System.Net.Sockets.SocketFlags.None, ct);
+        return socket;
     }
 
     private async Task SendLoop(BenchConnection c, int s, CancellationToken stop)
