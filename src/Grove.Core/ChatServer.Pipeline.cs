@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Core.People;
+
+namespace Grove.Core;
+
+// Stages 2 and 3 of the pipeline (see the ChatServer summary): the commit loop writes each batch to the store in
+// one transaction, then the delivery loop renders and enqueues its effects in order. Plus the effect and batch types
+// that the command loop fills.
+public sealed partial class ChatServer
+{
+    // ---- Stage 2: the commit loop --------------------------------------------------------------------------
+
+    private async Task RunCommitLoop()
+    {
+        var reader = _toCommit.Reader;
+        var pending = new List<Batch>();
+        var messages = new List<StoredMessage>();
+        var rooms = new List<StoredRoom>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var b)) pending.Add(b);
+            foreach (var b in pending)
+            {
+                messages.AddRange(b.Messages);
+                rooms.AddRange(b.RoomChanges);
+            }
+            if (messages.Count > 0 || rooms.Count > 0) CommitToStore(messages, rooms);
+            foreach (var b in pending) _toDeliver.Writer.TryWrite(b);
+            pending.Clear();
+            messages.Clear();
+            rooms.Clear();
+        }
+        _toDeliver.Writer.TryComplete();
+    }
+
+    private void CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _store.Commit(messages, rooms);
+            Metrics.Committed(messages.Count, Stopwatch.GetElapsedTime(started));
+            if (Interlocked.Exchange(ref _storeFailing, 0) == 1) Log.StoreRecovered(_logger);
+        }
+        catch (Exception ex)
+        {
+            // The chat goes on; history is not being saved. Said once per failure episode in the log.
+            Metrics.CommitFailed();
+            if (Interlocked.Exchange(ref _storeFailing, 1) == 0)
+            {
+                Interlocked.Increment(ref _storeFailureEpisode);
+                Log.StoreFailed(_logger, ex);
+            }
+        }
+    }
+
+    private int _storeFailing;
+    private int _storeFailureEpisode;
+
+    /// <summary>
+    /// While the store fails, each sender is told once per failure episode that history is not being saved.
+    /// Command loop only.
+    /// </summary>
+    private void WarnIfStoreFailing(Session s)
+    {
+        if (!StoreFailing) return;
+        var episode = Volatile.Read(ref _storeFailureEpisode);
+        if (s.ToldStoreEpisode == episode) return;
+        s.ToldStoreEpisode = episode;
+        Send(s, new ServerNoticeEvent("History is not being saved right now (the server's store is failing). Messages are still delivered."));
+    }
+
+    /// <summary>True while the last commit failed.</summary>
+    public bool StoreFailing => Volatile.Read(ref _storeFailing) == 1;
+
+    // ---- Stage 3: the delivery loop ------------------------------------------------------------------------
+
+    private async Task RunDeliveryLoop()
+    {
+        var reader = _toDeliver.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var batch))
+            {
+                foreach (var e in batch.Effects)
+                {
+                    try
+                    {
+                        Deliver(e);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.DeliveryFailed(_logger, ex, e.Event?.GetType().Name ?? e.Kind.ToString());
+                    }
+                }
+            }
+        }
+    }
+
+    private void Deliver(in Effect e)
+    {
+        switch (e.Kind)
+        {
+            case EffectKind.One:
+                DeliverTo(e.Target!, e.Event!);
+                break;
+            case EffectKind.Many:
+                var except = e.Except;
+                foreach (var s in e.Targets!)
+                    if (!ReferenceEquals(s, except)) DeliverTo(s, e.Event!);
+                break;
+            case EffectKind.Close:
+                MarkClosed(e.Target!, e.Reason, graceful: true);
+                Forget(e.Target!);
+                break;
+            case EffectKind.Complete:
+                e.Done!.TrySetResult();
+                break;
+        }
+    }
+
+    private void DeliverTo(Session s, ChatEvent ev)
+    {
+        if (s.IsClosed) return;
+        var bytes = ev.EncodeFor(s);
+        if (bytes.IsEmpty) return;
+        if (s.Outbox.TryEnqueue(bytes)) Metrics.Delivered();
+        else Disconnect(s, DisconnectReason.SendQueueExceeded);
+    }
+
+    private enum EffectKind { One, Many, Close, Complete }
+
+    private readonly record struct Effect(EffectKind Kind, ChatEvent? Event, Session? Target, Session[]? Targets, Session? Except, DisconnectReason Reason, TaskCompletionSource? Done)
+    {
+        public static Effect One(ChatEvent ev, Session to) => new(EffectKind.One, ev, to, null, null, default, null);
+        public static Effect Many(ChatEvent ev, Session[] to, Session? except) => new(EffectKind.Many, ev, null, to, except, default, null);
+        public static Effect Close(Session s, DisconnectReason r) => new(EffectKind.Close, null, s, null, null, r, null);
+        public static Effect Complete(TaskCompletionSource done) => new(EffectKind.Complete, null, null, null, null, default, done);
+    }
+
+    private sealed class Batch
+    {
+        public readonly List<Effect> Effects = new();
+        public readonly List<StoredMessage> Messages = new();
+        public readonly List<StoredRoom> RoomChanges = new();
+        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0;
+    }
+}
