@@ -28,7 +28,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     private readonly ListenOptions? _http;
     private readonly ListenOptions? _plainTls, _ircTls, _https;
     private readonly IMessageStore _store;
-    private readonly IrcPinger _pinger;
+    private readonly ConnectionWatchdog _watchdog;
     private int _disposed;
     private bool _running;
 
@@ -40,7 +40,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         _plain = plain;
         _irc = irc;
         _http = http;
-        _pinger = app.Services.GetRequiredService<IrcPinger>();
+        _watchdog = app.Services.GetRequiredService<ConnectionWatchdog>();
         _store = store;
         Options = options;
         Chat = app.Services.GetRequiredService<ChatServer>();
@@ -106,7 +106,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
-        builder.Services.AddSingleton<IrcPinger>();
+        builder.Services.AddSingleton<ConnectionWatchdog>();
 
         ListenOptions? plain = null, irc = null, http = null, plainTls = null, ircTls = null, https = null;
         var certificate = LoadCertificate(options);
@@ -154,7 +154,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
         var host = new GroveHost(app, plain!, irc, http, store, options, (plainTls, ircTls, https));
         host.Chat.Start();
-        host._pinger.Start();
+        host._watchdog.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
         try
         {
@@ -198,7 +198,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { await _app.StopAsync(); } catch (Exception) { /* already stopped or never started */ }
-        await _pinger.DisposeAsync();
+        await _watchdog.DisposeAsync();
         await Chat.DisposeAsync();
         _store.Dispose();
         if (_running)

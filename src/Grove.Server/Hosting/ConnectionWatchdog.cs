@@ -4,14 +4,16 @@ using Grove.Core.People;
 using Grove.Wire;
 using Grove.Wire.Irc;
 
-namespace Grove.Server.Doors.Irc;
+using Grove.Server.Doors.Irc;
+
+namespace Grove.Server.Hosting;
 
 /// <summary>
 /// One timer for every connection (not one per connection). On every door, a connection that has not chosen a name
 /// within the registration timeout is closed. On the IRC door, a client silent for the ping interval gets a PING, and
 /// one that stays silent for the ping timeout after it is closed with "ping timeout" (RFC 2812 section 3.7.2).
 /// </summary>
-public sealed class IrcPinger(ChatServer chat, IrcServerInfo info) : IAsyncDisposable
+public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
