@@ -121,31 +121,25 @@ public static class WebEndpoints
     {
         var m = chat.Metrics;
         var sb = new StringBuilder();
-        var ci = CultureInfo.InvariantCulture;
-        void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-        Family("grove_connections", "gauge", "Open connections per door.");
-        foreach (var d in new[] { DoorKind.Plain, DoorKind.Irc, DoorKind.Web })
-            sb.Append(ci, $"grove_connections{{door=\"{ChatServer.DoorName(d)}\"}} {m.ConnectionsOpen(d)}\n");
-        Family("grove_connections_accepted_total", "counter", "Connections accepted per door since start.");
-        foreach (var d in new[] { DoorKind.Plain, DoorKind.Irc, DoorKind.Web })
-            sb.Append(ci, $"grove_connections_accepted_total{{door=\"{ChatServer.DoorName(d)}\"}} {m.ConnectionsAccepted(d)}\n");
-        Family("grove_messages_in_total", "counter", "Room and private messages received from people.");
-        sb.Append(ci, $"grove_messages_in_total {m.MessagesIn}\n");
-        Family("grove_deliveries_total", "counter", "Events written to recipients' outbound queues (messages out).");
-        sb.Append(ci, $"grove_deliveries_total {m.Deliveries}\n");
-        Family("grove_slow_consumer_disconnects_total", "counter", "Connections closed because their outbound queue passed its limit.");
-        sb.Append(ci, $"grove_slow_consumer_disconnects_total {m.SlowConsumerDisconnects}\n");
-        Family("grove_rooms", "gauge", "Rooms known to the server.");
-        sb.Append(ci, $"grove_rooms {chat.Rooms.Count()}\n");
-        Family("grove_store_commits_total", "counter", "Store transactions (group commits).");
-        sb.Append(ci, $"grove_store_commits_total {m.Commits}\n");
-        Family("grove_store_committed_messages_total", "counter", "Messages committed to the store.");
-        sb.Append(ci, $"grove_store_committed_messages_total {m.CommittedMessages}\n");
-        Family("grove_store_commit_seconds_total", "counter", "Time spent committing, in seconds (divide by commits for the mean commit latency).");
-        sb.Append(ci, $"grove_store_commit_seconds_total {m.CommitTime.TotalSeconds.ToString("0.######", ci)}\n");
-        Family("grove_store_commit_failures_total", "counter", "Commits that failed.");
-        sb.Append(ci, $"grove_store_commit_failures_total {m.CommitFailures}\n");
+        DoorKind[] doors = [DoorKind.Plain, DoorKind.Irc, DoorKind.Web];
+        void Family(string name, string type, string help, params (string Labels, double Value)[] samples)
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            foreach (var (labels, value) in samples)
+                sb.Append(name).Append(labels).Append(' ').Append(value.ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+        }
+        (string, double) PerDoor(DoorKind d, long value) => ($"{{door=\"{ChatServer.DoorName(d)}\"}}", value);
+        Family("grove_connections", "gauge", "Open connections per door.", [.. doors.Select(d => PerDoor(d, m.ConnectionsOpen(d)))]);
+        Family("grove_connections_accepted_total", "counter", "Connections accepted per door since start.", [.. doors.Select(d => PerDoor(d, m.ConnectionsAccepted(d)))]);
+        Family("grove_messages_in_total", "counter", "Room and private messages received from people.", ("", m.MessagesIn));
+        Family("grove_deliveries_total", "counter", "Events written to recipients' outbound queues (messages out).", ("", m.Deliveries));
+        Family("grove_slow_consumer_disconnects_total", "counter", "Connections closed because their outbound queue passed its limit.", ("", m.SlowConsumerDisconnects));
+        Family("grove_rooms", "gauge", "Rooms known to the server.", ("", chat.Rooms.Count()));
+        Family("grove_store_commits_total", "counter", "Store transactions (group commits).", ("", m.Commits));
+        Family("grove_store_committed_messages_total", "counter", "Messages committed to the store.", ("", m.CommittedMessages));
+        Family("grove_store_commit_seconds_total", "counter", "Time spent committing, in seconds (divide by commits for the mean commit latency).", ("", m.CommitTime.TotalSeconds));
+        Family("grove_store_commit_failures_total", "counter", "Commits that failed.", ("", m.CommitFailures));
         return sb.ToString();
     }
 }
