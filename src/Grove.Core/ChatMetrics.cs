@@ -12,7 +12,7 @@ public sealed class ChatMetrics
     public void Connected(DoorKind door) { Interlocked.Increment(ref _connected[(int)door]); Interlocked.Increment(ref _accepted[(int)door]); }
     public void Disconnected(DoorKind door) => Interlocked.Decrement(ref _connected[(int)door]);
     public void MessageIn() => Interlocked.Increment(ref _messagesIn);
-    public void Delivered() => Interlocked.Increment(ref _deliveries);
+    public void Delivered(long count) => Interlocked.Add(ref _deliveries, count);
     public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
     public void CommitFailed() => Interlocked.Increment(ref _commitFailures);
 

@@ -62,7 +62,7 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
     private static List<string> Drain(Session s)
     {
         var lines = new List<string>();
-        while (s.Outbox.Reader.TryRead(out var seg))
+        while (s.Outbox.TryTake(out var seg))
         {
             lines.AddRange(Encoding.UTF8.GetString(seg.Span).Split('\n', StringSplitOptions.RemoveEmptyEntries));
             s.Outbox.Written(seg.Length);
@@ -95,7 +95,7 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         var arrays = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
         foreach (var m in members)
         {
-            Assert.True(m.Outbox.Reader.TryRead(out var seg));
+            Assert.True(m.Outbox.TryTake(out var seg));
             Assert.True(MemoryMarshal.TryGetArray(seg, out var array));
             arrays.Add(array.Array!);
         }

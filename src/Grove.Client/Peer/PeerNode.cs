@@ -349,7 +349,9 @@ public sealed class PeerNode : IAsyncDisposable
         _listener.Stop();
         foreach (var c in _connections.Values)
         {
-            c.Tcp.Client.LingerState = new LingerOption(true, 0);
+            // The connection's own loop may have disposed it already.
+            try { c.Tcp.Client?.LingerState = new LingerOption(true, 0); }
+            catch (ObjectDisposedException) { }
             c.Tcp.Dispose();
         }
         _connections.Clear();

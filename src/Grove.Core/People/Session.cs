@@ -51,6 +51,10 @@ public sealed class Session
     public IEventRenderer Renderer { get; }
     public Outbox Outbox { get; }
     internal IConnectionControl Control { get; }
+
+    /// <summary>Segments of the current delivery round not yet handed to the outbox. Delivery loop only.</summary>
+    internal List<ReadOnlyMemory<byte>>? Staged;
+    internal long StagedBytes;
     public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
 
     private long _lastInputTicks = Environment.TickCount64;

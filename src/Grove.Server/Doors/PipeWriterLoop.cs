@@ -6,26 +6,23 @@ namespace Grove.Server.Doors;
 
 /// <summary>
 /// A connection's single writer: drains its outbox into the transport. Only this loop touches the output pipe.
-/// Everything queued is written before one flush, so a busy room costs one send per recipient per turn, not per
-/// message. Awaiting the flush is the back-pressure point (the transport's write buffer is bounded).
+/// Everything queued is taken at once and written before one flush, so a busy room costs one send per recipient per
+/// turn, not per message. Awaiting the flush is the back-pressure point (the transport's write buffer is bounded).
 /// </summary>
 public static class PipeWriterLoop
 {
-    private const int MaxBytesPerFlush = 256 * 1024;
-
     public static async Task RunAsync(Outbox outbox, PipeWriter output)
     {
-        var reader = outbox.Reader;
+        var spare = new List<ReadOnlyMemory<byte>>();
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await outbox.WaitAsync().ConfigureAwait(false))
             {
-                long written = 0;
-                while (written < MaxBytesPerFlush && reader.TryRead(out var segment))
-                {
-                    output.Write(segment.Span);
-                    written += segment.Length;
-                }
+                var taken = outbox.TakeAll(spare);
+                if (taken.Count == 0) continue;
+                var written = Copy(taken, output);
+                taken.Clear();
+                spare = taken;
                 var flush = await output.FlushAsync().ConfigureAwait(false);
                 outbox.Written(written);
                 if (flush.IsCompleted || flush.IsCanceled) break;
@@ -38,5 +35,36 @@ public static class PipeWriterLoop
         {
             // The connection is gone; the read side notices and closes the session.
         }
+    }
+
+    /// <summary>
+    /// Copies the segments into the pipe a whole buffer at a time: one GetSpan and one Advance per buffer (each takes
+    /// the pipe's lock), not one per segment.
+    /// </summary>
+    private static long Copy(List<ReadOnlyMemory<byte>> segments, PipeWriter output)
+    {
+        long total = 0;
+        var span = output.GetSpan();
+        var used = 0;
+        foreach (var segment in segments)
+        {
+            var rest = segment.Span;
+            while (!rest.IsEmpty)
+            {
+                if (used == span.Length)
+                {
+                    output.Advance(used);
+                    span = output.GetSpan();
+                    used = 0;
+                }
+                var n = Math.Min(rest.Length, span.Length - used);
+                rest[..n].CopyTo(span[used..]);
+                used += n;
+                rest = rest[n..];
+            }
+            total += segment.Length;
+        }
+        output.Advance(used);
+        return total;
     }
 }

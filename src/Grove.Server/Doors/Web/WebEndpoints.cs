@@ -140,6 +140,12 @@ public static class WebEndpoints
         Family("grove_store_committed_messages_total", "counter", "Messages committed to the store.", ("", m.CommittedMessages));
         Family("grove_store_commit_seconds_total", "counter", "Time spent committing, in seconds (divide by commits for the mean commit latency).", ("", m.CommitTime.TotalSeconds));
         Family("grove_store_commit_failures_total", "counter", "Commits that failed.", ("", m.CommitFailures));
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var gc = GC.GetGCMemoryInfo();
+        Family("process_resident_memory_bytes", "gauge", "Resident memory of the server process.", ("", process.WorkingSet64));
+        Family("grove_gc_heap_bytes", "gauge", "Managed heap size after the last garbage collection.", ("", gc.HeapSizeBytes));
+        Family("grove_gc_committed_bytes", "gauge", "Memory the garbage collector has committed.", ("", gc.TotalCommittedBytes));
+        Family("grove_gc_fragmented_bytes", "gauge", "Free space inside the managed heap after the last collection.", ("", gc.FragmentedBytes));
         return sb.ToString();
     }
 }

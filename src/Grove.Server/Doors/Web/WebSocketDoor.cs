@@ -240,12 +240,14 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
 
     private static async Task WriteLoop(Session session, WebSocket socket)
     {
-        var reader = session.Outbox.Reader;
+        var outbox = session.Outbox;
+        var spare = new List<ReadOnlyMemory<byte>>();
         try
         {
-            while (await reader.WaitToReadAsync())
+            while (await outbox.WaitAsync())
             {
-                while (reader.TryRead(out var segment))
+                var taken = outbox.TakeAll(spare);
+                foreach (var segment in taken)
                 {
                     // A segment holds one or more JSON objects, one per line: each becomes one text message.
                     var rest = segment;
@@ -256,8 +258,10 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
                         rest = nl < 0 ? ReadOnlyMemory<byte>.Empty : rest[(nl + 1)..];
                         if (one.Length > 0) await socket.SendAsync(one, WebSocketMessageType.Text, true, CancellationToken.None);
                     }
-                    session.Outbox.Written(segment.Length);
+                    outbox.Written(segment.Length);
                 }
+                taken.Clear();
+                spare = taken;
             }
             if (socket.State == WebSocketState.Open)
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, session.CloseReason is { } r ? DisconnectReasonText.Describe(r) : "bye", CancellationToken.None);
