@@ -27,6 +27,20 @@ public sealed class ChatOptions
     /// <summary>People one room may hold.</summary>
     public int MaxRoomMembers { get; set; } = 5_000;
 
+    /// <summary>Accounts that are server operators while logged in (kill, server bans, lockdown, the whole audit log).</summary>
+    public IReadOnlyCollection<string> OperatorAccounts { get; set; } = [];
+
+    /// <summary>PBKDF2 iterations for new password hashes (each stored hash keeps its own count).</summary>
+    public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
+
+    /// <summary>Failed logins allowed per account, and per IP address, within <see cref="LoginWindow"/>.</summary>
+    public int MaxLoginFailuresPerAccount { get; set; } = 5;
+    public int MaxLoginFailuresPerAddress { get; set; } = 20;
+    public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Start in lockdown: only accounts may sign in (an operator turns it off with /lockdown off).</summary>
+    public bool Lockdown { get; set; }
+
     /// <summary>The server's name, as shown to people.</summary>
     public string ServerName { get; set; } = "grove";
 }

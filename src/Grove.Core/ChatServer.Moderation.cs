@@ -39,6 +39,8 @@ public sealed partial class ChatServer
         room.RemoveMember(target);
         target.Rooms.Remove(room);
         if (ReferenceEquals(target.CurrentRoom, room)) target.CurrentRoom = target.SingleRoom || target.Rooms.Count == 0 ? null : target.Rooms[^1];
+        FollowLeave(target, room);
+        Audit(s, "kick", room, target.Name, why);
     }
 
     // INVITE <name> <#room>
@@ -164,26 +166,34 @@ public sealed partial class ChatServer
                         var updated = adding ? status | bit : status & ~bit;
                         if (updated != status)
                         {
-                            room.SetStatus(target, updated);
+                            foreach (var t in GroupOf(target)) if (room.Contains(t)) room.SetStatus(t, updated);
                             Applied(c, target.Name);
+                        }
+                        // In a registered room the standing of someone logged in lasts: it is kept by account.
+                        if (room.Owner is not null && target.AccountKey is { } account && account != room.Owner)
+                        {
+                            var access = c == 'o' ? room.AccessOperators : room.AccessVoices;
+                            if (adding) access.Add(account); else access.Remove(account);
                         }
                         break;
                     }
                 case 'b':
+                case 'q':
                     {
                         var mask = Arg();
-                        if (mask is null) break; // listing bans is the door's query
+                        if (mask is null) break; // listing bans and mutes is the door's query
                         mask = Mask.Normalize(mask);
-                        var existing = room.Bans.FindIndex(b => NameRules.Fold(b.Mask) == NameRules.Fold(mask));
+                        var list = c == 'b' ? room.Bans : room.Mutes;
+                        var existing = list.FindIndex(b => NameRules.Fold(b.Mask) == NameRules.Fold(mask));
                         if (adding && existing < 0)
                         {
-                            if (room.Bans.Count >= MaxBansPerRoom) { Error(s, ErrorCode.BadArgument, $"{room.Name} has the most bans it can hold ({MaxBansPerRoom}).", room.Name); break; }
-                            room.Bans.Add(new BanEntry(mask, s.Name!, _time.GetUtcNow()));
+                            if (list.Count >= MaxBansPerRoom) { Error(s, ErrorCode.BadArgument, $"{room.Name} has the most {(c == 'b' ? "bans" : "mutes")} it can hold ({MaxBansPerRoom}).", room.Name); break; }
+                            list.Add(new BanEntry(mask, s.Name!, _time.GetUtcNow()));
                             Applied(c, mask);
                         }
                         else if (!adding && existing >= 0)
                         {
-                            room.Bans.RemoveAt(existing);
+                            list.RemoveAt(existing);
                             Applied(c, mask);
                         }
                         break;
@@ -194,7 +204,11 @@ public sealed partial class ChatServer
             }
         }
         if (applied.Length > 0)
+        {
             SendRoom(room, new ModeEvent(room.Name, s.Name!, applied.ToString(), appliedArgs) { By = s.Origin }, except: null);
+            Audit(s, "mode", room, null, string.Join(' ', [applied.ToString(), .. appliedArgs]));
+            SaveRoomSettings(room);
+        }
     }
 
     /// <summary>The most ban masks one room keeps (advertised to IRC clients as MAXLIST b).</summary>
@@ -235,9 +249,14 @@ public sealed partial class ChatServer
             return;
         }
         var why = TextLimits.CleanReason(reason, "no reason given");
-        Send(target, new GoodbyeReply($"You were disconnected by {s.Name} ({why})."));
-        Leave(target, $"Killed by {s.Name} ({why})");
-        CloseAfterDelivery(target, DisconnectReason.Killed);
+        Audit(s, "kill", null, target.Name, why);
+        // Every connection of the person goes.
+        foreach (var c in GroupOf(target).ToList())
+        {
+            Send(c, new GoodbyeReply($"You were disconnected by {s.Name} ({why})."));
+            Leave(c, $"Killed by {s.Name} ({why})");
+            CloseAfterDelivery(c, DisconnectReason.Killed);
+        }
     }
 
     // WALLOPS <text>

@@ -49,13 +49,25 @@ public sealed partial class ChatServer
                     Send(s, new PartedReply(room.Name));
                 }
                 break;
-            case CommandKind.Kick: Kick(s, c.Target ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
-            case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : ""); break;
-            case CommandKind.Mode: Mode(s, c.Target ?? "", c.Text ?? "", c.Args ?? []); break;
+            // Without a room, the plain door's commands are about the person's current room.
+            case CommandKind.Kick: Kick(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
+            case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : s.CurrentRoom?.Name ?? ""); break;
+            case CommandKind.Mode: Mode(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Text ?? "", c.Args ?? []); break;
             case CommandKind.Away: Away(s, c.Text); break;
             case CommandKind.Oper: s.IsOperator = true; Send(s, new OperReply()); break;
             case CommandKind.Kill: Kill(s, c.Target ?? "", c.Text); break;
             case CommandKind.Wallops: Wallops(s, c.Text ?? ""); break;
+            case CommandKind.RoomRegister: RoomRegister(s, c.Target); break;
+            case CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
+                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice:
+                ModerationCommand(s, c.Kind, c.Target, c.Args is { Count: > 0 } ma ? ma[0] : "");
+                break;
+            case CommandKind.Audit: AuditCommand(s, c.Target); break;
+            case CommandKind.Lockdown: Lockdown(s, c.Text); break;
+            case CommandKind.Login or CommandKind.RegisterAccount:
+                // Doors run these through LoginAsync and RegisterAccountAsync (hashing stays off this loop).
+                Error(s, ErrorCode.BadArgument, "This door cannot log in that way.");
+                break;
         }
     }
 
@@ -68,8 +80,23 @@ public sealed partial class ChatServer
             return;
         }
         name = name.Trim();
-        if (!CheckNameFree(s, name)) return;
         var key = NameRules.Fold(name);
+        if (s.AccountKey is { } account && _byName.TryGetValue(key, out var holder) && holder.AccountKey == account && !ReferenceEquals(holder, s))
+        {
+            JoinGroup(s, holder);
+            return;
+        }
+        if (!CheckNameFree(s, name)) return;
+        if (_lockdown && s.Account is null)
+        {
+            Error(s, ErrorCode.Lockdown, "The server is in lockdown: only registered accounts may sign in right now. Log in with /login NAME PASSWORD.", name);
+            return;
+        }
+        if (ServerBanned(new Origin(name, s.UserName ?? name, s.Host, s.Account)))
+        {
+            CloseWith(s, DisconnectReason.Killed, "You are banned from this server.");
+            return;
+        }
         s.Name = name;
         s.State = SessionState.Registered;
         _byName[key] = s;
@@ -92,9 +119,15 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.ErroneousName, problem, name);
             return false;
         }
-        if (_byName.TryGetValue(NameRules.Fold(name), out var holder) && !ReferenceEquals(holder, s))
+        var key = NameRules.Fold(name);
+        if (_byName.TryGetValue(key, out var holder) && !ReferenceEquals(holder, s))
         {
             Error(s, ErrorCode.NameInUse, $"The name \"{name}\" is already taken.", name);
+            return false;
+        }
+        if (_accounts.TryGetValue(key, out var account) && s.AccountKey != key)
+        {
+            Error(s, ErrorCode.NameRegistered, $"The name \"{account.Name}\" is registered. Log in with /login {account.Name} PASSWORD, or choose another name.", name);
             return false;
         }
         return true;
@@ -105,6 +138,11 @@ public sealed partial class ChatServer
     {
         var old = s.Name!;
         if (name == old) return;
+        if (s.Group is not null)
+        {
+            Error(s, ErrorCode.BadArgument, "Your account is connected from elsewhere too, and its connections share one name.", name);
+            return;
+        }
         if (!CheckNameFree(s, name)) return;
         var origin = s.Origin;
         RememberWhoWas(s);
@@ -143,8 +181,13 @@ public sealed partial class ChatServer
         WarnIfStoreFailing(s);
         Metrics.MessageIn();
         Log.PrivateMessage(_logger, ev.From, ev.To, text);
-        Send(to, ev);
+        foreach (var t in GroupOf(to)) Send(t, ev);
         Send(s, new PrivateSentReply(ev));
+        // The sender's other connections show what was sent from this one.
+        if (s.Group is { } mine)
+            foreach (var other in mine)
+                if (!ReferenceEquals(other, s) && !ReferenceEquals(GroupOf(to), mine))
+                    Send(other, other.Door == DoorKind.Irc ? ev : new PrivateSentReply(ev));
         if (kind == MessageKind.Normal && to.AwayMessage is { } away) Send(s, new AwayNoticeReply(to.Name!, away));
     }
 
@@ -160,7 +203,8 @@ public sealed partial class ChatServer
             return;
         }
         if (!TryFindRoom(s, room, out var r)) return;
-        Send(s, new WhoReply(r.Name, r.Members.Take(MaxListed).Select(p => p.Name!).ToList()) { Total = r.Members.Length });
+        var members = r.Members.Select(p => p.Name!).Distinct().ToList();
+        Send(s, new WhoReply(r.Name, members.Take(MaxListed).ToList()) { Total = members.Count });
     }
 
     /// <summary>The most names or rooms one answer lists (the rest are counted): an answer must not grow without bound.</summary>
@@ -186,7 +230,11 @@ public sealed partial class ChatServer
     private void Leave(Session s, string reason)
     {
         if (s.State == SessionState.Closed) return;
-        if (s.State == SessionState.Registered)
+        if (s.State == SessionState.Registered && LeaveGroup(s))
+        {
+            // Another connection of the same account stays: no one else notices.
+        }
+        else if (s.State == SessionState.Registered)
         {
             RememberWhoWas(s);
             var others = PeopleSharingARoom(s);

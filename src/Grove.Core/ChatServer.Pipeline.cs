@@ -19,6 +19,7 @@ public sealed partial class ChatServer
         var pending = new List<Batch>();
         var messages = new List<StoredMessage>();
         var rooms = new List<StoredRoom>();
+        var changes = new Accounts.StoreChanges();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (reader.TryRead(out var b)) pending.Add(b);
@@ -26,8 +27,10 @@ public sealed partial class ChatServer
             {
                 messages.AddRange(b.Messages);
                 rooms.AddRange(b.RoomChanges);
+                if (b.HasChanges) changes.AddFrom(b.Changes);
             }
-            if (messages.Count > 0 || rooms.Count > 0) CommitToStore(messages, rooms);
+            if (messages.Count > 0 || rooms.Count > 0 || !changes.IsEmpty) CommitToStore(messages, rooms, changes);
+            changes.Clear();
             foreach (var b in pending) _toDeliver.Writer.TryWrite(b);
             pending.Clear();
             messages.Clear();
@@ -36,12 +39,13 @@ public sealed partial class ChatServer
         _toDeliver.Writer.TryComplete();
     }
 
-    private void CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms)
+    private void CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms, Accounts.StoreChanges changes)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            _store.Commit(messages, rooms);
+            if (messages.Count > 0 || rooms.Count > 0) _store.Commit(messages, rooms);
+            if (!changes.IsEmpty) _store.CommitChanges(changes);
             Metrics.Committed(messages.Count, Stopwatch.GetElapsedTime(started));
             if (Interlocked.Exchange(ref _storeFailing, 0) == 1) Log.StoreRecovered(_logger);
         }
@@ -194,6 +198,10 @@ public sealed partial class ChatServer
         public readonly List<Effect> Effects = new();
         public readonly List<StoredMessage> Messages = new();
         public readonly List<StoredRoom> RoomChanges = new();
-        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0;
+        private Accounts.StoreChanges? _changes;
+        /// <summary>Account and moderation records to store with this batch (made on first use: most batches have none).</summary>
+        public Accounts.StoreChanges Changes => _changes ??= new();
+        public bool HasChanges => _changes is { IsEmpty: false };
+        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges;
     }
 }

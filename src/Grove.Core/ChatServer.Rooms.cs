@@ -37,6 +37,11 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.CannotSendToRoom, $"You are not in {room.Name}. Type /join {room.Name} first.", room.Name);
             return;
         }
+        if (room.IsMuted(s))
+        {
+            Error(s, ErrorCode.Muted, $"You are muted in {room.Name}.", room.Name);
+            return;
+        }
         if (room.IsBanned(s) && !room.IsOperator(s) || !room.CanSpeak(s))
         {
             Error(s, ErrorCode.CannotSendToRoom, $"You cannot speak in {room.Name} (it is moderated, or you are banned).", room.Name);
@@ -98,11 +103,14 @@ public sealed partial class ChatServer
         if (!created && !MayJoin(s, room, key)) return;
         if (s.SingleRoom && s.CurrentRoom is { } previous) LeaveRoom(s, previous, $"went to {room.Name}");
         EnterRoom(s, room, welcome: false, created);
+        FollowJoin(s, room);
     }
 
     /// <summary>The room's gates: bans, invite-only, key, limit. An invitation opens all but the key and limit.</summary>
     private bool MayJoin(Session s, Room room, string? key)
     {
+        // The owner and the operators of a registered room pass its gates, whatever they were set to.
+        if (room.Owner is not null && s.AccountKey is { } account && (account == room.Owner || room.AccessOperators.Contains(account))) return true;
         var invited = room.Invited.Contains(NameRules.Fold(s.Name!));
         if (room.IsBanned(s) && !invited)
         {
@@ -128,23 +136,43 @@ public sealed partial class ChatServer
         return true;
     }
 
-    private void EnterRoom(Session s, Room room, bool welcome, bool created)
+    /// <summary>
+    /// Puts the person in the room and shows them its names, topic and recent lines. Without
+    /// <paramref name="announce"/> (another connection of someone already there) the members see no join.
+    /// </summary>
+    private void EnterRoom(Session s, Room room, bool welcome, bool created, bool announce = true)
     {
         var others = room.Members.Length;
-        SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin }, except: null);
+        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName }, except: null);
         room.AddMember(s);
+        if (!announce)
+        {
+            // The same standing as the person's connection already in the room.
+            var sibling = room.Members.FirstOrDefault(m => !ReferenceEquals(m, s) && m.Name == s.Name);
+            if (sibling is not null) room.SetStatus(s, room.StatusOf(sibling));
+        }
+        else if (room.Owner is not null)
+        {
+            // A registered room: standing comes from its access lists, by account.
+            if (s.AccountKey is { } account && (account == room.Owner || room.AccessOperators.Contains(account)))
+                room.SetStatus(s, MemberStatus.Operator);
+            else if (s.AccountKey is { } voiced && room.AccessVoices.Contains(voiced))
+                room.SetStatus(s, MemberStatus.Voice);
+        }
         // The first person in an empty room is its operator (as on IRC, where an empty channel starts anew),
         // except in the default room, which belongs to everyone.
-        if (others == 0 && room.Key != NameRules.Fold(_options.DefaultRoom))
+        else if (others == 0 && room.Key != NameRules.Fold(_options.DefaultRoom))
             room.SetStatus(s, MemberStatus.Operator);
         s.Rooms.Add(room);
         s.CurrentRoom = room;
         if (welcome) Send(s, new WelcomeReply(s.Name!, room.Name, others));
-        Send(s, new JoinedReply(room.Name, room.Topic, room.Members.Select(m => m.Name!).ToList(), created, welcome)
+        // One entry per person, however many connections they have in the room.
+        var people = room.Members.DistinctBy(m => m.Name).ToList();
+        Send(s, new JoinedReply(room.Name, room.Topic, people.Select(m => m.Name!).ToList(), created, welcome)
         {
-            Statuses = room.Members.Select(room.StatusOf).ToList(),
-            Origins = room.Members.Select(m => m.Origin).ToList(),
-            AwayMessages = room.Members.Select(m => m.AwayMessage).ToList(),
+            Statuses = people.Select(room.StatusOf).ToList(),
+            Origins = people.Select(m => m.Origin).ToList(),
+            AwayMessages = people.Select(m => m.AwayMessage).ToList(),
             TopicSetBy = room.TopicSetBy,
             TopicSetAt = room.TopicSetAt,
         });
@@ -176,6 +204,7 @@ public sealed partial class ChatServer
         s.Rooms.Remove(room);
         if (ReferenceEquals(s.CurrentRoom, room)) s.CurrentRoom = s.SingleRoom || s.Rooms.Count == 0 ? null : s.Rooms[^1];
         SendRoom(room, new PartEvent(room.Name, s.Name!, reason) { By = s.Origin }, except: null);
+        FollowLeave(s, room);
     }
 
     // ROOMS: every room with its member count and topic, busiest first.

@@ -85,6 +85,7 @@ public sealed partial class ChatServer : IAsyncDisposable
             foreach (var m in _store.RoomHistory(room.Key, long.MaxValue, room.Recent.Capacity))
                 room.Recent.Add(ToEvent(m, room.Name));
         }
+        LoadAccounts(_store.LoadState());
         _commandLoop = Task.Run(RunCommandLoop);
         _commitLoop = Task.Run(RunCommitLoop);
         _deliveryLoop = Task.Run(RunDeliveryLoop);
@@ -207,12 +208,13 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     // ---- Stage 1: the command loop -------------------------------------------------------------------------
 
-    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query, Unit }
+    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query, Unit, Call }
 
     private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null)
     {
         public string? Label { get; init; }
         public IReadOnlyList<object>? Steps { get; init; }
+        public Action? Call { get; init; }
     }
 
     private async Task RunCommandLoop()
@@ -282,6 +284,9 @@ public sealed partial class ChatServer : IAsyncDisposable
                     break;
                 case Op.Shutdown:
                     ShutdownAll(w.Command!.Text!);
+                    break;
+                case Op.Call:
+                    w.Call!();
                     break;
             }
         }
@@ -373,5 +378,14 @@ public sealed partial class ChatServer : IAsyncDisposable
 
         [LoggerMessage(11, LogLevel.Information, "Room {Room} created by {Name}")]
         public static partial void RoomCreated(ILogger logger, string room, string name);
+
+        [LoggerMessage(12, LogLevel.Information, "Connection {Id} from {Remote} logged in as {Account}")]
+        public static partial void LoggedIn(ILogger logger, long id, string remote, string account);
+
+        [LoggerMessage(13, LogLevel.Warning, "Failed login for {Account} from {Remote}")]
+        public static partial void LoginFailed(ILogger logger, string account, string remote);
+
+        [LoggerMessage(14, LogLevel.Information, "Connection {Id} from {Remote} registered the account {Account}")]
+        public static partial void AccountRegistered(ILogger logger, long id, string remote, string account);
     }
 }

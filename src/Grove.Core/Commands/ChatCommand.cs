@@ -29,6 +29,19 @@ public enum CommandKind
     SetName,    // Text: the new real name
     Monitor,    // Text "+", "-" or "C"; Args the names to watch (presence notifications)
     PartAll,    // leave every room (IRC JOIN 0)
+    Login,          // Target account, Text password: doors call ChatServer.LoginAsync (hashing is off the command loop)
+    RegisterAccount,// Text password: doors call ChatServer.RegisterAccountAsync
+    RoomRegister,   // Target room or null for the current one: claim it for your account
+    Ban,            // Target room ("*" server-wide), Args[0] name, account or mask
+    Unban,
+    Mute,           // Target room, Args[0] name or mask
+    Unmute,
+    Op,             // Target room, Args[0] name
+    Deop,
+    Voice,
+    Devoice,
+    Audit,          // Target room, "*" for everything (server operators), or null for the current room
+    Lockdown,       // Text "on" or "off" (server operators)
 }
 
 /// <summary>

@@ -23,6 +23,23 @@ public static class CommandTable
         new(CommandKind.History, ["/history"], "/history [#room | NAME] [N]", "older messages of your room (or another), or of a private conversation; each call pages back"),
         new(CommandKind.Bamboo, ["/bamboo", "@bamboo"], "/bamboo", "a random panda fact"),
         new(CommandKind.Quit, ["/quit", "@leaves", "!logout", "bye", "exit"], "/quit [REASON]", "leave the chat"),
+        new(CommandKind.RegisterAccount, ["/register"], "/register PASSWORD", "make your current name your account, kept by a password"),
+        new(CommandKind.Login, ["/login"], "/login NAME PASSWORD", "log in to your account (from any door, on several connections at once)"),
+        new(CommandKind.RoomRegister, ["/room"], "/room register [#room]", "claim a room for your account: its modes, bans and operators outlive restarts"),
+        new(CommandKind.Kick, ["/kick"], "/kick [#room] NAME [REASON]", "put someone out of a room (room operators)"),
+        new(CommandKind.Ban, ["/ban"], "/ban [#room | *] NAME|MASK", "ban a name, account or mask from a room, and kick; * bans from the whole server (server operators)"),
+        new(CommandKind.Unban, ["/unban"], "/unban [#room | *] NAME|MASK", "lift a ban"),
+        new(CommandKind.Mute, ["/mute"], "/mute [#room] NAME|MASK", "keep someone from speaking in a room"),
+        new(CommandKind.Unmute, ["/unmute"], "/unmute [#room] NAME|MASK", "let them speak again"),
+        new(CommandKind.Op, ["/op"], "/op [#room] NAME", "make someone an operator of a room"),
+        new(CommandKind.Deop, ["/deop"], "/deop [#room] NAME", "take operator away"),
+        new(CommandKind.Voice, ["/voice"], "/voice [#room] NAME", "let someone speak in a moderated room"),
+        new(CommandKind.Devoice, ["/devoice"], "/devoice [#room] NAME", "take voice away"),
+        new(CommandKind.Mode, ["/mode"], "/mode [#room] +t|-t|+i|-i|+m|-m", "room settings: t only operators set the topic, i invite-only, m moderated"),
+        new(CommandKind.Invite, ["/invite"], "/invite NAME [#room]", "invite someone to a room"),
+        new(CommandKind.Audit, ["/audit"], "/audit [#room | *]", "who did what in a room (its owner), or on the server (server operators)"),
+        new(CommandKind.Kill, ["/kill"], "/kill NAME [REASON]", "disconnect someone (server operators)"),
+        new(CommandKind.Lockdown, ["/lockdown"], "/lockdown on|off", "refuse new guests; accounts still sign in (server operators)"),
     ];
 
     private static readonly Dictionary<string, CommandEntry> ByAlias = BuildAliases();

@@ -30,4 +30,10 @@ public enum ErrorCode
     TargetAlreadyInRoom,
     UnknownMode,
     TooManyRooms,
+    NameRegistered,     // the name belongs to an account: log in to use it
+    LoginFailed,        // wrong name or password
+    TooManyAttempts,    // too many failed logins: wait
+    NotLoggedIn,        // the command needs an account
+    Lockdown,           // only accounts may sign in right now
+    Muted,              // muted in that room
 }

@@ -87,6 +87,56 @@ public static class PlainCommandParser
                 }
             case CommandKind.Quit:
                 return new(new ChatCommand(CommandKind.Quit, Text: NullIfEmpty(rest)));
+            case CommandKind.RegisterAccount:
+                if (rest.Length == 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.RegisterAccount, Text: rest));
+            case CommandKind.Login:
+                if (a.Length == 0 || b.Length == 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Login, Target: a, Text: b));
+            case CommandKind.RoomRegister:
+                {
+                    if (!a.Equals("register", StringComparison.OrdinalIgnoreCase)) return Usage(entry);
+                    var (room, extra) = SplitFirst(b);
+                    if (extra.Length > 0 || room.Length > 0 && !NameRules.LooksLikeRoom(room)) return Usage(entry);
+                    return new(new ChatCommand(CommandKind.RoomRegister, Target: NullIfEmpty(room)));
+                }
+            case CommandKind.Kick:
+                {
+                    var (room, tail) = OptionalRoom(rest, allowStar: false);
+                    var (who, reason) = SplitFirst(tail);
+                    if (who.Length == 0) return Usage(entry);
+                    return new(new ChatCommand(CommandKind.Kick, Target: room, Text: NullIfEmpty(reason), Args: [who]));
+                }
+            case CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
+                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice:
+                {
+                    var (room, tail) = OptionalRoom(rest, allowStar: entry.Kind is CommandKind.Ban or CommandKind.Unban);
+                    var (who, extra) = SplitFirst(tail);
+                    if (who.Length == 0 || extra.Length > 0) return Usage(entry);
+                    return new(new ChatCommand(entry.Kind, Target: room, Args: [who]));
+                }
+            case CommandKind.Mode:
+                {
+                    var (room, tail) = OptionalRoom(rest, allowStar: false);
+                    var words = tail.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (words.Length == 0 || words[0][0] is not ('+' or '-')) return Usage(entry);
+                    return new(new ChatCommand(CommandKind.Mode, Target: room, Text: words[0], Args: words[1..]));
+                }
+            case CommandKind.Invite:
+                {
+                    var (room, extra) = SplitFirst(b);
+                    if (a.Length == 0 || extra.Length > 0 || room.Length > 0 && !NameRules.LooksLikeRoom(room)) return Usage(entry);
+                    return new(new ChatCommand(CommandKind.Invite, Target: a, Args: room.Length > 0 ? [room] : []));
+                }
+            case CommandKind.Audit:
+                if (b.Length > 0 || a.Length > 0 && a != "*" && !NameRules.LooksLikeRoom(a)) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Audit, Target: NullIfEmpty(a)));
+            case CommandKind.Kill:
+                if (a.Length == 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Kill, Target: a, Text: NullIfEmpty(b)));
+            case CommandKind.Lockdown:
+                if (b.Length > 0 || a.Length > 0 && a.ToLowerInvariant() is not ("on" or "off")) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Lockdown, Text: NullIfEmpty(a)));
             default:
                 // Commands without arguments ignore anything after them, as the original apps did.
                 return new(new ChatCommand(entry.Kind));
@@ -103,4 +153,12 @@ public static class PlainCommandParser
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    /// <summary>A leading "#room" (or "*" where allowed) names the room; otherwise the command is about your room.</summary>
+    private static (string? Room, string Tail) OptionalRoom(string rest, bool allowStar)
+    {
+        var (first, tail) = SplitFirst(rest);
+        if (NameRules.LooksLikeRoom(first) || allowStar && first == "*") return (first, tail);
+        return (null, rest);
+    }
 }

@@ -23,7 +23,7 @@ public abstract class ChatEvent
     public ReadOnlyMemory<byte> EncodeFor(Session recipient)
     {
         var renderer = recipient.Renderer;
-        var key = renderer.EncodingKey(recipient);
+        var key = recipient.EncodingKey;
         if (key == 0) return renderer.Render(this, recipient);
         if (key == _key0) return _bytes0;
         if (key == _key1) return _bytes1;
@@ -77,6 +77,8 @@ public sealed class JoinEvent(string room, string name) : ChatEvent
 {
     public string Room { get; } = room;
     public string Name { get; } = name;
+    /// <summary>The joiner's real name (IRCv3 extended-join; their account is in <see cref="ChatEvent.By"/>).</summary>
+    public string RealName { get; init; } = "";
 }
 
 public sealed class PartEvent(string room, string name, string reason) : ChatEvent
@@ -184,4 +186,14 @@ public sealed class PresenceEvent(string name, bool online) : ChatEvent
 {
     public string Name { get; } = name;
     public bool Online { get; } = online;
+}
+
+/// <summary>
+/// A person logged in to an account or out of one (<see cref="Account"/> null), for those who share a room with them
+/// (IRCv3 account-notify).
+/// </summary>
+public sealed class AccountEvent(string name, string? account) : ChatEvent
+{
+    public string Name { get; } = name;
+    public string? Account { get; } = account;
 }

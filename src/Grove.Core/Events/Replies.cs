@@ -159,3 +159,17 @@ public sealed class MonitorFullReply(int limit, IReadOnlyList<string> names) : C
     public int Limit { get; } = limit;
     public IReadOnlyList<string> Names { get; } = names;
 }
+
+/// <summary>You are now logged in to <see cref="Account"/> (IRC 900 RPL_LOGGEDIN); <see cref="Registered"/> when the account was just created.</summary>
+public sealed class LoggedInReply(string account, bool registered) : ChatEvent
+{
+    public string Account { get; } = account;
+    public bool Registered { get; } = registered;
+}
+
+/// <summary>Lines of the audit log, newest first, already worded for people.</summary>
+public sealed class AuditReply(string scope, IReadOnlyList<string> lines) : ChatEvent
+{
+    public string Scope { get; } = scope;
+    public IReadOnlyList<string> Lines { get; } = lines;
+}

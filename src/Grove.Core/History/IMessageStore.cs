@@ -1,3 +1,4 @@
+using Grove.Core.Accounts;
 using Grove.Core.Events;
 
 namespace Grove.Core.History;
@@ -43,6 +44,18 @@ public interface IMessageStore : IDisposable
 
     /// <summary>True when the last operation worked; false with <paramref name="problem"/> after a failure.</summary>
     bool IsHealthy(out string? problem);
+
+    /// <summary>
+    /// Writes account and moderation changes (accounts, room settings, audit entries, tokens) in one transaction,
+    /// from the commit loop, before the events that announce them are delivered. A store without accounts keeps none.
+    /// </summary>
+    void CommitChanges(StoreChanges changes) { }
+
+    /// <summary>Accounts, registered rooms and web tokens, read once at start.</summary>
+    StoredState LoadState() => StoredState.Empty;
+
+    /// <summary>The newest audit entries, newest first: of one room (folded name), or of everything when null.</summary>
+    IReadOnlyList<AuditEntry> ReadAudit(string? roomKey, int limit) => [];
 }
 
 /// <summary>

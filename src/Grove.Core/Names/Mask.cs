@@ -19,9 +19,21 @@ public static class Mask
         return m == mask.Length;
     }
 
+    /// <summary>The prefix of an account mask ("$a:alice", as on solanum and Libera): matches whoever is logged in to it.</summary>
+    public const string AccountPrefix = "$a:";
+
+    /// <summary>True when the mask matches the person: an account mask by account, any other by nick!user@host.</summary>
+    public static bool MatchesPerson(string mask, People.Origin who)
+    {
+        if (mask.StartsWith(AccountPrefix, StringComparison.Ordinal))
+            return who.Account is { } account && NameRules.Fold(mask[AccountPrefix.Length..]) == NameRules.Fold(account);
+        return Matches(mask, NameRules.Fold(who.ToString()));
+    }
+
     /// <summary>Completes a partial mask the way IRC servers do: "bob" → "bob!*@*", "*@host" → "*!*@host".</summary>
     public static string Normalize(string mask)
     {
+        if (mask.StartsWith(AccountPrefix, StringComparison.Ordinal)) return mask;
         if (mask.Contains('!') && mask.Contains('@')) return mask;
         if (mask.Contains('@')) return "*!" + mask;
         if (mask.Contains('!')) return mask + "@*";

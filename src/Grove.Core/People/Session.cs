@@ -23,7 +23,7 @@ public interface IConnectionControl
 /// changed only by the core's command loop; other threads may read them (they are published with volatile writes).
 /// </summary>
 /// <summary>Who did something: name, IRC user and cloaked host.</summary>
-public sealed record Origin(string Name, string User, string Host)
+public sealed record Origin(string Name, string User, string Host, string? Account = null)
 {
     public override string ToString() => $"{Name}!{User}@{Host}";
 }
@@ -43,7 +43,14 @@ public sealed class Session
         Renderer = renderer;
         Control = control;
         Outbox = new Outbox(outboxBytes);
+        EncodingKey = renderer.EncodingKey(this);
     }
+
+    /// <summary>
+    /// <see cref="IEventRenderer.EncodingKey"/> for this recipient, kept here so delivery does not ask the renderer
+    /// once per message. A door whose rendering settings change (IRC capabilities) sets it again.
+    /// </summary>
+    public int EncodingKey { get; set; }
 
     public long Id { get; }
     public DoorKind Door { get; }
@@ -88,6 +95,31 @@ public sealed class Session
     /// <summary>Set while the person is away, with their message. Core loop only.</summary>
     public string? AwayMessage { get; internal set; }
 
+    /// <summary>The account this connection is logged in to (its name as registered), or null for a guest.</summary>
+    public string? Account { get => _account; internal set => _account = value; }
+    private volatile string? _account;
+
+    /// <summary>The folded account name, or null for a guest.</summary>
+    public string? AccountKey => _account is { } a ? Names.NameRules.Fold(a) : null;
+
+    /// <summary>
+    /// Every connection of one account that shares this name, this one included (one account, many connections),
+    /// or null when this is the only one. The same list object for all of them. Core loop only.
+    /// </summary>
+    internal List<Session>? Group { get; set; }
+
+    /// <summary>The IP address without the port, for limits and the operator's eyes only (never shown to users).</summary>
+    public string RemoteIp
+    {
+        get
+        {
+            var a = RemoteAddress;
+            if (a.StartsWith('[') && a.IndexOf(']') is > 0 and var close) return a[1..close];
+            var colon = a.LastIndexOf(':');
+            return colon > 0 && a.IndexOf(':') == colon ? a[..colon] : a;
+        }
+    }
+
     /// <summary>A server operator (IRC OPER). Core loop only.</summary>
     public bool IsOperator { get; internal set; }
 
@@ -107,7 +139,7 @@ public sealed class Session
     public bool WantsWallops { get; set; }
 
     /// <summary>Who the person is, as events carry it.</summary>
-    public Origin Origin => new(Name ?? "*", UserName ?? Name ?? "*", Host);
+    public Origin Origin => new(Name ?? "*", UserName ?? Name ?? "*", Host, Account);
 
     /// <summary>The room a plain-door message goes to. Core loop only.</summary>
     public Room? CurrentRoom { get; internal set; }

@@ -63,13 +63,29 @@ public sealed class Room(string name)
     public bool CanSpeak(Session s) => (Modes & RoomModes.Moderated) == 0 || StatusOf(s) != MemberStatus.None;
 
     /// <summary>True when a ban mask matches the person.</summary>
-    public bool IsBanned(Session s)
+    public bool IsBanned(Session s) => AnyMatches(Bans, s);
+
+    /// <summary>Mute masks (IRC list mode +q): matching people may be in the room but not speak. Core loop only.</summary>
+    public List<BanEntry> Mutes { get; } = new();
+
+    /// <summary>True when a mute mask matches the person and no operator or voice status lifts it.</summary>
+    public bool IsMuted(Session s) => StatusOf(s) == MemberStatus.None && AnyMatches(Mutes, s);
+
+    private static bool AnyMatches(List<BanEntry> list, Session s)
     {
-        if (Bans.Count == 0) return false;
-        var who = Names.NameRules.Fold(s.Origin.ToString());
-        foreach (var b in Bans) if (Names.Mask.Matches(b.Mask, who)) return true;
+        var who = s.Origin;
+        foreach (var b in list) if (Names.Mask.MatchesPerson(b.Mask, who)) return true;
         return false;
     }
+
+    /// <summary>The owner account (folded) of a registered room, or null: only registered rooms outlive a restart's
+    /// emptiness with their modes, lists and access. Core loop only.</summary>
+    public string? Owner { get; internal set; }
+    public DateTimeOffset? RegisteredAt { get; internal set; }
+
+    /// <summary>Accounts (folded) that get operator, or voice, whenever they join a registered room. Core loop only.</summary>
+    internal HashSet<string> AccessOperators { get; } = new(StringComparer.Ordinal);
+    internal HashSet<string> AccessVoices { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Recent messages, newest last, so a join can replay them without reading the store.</summary>
     internal RecentMessages Recent { get; } = new(512);

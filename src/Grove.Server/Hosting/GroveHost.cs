@@ -94,6 +94,8 @@ public sealed partial class GroveHost : IAsyncDisposable
             OutboxMaxBytes = options.OutboxMaxBytes,
             MaxRoomsPerPerson = options.MaxRoomsPerPerson,
             MaxRoomMembers = options.MaxRoomMembers,
+            OperatorAccounts = options.ServerOperators.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Lockdown = options.Lockdown,
         });
         builder.Services.AddSingleton(new Grove.Core.Limits.FloodOptions
         {

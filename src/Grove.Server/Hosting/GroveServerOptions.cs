@@ -51,6 +51,15 @@ public sealed class GroveServerOptions
     /// <summary>The message of the day, shown on IRC registration and by MOTD; lines separated by \n.</summary>
     public string Motd { get; set; } = "Welcome to Grove.\nEveryone here shares rooms with netcat, IRC and browser users.\nPRIVMSG Grove :help lists Grove's own commands (bamboo, rooms, history).";
 
+    /// <summary>
+    /// Accounts that are server operators whenever they are logged in, separated by commas: kill, server-wide bans,
+    /// lockdown and the whole audit log, on every door.
+    /// </summary>
+    public string ServerOperators { get; set; } = "";
+
+    /// <summary>Start in lockdown: only registered accounts may sign in (a server operator switches it with /lockdown).</summary>
+    public bool Lockdown { get; set; }
+
     /// <summary>IRC operators: name and password for OPER.</summary>
     public List<OperatorAccount> Operators { get; set; } = new();
 

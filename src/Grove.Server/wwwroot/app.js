@@ -19,7 +19,10 @@ function connect() {
     state.retry = 0;
     setStatus('online', 'Connected');
     const name = state.wantName || state.name;
-    if (name) send({ type: 'hello', name });
+    const token = localStorage.getItem('grove.token');
+    // A browser that logged in before logs in again with its token; the password itself is never kept.
+    if (token && !state.wantName) send({ type: 'hello', token });
+    else if (name) send({ type: 'hello', name });
   };
   ws.onmessage = e => { try { handle(JSON.parse(e.data)); } catch (err) { console.error(err); } };
   ws.onclose = () => {
@@ -224,6 +227,7 @@ function handle(m) {
       v.members = new Map(m.members.map(x => [x.name.toLowerCase(), x]));
       if (!state.current || !state.rooms.has(state.current) && !state.current.startsWith('@') || state.pendingShow === key) { state.pendingShow = null; show(key); }
       else renderLists();
+      if (state.loginNotice) { system(state.loginNotice); state.loginNotice = null; }
       break;
     }
     case 'history':
@@ -284,7 +288,15 @@ function handle(m) {
     case 'notice': system(m.text, 'notice'); break;
     case 'rooms': system(m.rooms.map(r => `${r.name} (${r.members})${r.topic ? ': ' + r.topic : ''}`).join('\n') || 'No rooms.', 'notice'); break;
     case 'goodbye': state.leaving = true; system(m.text); break;
+    case 'token': localStorage.setItem('grove.token', m.token); break;
+    case 'loggedin':
+      state.account = m.account;
+      // Before the first room is shown there is nowhere to say it yet: it waits for the join.
+      if (state.current) system(m.text); else state.loginNotice = m.text;
+      break;
     case 'error':
+      if (m.code === 'login_failed' || m.code === 'too_many_attempts') localStorage.removeItem('grove.token');
+      if (m.code === 'name_registered') $('password').focus();
       if (!state.registered) {
         $('name-error').textContent = m.text;
         $('login').hidden = false;
@@ -303,7 +315,10 @@ $('login-form').onsubmit = e => {
   if (!name) { $('name-error').textContent = 'Type a name first.'; return; }
   state.wantName = name;
   $('name-error').textContent = '';
-  if (!send({ type: 'hello', name })) $('name-error').textContent = 'Not connected yet; trying again…';
+  const password = $('password').value;
+  $('password').value = '';
+  const hello = password ? { type: 'hello', name, password } : { type: 'hello', name };
+  if (!send(hello)) $('name-error').textContent = 'Not connected yet; trying again…';
 };
 
 $('send-form').onsubmit = e => {

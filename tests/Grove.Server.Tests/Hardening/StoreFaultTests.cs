@@ -30,6 +30,9 @@ public sealed class StoreFaultTests
             problem = Failing ? "disk I/O error (injected)" : null;
             return !Failing && inner.IsHealthy(out problem);
         }
+        public void CommitChanges(Grove.Core.Accounts.StoreChanges changes) => inner.CommitChanges(changes);
+        public Grove.Core.Accounts.StoredState LoadState() => inner.LoadState();
+        public IReadOnlyList<Grove.Core.Accounts.AuditEntry> ReadAudit(string? roomKey, int limit) => inner.ReadAudit(roomKey, limit);
         public void Dispose() => inner.Dispose();
     }
 

@@ -11,6 +11,9 @@ public enum IrcCaps
     AwayNotify = 1 << 2,
     InviteNotify = 1 << 3,
     SetName = 1 << 4,
+    AccountTag = 1 << 5,
+    AccountNotify = 1 << 6,
+    ExtendedJoin = 1 << 7,
     // Bits that only change replies to this client.
     EchoMessage = 1 << 8,
     MultiPrefix = 1 << 9,
@@ -21,8 +24,9 @@ public enum IrcCaps
     ChatHistory = 1 << 14,
     CapNotify = 1 << 15,
     Chghost = 1 << 16,
+    Sasl = 1 << 17,
 
-    SharedRenderingMask = MessageTags | ServerTime | AwayNotify | InviteNotify | SetName,
+    SharedRenderingMask = MessageTags | ServerTime | AwayNotify | InviteNotify | SetName | AccountTag | AccountNotify | ExtendedJoin,
 }
 
 public static class IrcCapNames
@@ -30,15 +34,19 @@ public static class IrcCapNames
     /// <summary>Every capability offered, in CAP LS order, with its value for CAP LS 302 (null when it has none).</summary>
     public static readonly IReadOnlyList<(string Name, IrcCaps Cap, string? Value)> Offered =
     [
+        ("account-notify", IrcCaps.AccountNotify, null),
+        ("account-tag", IrcCaps.AccountTag, null),
         ("batch", IrcCaps.Batch, null),
         ("cap-notify", IrcCaps.CapNotify, null),
         ("chghost", IrcCaps.Chghost, null),
         ("draft/chathistory", IrcCaps.ChatHistory, null),
         ("echo-message", IrcCaps.EchoMessage, null),
+        ("extended-join", IrcCaps.ExtendedJoin, null),
         ("invite-notify", IrcCaps.InviteNotify, null),
         ("labeled-response", IrcCaps.LabeledResponse, null),
         ("message-tags", IrcCaps.MessageTags, null),
         ("multi-prefix", IrcCaps.MultiPrefix, null),
+        ("sasl", IrcCaps.Sasl, "PLAIN"),
         ("server-time", IrcCaps.ServerTime, null),
         ("setname", IrcCaps.SetName, null),
         ("standard-replies", IrcCaps.StandardReplies, null),

@@ -43,7 +43,7 @@ public sealed partial class IrcConnection
     }
 
     // PRIVMSG/NOTICE <target>{,<target>} <text>
-    private void Privmsg(IrcMessage m, MessageKind kind)
+    private async Task Privmsg(IrcMessage m, MessageKind kind)
     {
         var verb = kind == MessageKind.Notice ? "NOTICE" : "PRIVMSG";
         if (m.Params.Count == 0 || m[0].Length == 0) { Lines(renderer.Numeric(411, session, $"No recipient given ({verb})")); return; }
@@ -54,7 +54,7 @@ public sealed partial class IrcConnection
         {
             if (NameRules.NamesEqual(target, IrcServerInfo.ServiceNick))
             {
-                if (kind == MessageKind.Normal) Service(text);
+                if (kind == MessageKind.Normal) await Service(text);
                 continue;
             }
             if (text.StartsWith("\u0001ACTION ", StringComparison.Ordinal) && kind == MessageKind.Normal)
@@ -68,15 +68,34 @@ public sealed partial class IrcConnection
     }
 
     // PRIVMSG Grove :<plain command>: the plain door's extras (bamboo, rooms, history, who, help) from IRC.
-    private void Service(string text)
+    private async Task Service(string text)
     {
         var line = text.Trim();
         if (line.Length == 0) return;
         if (!line.StartsWith('/') && !line.StartsWith('@') && !line.StartsWith('!')) line = "/" + line;
         var parsed = PlainCommandParser.Parse(line);
-        if (parsed.Command is { Kind: CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who } c)
+        if (parsed.Command is { Kind: CommandKind.Login or CommandKind.RegisterAccount } account)
         {
+            await Flush();
+            await AccountCommands.TryRunAsync(chat, session, account);
+            return;
+        }
+        if (parsed.Command is { Kind: CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who
+                or CommandKind.RoomRegister or CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
+                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice or CommandKind.Audit
+                or CommandKind.Lockdown } c)
+        {
+            if (c.Target is null && c.Kind is not (CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who or CommandKind.Lockdown))
+            {
+                Lines(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, "Name the channel: for example, ban #room NICK."));
+                return;
+            }
             Emit(c);
+            return;
+        }
+        if (parsed.IsError && parsed.Error == ErrorCode.NeedMoreParams)
+        {
+            Lines(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, parsed.ErrorText!));
             return;
         }
         var help = new StringBuilder();
@@ -87,6 +106,12 @@ public sealed partial class IrcConnection
         Say("  rooms                  every room with its member count and topic");
         Say("  who [#room]            who is online, on every door");
         Say("  history #room [N]      older messages of a room (N up to 500); history NICK for a private conversation");
+        Say("  register PASSWORD      make your nick your account (then log in with SASL PLAIN or PASS nick:password)");
+        Say("  login NICK PASSWORD    log in to your account");
+        Say("  room register #room    claim a channel for your account: its modes, bans and operators outlive restarts");
+        Say("  ban|unban #room NICK   ban by account (or mask) and kick; mute|unmute #room NICK; op|deop|voice|devoice #room NICK");
+        Say("  audit #room            the channel's audit log (its owner); audit * for the server's (operators)");
+        Say("  lockdown on|off        refuse new guests (operators)");
         Say("Everything else is ordinary IRC: JOIN, PRIVMSG, MODE, WHOIS…; HELP lists the commands.");
         Lines(help.ToString());
     }
@@ -108,7 +133,7 @@ public sealed partial class IrcConnection
             if (rooms.Count == 0) { sb.Append(renderer.Numeric(366, session, "*", "End of /NAMES list")); return sb.ToString(); }
             var room = chat.RoomNamed(rooms[0]);
             if (room is null || !CanSee(room)) sb.Append(renderer.Numeric(366, session, rooms[0], "End of /NAMES list"));
-            else renderer.AppendNames(sb, session, room.Name, room.Members.Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Origin, room.StatusOf(p))));
+            else renderer.AppendNames(sb, session, room.Name, room.Members.DistinctBy(x => x.Name).Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Origin, room.StatusOf(p))));
             return sb.ToString();
         });
     }

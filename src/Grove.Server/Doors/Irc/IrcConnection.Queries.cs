@@ -36,7 +36,7 @@ public sealed partial class IrcConnection
             {
                 var room = chat.RoomNamed(mask);
                 if (room is not null && CanSee(room))
-                    foreach (var p in room.Members)
+                    foreach (var p in room.Members.DistinctBy(x => x.Name))
                         if ((!opersOnly || p.IsOperator) && (!p.Invisible || room.Contains(session) || p == session))
                             sb.Append(Line(room.Name, p, room.StatusOf(p)));
             }
@@ -91,7 +91,7 @@ public sealed partial class IrcConnection
                 'f' => Flags(p, status),
                 'd' => "0",
                 'l' => "0",
-                'a' => "0", // no accounts yet
+                'a' => p.Account ?? "0",
                 'o' => "n/a",
                 _ => p.RealName.Length > 0 ? p.RealName : p.Name!,
             });
@@ -123,6 +123,7 @@ public sealed partial class IrcConnection
             sb.Append(renderer.Numeric(312, session, p.Name!, info.ServerName, $"Grove ({ChatDoor(p.Door)})"));
             if (p.AwayMessage is { } away) sb.Append(renderer.Numeric(301, session, p.Name!, away));
             if (p.IsOperator) sb.Append(renderer.Numeric(313, session, p.Name!, "is an IRC operator"));
+            if (p.Account is { } account) sb.Append(renderer.Numeric(330, session, p.Name!, account, "is logged in as"));
             if (p.IsBot) sb.Append(renderer.Numeric(335, session, p.Name!, "is a bot"));
             sb.Append(renderer.Numeric(317, session, p.Name!, "0", p.ConnectedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), "seconds idle, signon time"));
             sb.Append(renderer.Numeric(318, session, p.Name!, "End of /WHOIS list"));

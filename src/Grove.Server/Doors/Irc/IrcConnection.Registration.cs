@@ -1,3 +1,4 @@
+using System.Text;
 using Grove.Core.Commands;
 using Grove.Core.Names;
 using Grove.Core.People;
@@ -60,11 +61,88 @@ public sealed partial class IrcConnection
         }
     }
 
-    // PASS <password>: accepted before registration (accounts come later); after it, ERR_ALREADYREGISTERED.
+    private string? _pass;
+    private StringBuilder? _sasl; // the AUTHENTICATE PLAIN payload so far, while an exchange is going on
+
+    // PASS <password> or PASS <account>:<password>: the login for clients without SASL, tried when registration
+    // completes (the account is the nick when none is given). After registration, ERR_ALREADYREGISTERED.
     private void Pass(IrcMessage m)
     {
         if (Registered) { Lines(renderer.Numeric(462, session, "You may not reregister")); return; }
-        if (m.Params.Count == 0) NeedMore("PASS");
+        if (m.Params.Count == 0) { NeedMore("PASS"); return; }
+        _pass = m[0];
+    }
+
+    // AUTHENTICATE (IRCv3 sasl, mechanism PLAIN): "AUTHENTICATE PLAIN", then the base64 of
+    // "authzid NUL authcid NUL password" in chunks of 400 bytes ("+" for an empty last chunk); "*" aborts.
+    private async Task Authenticate(IrcMessage m)
+    {
+        if (m.Params.Count == 0 || m[0].Length == 0) { NeedMore("AUTHENTICATE"); return; }
+        var arg = m[0];
+        if (arg == "*")
+        {
+            _sasl = null;
+            Lines(renderer.Numeric(906, session, "SASL authentication aborted"));
+            return;
+        }
+        if (session.Account is not null) { Lines(renderer.Numeric(907, session, "You have already authenticated using SASL")); return; }
+        if (_sasl is null)
+        {
+            if (!arg.Equals("PLAIN", StringComparison.OrdinalIgnoreCase))
+            {
+                Lines(renderer.Numeric(908, session, "PLAIN", "are available SASL mechanisms"));
+                Lines(renderer.Numeric(904, session, "SASL authentication failed"));
+                return;
+            }
+            _sasl = new StringBuilder();
+            Lines("AUTHENTICATE +\r\n");
+            return;
+        }
+        if (arg != "+") _sasl.Append(arg);
+        if (arg.Length > 400 || _sasl.Length > 1600)
+        {
+            _sasl = null;
+            Lines(renderer.Numeric(905, session, "SASL message too long"));
+            return;
+        }
+        if (arg.Length == 400) return; // more chunks follow
+        var payload = _sasl.ToString();
+        _sasl = null;
+        string[] parts;
+        try
+        {
+            parts = Encoding.UTF8.GetString(Convert.FromBase64String(payload)).Split('\0');
+        }
+        catch (FormatException)
+        {
+            parts = [];
+        }
+        if (parts.Length != 3 || parts[1].Length == 0 || parts[0].Length > 0 && !NameRules.NamesEqual(parts[0], parts[1]))
+        {
+            Lines(renderer.Numeric(904, session, "SASL authentication failed"));
+            return;
+        }
+        await Flush();
+        var result = await chat.LoginAsync(session, parts[1], parts[2], takeName: false);
+        Lines(result.Ok
+            ? renderer.Numeric(903, session, "SASL authentication successful")
+            : renderer.Numeric(904, session, $"SASL authentication failed: {result.Message}"));
+    }
+
+    // REGISTER <password>, or REGISTER <account> <email> <password> as in IRCv3's draft account-registration (the
+    // account must be "*" or your nick; the email is not used): makes your nick your account.
+    private async Task RegisterAccount(IrcMessage m)
+    {
+        string? password = m.Params.Count switch { 1 => m[0], >= 3 when m[0] == "*" || NameRules.NamesEqual(m[0], Me) => m[2], _ => null };
+        if (password is null)
+        {
+            Lines(IrcMessage.Text(info.ServerName, "FAIL", "REGISTER", "INVALID_PARAMS", "Usage: REGISTER <password> (your nick becomes the account)"));
+            return;
+        }
+        await Flush();
+        var result = await chat.RegisterAccountAsync(session, password);
+        if (!result.Ok) Lines(IrcMessage.Text(info.ServerName, "FAIL", "REGISTER", "ACCOUNT_NOT_CREATED", result.Message));
+        else if (Has(IrcCaps.StandardReplies)) Lines(IrcMessage.Text(info.ServerName, "REGISTER", "SUCCESS", result.Account!, result.Message));
     }
 
     // NICK <nickname>
@@ -107,9 +185,25 @@ public sealed partial class IrcConnection
         await Flush(); // what this line said so far goes first
         session.UserName = _user;
         var nick = _pendingNick;
+        var colon = _pass?.IndexOf(':') ?? -1;
+        var (account, password) = colon > 0 ? (_pass![..colon], _pass[(colon + 1)..]) : (nick, _pass);
+        _pass = null;
+        // A PASS for a name without an account is a server password Grove does not need: it is ignored.
+        if (password is not null && session.Account is null && chat.IsRegisteredName(account))
+        {
+            var login = await chat.LoginAsync(session, account, password, takeName: false);
+            if (!login.Ok) Lines(IrcMessage.Text(info.ServerName, "NOTICE", "*", $"PASS: {login.Message} You are connecting as a guest."));
+            await Flush();
+        }
         await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: nick));
+        if (session.State == SessionState.Registered) return;
+        if (chat.InLockdown && session.Account is null)
+        {
+            chat.CloseWithMessage(session, Grove.Core.Delivery.DisconnectReason.Killed, "The server is in lockdown: only registered accounts may connect.");
+            return;
+        }
         // Refused (433/432 already sent): wait for another NICK.
-        if (session.State != SessionState.Registered) _pendingNick = null;
+        _pendingNick = null;
     }
 
     // PING <token>

@@ -24,7 +24,16 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
     private string? _label;
 
     /// <summary>The IRCv3 capabilities this client enabled. Read by the renderer on the delivery loop.</summary>
-    public IrcCaps Caps { get; private set; }
+    public IrcCaps Caps
+    {
+        get => _caps;
+        private set
+        {
+            _caps = value;
+            session.EncodingKey = renderer.EncodingKey(session);
+        }
+    }
+    private IrcCaps _caps;
 
     /// <summary>The client asked for CAP LS 302 (capability values, cap-notify).</summary>
     public int CapVersion { get; private set; }
@@ -94,6 +103,7 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             // Allowed before registration.
             case "CAP": await Cap(m); return;
             case "PASS": Pass(m); return;
+            case "AUTHENTICATE": await Authenticate(m); return;
             case "NICK": await Nick(m); return;
             case "USER": await User(m); return;
             case "PING": Ping(m); return;
@@ -109,8 +119,9 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         {
             case "JOIN": Join(m); break;
             case "PART": Part(m); break;
-            case "PRIVMSG": Privmsg(m, MessageKind.Normal); break;
-            case "NOTICE": Privmsg(m, MessageKind.Notice); break;
+            case "PRIVMSG": await Privmsg(m, MessageKind.Normal); break;
+            case "REGISTER": await RegisterAccount(m); break;
+            case "NOTICE": await Privmsg(m, MessageKind.Notice); break;
             case "TAGMSG": TagMsg(m); break;
             case "TOPIC": Topic(m); break;
             case "NAMES": Names(m); break;

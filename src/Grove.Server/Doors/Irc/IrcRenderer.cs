@@ -37,9 +37,11 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     /// <summary>The message tags for an event as this recipient asked for them ("@…" and a space, or empty).</summary>
     private static string Tags(ChatEvent ev, IrcCaps caps)
     {
-        if ((caps & (IrcCaps.ServerTime | IrcCaps.MessageTags)) == 0) return "";
+        if ((caps & (IrcCaps.ServerTime | IrcCaps.MessageTags | IrcCaps.AccountTag)) == 0) return "";
         var sb = new StringBuilder("@");
         if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(ev.At));
+        // IRCv3 account-tag: the sender's account (account names are nicknames: nothing to escape).
+        if ((caps & IrcCaps.AccountTag) != 0 && ev.By?.Account is { } account) Sep(sb).Append("account=").Append(account);
         if ((caps & IrcCaps.MessageTags) != 0)
         {
             var (id, bot, client) = ev switch
@@ -140,10 +142,26 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 AppendBatch(sb, caps, h.BatchType, h.BatchParams, h.Events.Select(e => Render(e, me)).Select(b => TextRules.Utf8.GetString(b.Span)));
                 break;
             case JoinEvent j:
-                sb.Append(tags).Append(IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
+                sb.Append(tags).Append((caps & IrcCaps.ExtendedJoin) != 0
+                    ? IrcMessage.Text(Prefix(j, j.Name), "JOIN", j.Room, j.By?.Account ?? "*", j.RealName)
+                    : IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
+                break;
+            case AccountEvent a:
+                if ((caps & IrcCaps.AccountNotify) != 0) sb.Append(tags).Append(IrcMessage.Format(Prefix(a, a.Name), "ACCOUNT", a.Account ?? "*"));
+                break;
+            case LoggedInReply l:
+                sb.Append(Numeric(900, me, me.Origin.ToString(), l.Account, $"You are now logged in as {l.Account}"));
+                if (l.Registered) sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*",
+                    $"The nick {l.Account} is now your account. Log in next time with SASL PLAIN, or PASS {l.Account}:PASSWORD."));
+                break;
+            case AuditReply a:
+                foreach (var line in a.Lines.Count == 0 ? [$"The audit log of {a.Scope} is empty."] : a.Lines.Prepend($"Audit log of {a.Scope}, newest first:"))
+                    sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", line));
                 break;
             case JoinedReply j:
-                sb.Append(IrcMessage.Format(me.Origin.ToString(), "JOIN", j.Room));
+                sb.Append((caps & IrcCaps.ExtendedJoin) != 0
+                    ? IrcMessage.Text(me.Origin.ToString(), "JOIN", j.Room, me.Account ?? "*", me.RealName)
+                    : IrcMessage.Format(me.Origin.ToString(), "JOIN", j.Room));
                 if (!string.IsNullOrEmpty(j.Topic))
                 {
                     sb.Append(Numeric(332, me, j.Room, j.Topic));
@@ -315,6 +333,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         return e.Code switch
         {
             ErrorCode.NameInUse => Numeric(433, me, subject, "Nickname is already in use"),
+            ErrorCode.NameRegistered => Numeric(433, me, subject, "Nickname is registered to an account: log in with SASL or PASS to use it"),
+            ErrorCode.Muted => Numeric(404, me, subject, "Cannot send to channel (you are muted)"),
             ErrorCode.ErroneousName => Numeric(432, me, subject, $"Erroneous nickname: {e.Text}"),
             ErrorCode.NoSuchName => Numeric(401, me, subject, "No such nick/channel"),
             ErrorCode.NoSuchRoom or ErrorCode.BadRoomName => Numeric(403, me, subject, "No such channel"),
@@ -346,7 +366,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         sb.Append(Numeric(1, me, $"Welcome to the {info.Network} IRC Network {me.Origin}"));
         sb.Append(Numeric(2, me, $"Your host is {Server}, running version {IrcServerInfo.Version}"));
         sb.Append(Numeric(3, me, $"This server was created {info.CreatedText}"));
-        sb.Append(Numeric(4, me, Server, IrcServerInfo.Version, "Biow", "biklmnostv", "bklov"));
+        sb.Append(Numeric(4, me, Server, IrcServerInfo.Version, "Biow", "biklmnoqstv", "bklovq"));
         AppendSupport(sb, me);
         AppendLusers(sb, me);
         AppendMotd(sb, me);

@@ -53,31 +53,76 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
         });
     }
 
+    /// <summary>The plain door's state before a name: the registered name whose password the next line is.</summary>
+    private sealed class Prompt
+    {
+        public string? PasswordFor;
+    }
+
     private async Task HandleLine(Session session, string text)
     {
         if (session.State == SessionState.Unregistered)
         {
-            // Before a name is chosen a line is a name, except the ways to leave.
-            var parsed = PlainCommandParser.Parse(text.Trim());
-            if (parsed.Command is { Kind: CommandKind.Quit } quit)
-            {
-                await chat.SubmitAsync(session, quit);
-                return;
-            }
-            await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: text.Trim()));
-            if (session.State == SessionState.Unregistered && !session.IsClosed)
-                session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
+            await HandlePromptLine(session, text.Trim());
             return;
         }
 
         var result = PlainCommandParser.Parse(text);
         if (result.Command is { } command)
         {
-            await chat.SubmitAsync(session, command);
+            if (!await AccountCommands.TryRunAsync(chat, session, command)) await chat.SubmitAsync(session, command);
             return;
         }
         if (result.Error == ErrorCode.EmptyMessage) return; // an empty line is nothing to send, not a mistake
         await chat.ReplyAsync(session, new ErrorReply(result.Error, result.ErrorText!));
+    }
+
+    // Before a name is chosen a line is a name, except the ways to leave and /login. A registered name asks for its
+    // password on the next line; an empty line goes back to choosing a name.
+    private async Task HandlePromptLine(Session session, string line)
+    {
+        var prompt = session.DoorState as Prompt ?? (Prompt)(session.DoorState = new Prompt());
+        if (prompt.PasswordFor is { } account)
+        {
+            prompt.PasswordFor = null;
+            if (line.Length > 0)
+            {
+                var login = await chat.LoginAsync(session, account, line, takeName: true);
+                if (!login.Ok) await chat.ReplyAsync(session, AccountCommands.Failure(CommandKind.Login, login));
+            }
+            await PromptAgain(session);
+            return;
+        }
+        var parsed = PlainCommandParser.Parse(line);
+        if (parsed.Command is { Kind: CommandKind.Quit } quit)
+        {
+            await chat.SubmitAsync(session, quit);
+            return;
+        }
+        if (parsed.Command is { Kind: CommandKind.Login } loginCommand)
+        {
+            await AccountCommands.TryRunAsync(chat, session, loginCommand);
+            await PromptAgain(session);
+            return;
+        }
+        else
+        {
+            await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: line));
+            if (session.State == SessionState.Unregistered && !session.IsClosed && chat.IsRegisteredName(line))
+            {
+                prompt.PasswordFor = line;
+                session.Outbox.TryEnqueue(PlainRenderer.PasswordPrompt(line));
+                return;
+            }
+        }
+        if (session.State == SessionState.Unregistered && !session.IsClosed) session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
+    }
+
+    // After the core's answer, in order with it: the name prompt again while there is no name.
+    private async Task PromptAgain(Session session)
+    {
+        if (session.State == SessionState.Unregistered && !session.IsClosed)
+            await chat.ReplyAsync(session, new RawReply(PlainRenderer.NamePrompt));
     }
 
     private static partial class Log

@@ -19,6 +19,10 @@ public sealed class PlainRenderer : IEventRenderer
 
     public static readonly byte[] NamePrompt = TextRules.Utf8.GetBytes("What is your name?" + Eol);
 
+    /// <summary>Asked after a registered name is typed at the name prompt.</summary>
+    public static byte[] PasswordPrompt(string name) =>
+        TextRules.Utf8.GetBytes($"The name {name} is registered. Type its password (or an empty line to choose another name):" + Eol);
+
     public static byte[] Greeting(string serverName) =>
         TextRules.Utf8.GetBytes($"Welcome to Grove ({serverName})!" + Eol);
 
@@ -167,6 +171,19 @@ public sealed class PlainRenderer : IEventRenderer
                 return TextRules.Utf8.GetString(r.Bytes.Span);
             case GoodbyeReply g:
                 Line(sb, $"* {Clean(g.Text)}");
+                break;
+            case LoggedInReply l:
+                Line(sb, l.Registered
+                    ? $"* The name {l.Account} is now your account: no one else can use it. Next time, log in with /login {l.Account} PASSWORD."
+                    : $"* You are logged in as {l.Account}.");
+                break;
+            case AuditReply a:
+                if (a.Lines.Count == 0) Line(sb, $"* The audit log of {a.Scope} is empty.");
+                else
+                {
+                    Line(sb, $"* Audit log of {a.Scope}, newest first:");
+                    foreach (var l in a.Lines) Line(sb, $"*   {Clean(l)}");
+                }
                 break;
             default:
                 return null;

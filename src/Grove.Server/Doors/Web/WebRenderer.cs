@@ -35,7 +35,7 @@ public sealed class WebRenderer : IEventRenderer
             case EchoReply e:
                 if (e.Message is RoomMessageEvent) Write(buffer, e.Message);
                 return;
-            case RawReply or TagMsgEvent or PresenceEvent or MonitorStatusReply or MonitorFullReply or InviteNotifyEvent or SetNameEvent:
+            case RawReply or TagMsgEvent or PresenceEvent or MonitorStatusReply or MonitorFullReply or InviteNotifyEvent or SetNameEvent or AccountEvent:
                 return;
         }
         if (buffer.WrittenCount > 0) buffer.Write("\n"u8);
@@ -233,6 +233,16 @@ public sealed class WebRenderer : IEventRenderer
             case PongReply:
                 w.WriteString("type", "pong");
                 break;
+            case LoggedInReply l:
+                w.WriteString("type", "loggedin");
+                w.WriteString("account", l.Account);
+                w.WriteBoolean("registered", l.Registered);
+                w.WriteString("text", (PlainRenderer.RenderText(ev) ?? "").TrimEnd().TrimStart('*', ' '));
+                break;
+            case WebTokenReply t:
+                w.WriteString("type", "token");
+                w.WriteString("token", t.Token);
+                break;
             default:
                 // Help, panda facts, who, invitations sent, away replies…: the plain door's words.
                 w.WriteString("type", "notice");
@@ -252,4 +262,10 @@ public sealed class WebHistoryReply(string target, IReadOnlyList<ChatEvent> mess
 
 public sealed class PongReply : ChatEvent
 {
+}
+
+/// <summary>A session token for the browser to keep: it logs the account in again without the password.</summary>
+public sealed class WebTokenReply(string token) : ChatEvent
+{
+    public string Token { get; } = token;
 }

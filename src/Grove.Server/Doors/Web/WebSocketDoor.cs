@@ -167,7 +167,7 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         {
             case "hello":
                 if (session.State == SessionState.Registered) { await chat.ReplyAsync(session, new ErrorReply(ErrorCode.AlreadyRegistered, "You already have a name; use nick to change it.")); return; }
-                await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: (Str("name") ?? "").Trim()));
+                await Hello(session, (Str("name") ?? "").Trim(), Str("password"), Str("token"));
                 return;
             case "say": await Submit(session, new ChatCommand(CommandKind.Say, Target: room, Text: body ?? "")); return;
             case "me": await Submit(session, new ChatCommand(CommandKind.Me, Target: room, Text: body ?? "")); return;
@@ -191,6 +191,29 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
 
     private ValueTask Submit(Session session, ChatCommand command) => chat.SubmitAsync(session, command);
 
+    // {"type":"hello","name":N} as a guest; with "password" to log in to the account N; with "token" (from an earlier
+    // login in this browser) to log in again without the password. A login answers with a fresh token to keep.
+    private async Task Hello(Session session, string name, string? password, string? token)
+    {
+        if (token is not null)
+        {
+            var resumed = await chat.LoginWithTokenAsync(session, token, takeName: true);
+            if (!resumed.Ok) await chat.ReplyAsync(session, AccountCommands.Failure(CommandKind.Login, resumed));
+            return;
+        }
+        if (!string.IsNullOrEmpty(password))
+        {
+            await AccountCommands.TryRunAsync(chat, session, new ChatCommand(CommandKind.Login, Target: name, Text: password), _ => SendToken(session));
+            return;
+        }
+        await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: name));
+    }
+
+    private async Task SendToken(Session session)
+    {
+        if (await chat.IssueTokenAsync(session) is { } token) await chat.ReplyAsync(session, new WebTokenReply(token));
+    }
+
     // {"type":"command","text":"/bamboo","room":"#lobby"}: a line typed in the input box, as on the plain door.
     private async Task Command(Session session, string line, string? room)
     {
@@ -203,6 +226,12 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         // Commands about "your room" mean the room the person is looking at.
         if (c.Target is null && c.Kind is CommandKind.Say or CommandKind.Me or CommandKind.Topic or CommandKind.Part) c = c with { Target = room };
         if (c.Kind == CommandKind.History && c.Target is null && room is not null) c = c with { Target = room };
+        if (c.Target is null && room is not null && c.Kind is CommandKind.Kick or CommandKind.Ban or CommandKind.Unban or CommandKind.Mute
+                or CommandKind.Unmute or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice or CommandKind.Mode
+                or CommandKind.RoomRegister or CommandKind.Audit)
+            c = c with { Target = room };
+        if (c.Kind == CommandKind.Invite && c.Args is not { Count: > 0 } && room is not null) c = c with { Args = [room] };
+        if (await AccountCommands.TryRunAsync(chat, session, c, _ => SendToken(session))) return;
         await chat.SubmitAsync(session, c);
     }
 

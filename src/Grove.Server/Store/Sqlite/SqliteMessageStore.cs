@@ -11,7 +11,7 @@ namespace Grove.Server.Store.Sqlite;
 /// WAL before it returns, so killing the process loses nothing committed; "full" also survives power loss.
 /// Reads use their own pooled connections and may run on any thread.
 /// </summary>
-public sealed class SqliteMessageStore(string dataFolder, string synchronous = "normal") : IMessageStore
+public sealed partial class SqliteMessageStore(string dataFolder, string synchronous = "normal") : IMessageStore
 {
     public const string FileName = "grove.db";
 

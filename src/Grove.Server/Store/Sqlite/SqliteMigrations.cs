@@ -40,6 +40,46 @@ public static class SqliteMigrations
         CREATE INDEX messages_by_pair ON messages (pair, id) WHERE pair IS NOT NULL;
         ALTER TABLE rooms ADD COLUMN created_at INTEGER;
         """,
+        // 3: accounts, registered rooms (owner, lasting modes and lists as JSON arrays), the audit log, web tokens.
+        """
+        CREATE TABLE accounts (
+            key        TEXT PRIMARY KEY,     -- folded name
+            name       TEXT NOT NULL,
+            password   TEXT NOT NULL,        -- pbkdf2-sha256$iterations$salt$hash, never the password
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE room_settings (
+            key           TEXT PRIMARY KEY,  -- folded room name
+            name          TEXT NOT NULL,
+            owner         TEXT NOT NULL,     -- account key
+            modes         TEXT NOT NULL,     -- letters of t n m i s
+            password      TEXT,
+            user_limit    INTEGER NOT NULL,
+            bans          TEXT NOT NULL,     -- JSON array of masks
+            mutes         TEXT NOT NULL,
+            operators     TEXT NOT NULL,     -- JSON array of account keys
+            voices        TEXT NOT NULL,
+            registered_at INTEGER NOT NULL
+        );
+        CREATE TABLE audit (
+            id     INTEGER PRIMARY KEY,
+            time   INTEGER NOT NULL,
+            actor  TEXT NOT NULL,
+            action TEXT NOT NULL,
+            room   TEXT,                     -- folded room name, or NULL for a server-wide action
+            target TEXT,
+            detail TEXT
+        );
+        CREATE INDEX audit_by_room ON audit (room, id);
+        CREATE TABLE tokens (
+            key        TEXT PRIMARY KEY,     -- SHA-256 of the token
+            account    TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE server_bans (
+            mask TEXT PRIMARY KEY
+        );
+        """,
     ];
 
     public static int CurrentVersion => Steps.Count;

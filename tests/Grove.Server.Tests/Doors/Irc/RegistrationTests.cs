@@ -20,7 +20,7 @@ public sealed class RegistrationTests : IAsyncLifetime
         Assert.Equal(":test.grove 001 Ann :Welcome to the Grove IRC Network Ann!~ann@irc.grove", await c.NextLineAsync());
         Assert.StartsWith(":test.grove 002 Ann :Your host is test.grove", await c.NextLineAsync());
         Assert.StartsWith(":test.grove 003 Ann :This server was created", await c.NextLineAsync());
-        Assert.Equal(":test.grove 004 Ann test.grove grove-0.1 Biow biklmnostv bklov", await c.NextLineAsync());
+        Assert.Equal(":test.grove 004 Ann test.grove grove-0.1 Biow biklmnoqstv bklovq", await c.NextLineAsync());
         var isupportLines = new List<string>();
         for (var line = await c.NextLineAsync(); !line.Contains(" 251 "); line = await c.NextLineAsync())
         {
@@ -29,7 +29,7 @@ public sealed class RegistrationTests : IAsyncLifetime
             isupportLines.Add(line);
         }
         var isupport = string.Join(" ", isupportLines);
-        foreach (var token in new[] { "CASEMAPPING=ascii", "CHANTYPES=#", "CHANNELLEN=51", "NICKLEN=32", "TOPICLEN=390", "PREFIX=(ov)@+", "CHANMODES=b,k,l,imnst", "NETWORK=Grove", "TARGMAX=", "KICKLEN=200", "AWAYLEN=200" })
+        foreach (var token in new[] { "CASEMAPPING=ascii", "CHANTYPES=#", "CHANNELLEN=51", "NICKLEN=32", "TOPICLEN=390", "PREFIX=(ov)@+", "CHANMODES=bq,k,l,imnst", "EXTBAN=$,a", "NETWORK=Grove", "TARGMAX=", "KICKLEN=200", "AWAYLEN=200" })
             Assert.Contains(token, isupport);
         await c.ExpectAsync("^:test\\.grove 255 Ann ");
         await c.ExpectAsync("^:test\\.grove 375 Ann ");

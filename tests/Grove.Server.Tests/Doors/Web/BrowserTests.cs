@@ -90,6 +90,39 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_registered_name_logs_in_with_its_password_and_the_browser_stays_logged_in_after_a_reload()
+    {
+        await using (var nc = await _server.JoinAsync("owner"))
+        {
+            await nc.SendAsync("/register a long enough secret");
+            await nc.ExpectAsync("^\\* The name owner is now your account");
+        }
+        var page = await OpenAsync(null);
+        await page.FillAsync("#name", "owner");
+        await page.ClickAsync("#login-button");
+        await Assertions.Expect(page.Locator("#name-error")).ToContainTextAsync("is registered");
+        await page.FillAsync("#password", "not it");
+        await page.ClickAsync("#login-button");
+        await Assertions.Expect(page.Locator("#name-error")).ToHaveTextAsync("Wrong name or password.");
+        await page.FillAsync("#password", "a long enough secret");
+        await page.ClickAsync("#login-button");
+        await Assertions.Expect(page.Locator("#view-title")).ToHaveTextAsync("#lobby");
+        await Assertions.Expect(page.Locator(".msg", new() { HasTextString = "You are logged in as owner." })).ToBeVisibleAsync();
+        // The password field is emptied, and the browser keeps a token, never the password.
+        Assert.Equal("", await page.InputValueAsync("#password"));
+        var kept = await page.EvaluateAsync<string>("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)");
+        Assert.DoesNotContain("a long enough secret", kept);
+        Assert.Contains("grove.token", kept);
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#view-title")).ToHaveTextAsync("#lobby");
+        await Assertions.Expect(page.Locator(".msg", new() { HasTextString = "You are logged in as owner." })).ToBeVisibleAsync();
+        await using var watcher = await _server.JoinAsync("watcher");
+        await watcher.SendAsync("/who");
+        await watcher.ExpectAsync("^\\* Online \\(2\\): owner, watcher$");
+    }
+
+    [Fact]
     public async Task A_taken_name_is_shown_inline_and_another_works()
     {
         await using var nc = await _server.JoinAsync("Taken");

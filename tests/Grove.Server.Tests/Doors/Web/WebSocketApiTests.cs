@@ -15,53 +15,15 @@ public sealed class WebSocketApiTests : IAsyncLifetime
     public async Task InitializeAsync() => _server = await TestServer.StartAsync();
     public async Task DisposeAsync() { _http.Dispose(); await _server.DisposeAsync(); }
 
-    private sealed class Ws(ClientWebSocket socket) : IAsyncDisposable
-    {
-        public ClientWebSocket Socket => socket;
-
-        public async Task Send(object o) => await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(o), WebSocketMessageType.Text, true, default);
-
-        public async Task<JsonElement> Next(TimeSpan? timeout = null)
-        {
-            using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
-            var buffer = new byte[1 << 20];
-            var filled = 0;
-            ValueWebSocketReceiveResult r;
-            do
-            {
-                r = await socket.ReceiveAsync(buffer.AsMemory(filled), cts.Token);
-                if (r.MessageType == WebSocketMessageType.Close) throw new IOException($"closed: {socket.CloseStatus} {socket.CloseStatusDescription}");
-                filled += r.Count;
-            } while (!r.EndOfMessage);
-            return JsonDocument.Parse(buffer.AsMemory(0, filled)).RootElement.Clone();
-        }
-
-        /// <summary>The next message of a type, passing over others.</summary>
-        public async Task<JsonElement> Expect(string type)
-        {
-            while (true)
-            {
-                var m = await Next();
-                if (m.GetProperty("type").GetString() == type) return m;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", default); } catch (Exception) { }
-            socket.Dispose();
-        }
-    }
-
-    private async Task<Ws> Open(string? origin = null)
+    private async Task<WsClient> Open(string? origin = null)
     {
         var socket = new ClientWebSocket();
         if (origin is not null) socket.Options.SetRequestHeader("Origin", origin);
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_server.Http.Port}/ws"), default);
-        return new Ws(socket);
+        return new WsClient(socket);
     }
 
-    private async Task<Ws> Hello(string name)
+    private async Task<WsClient> Hello(string name)
     {
         var ws = await Open($"http://127.0.0.1:{_server.Http.Port}");
         await ws.Send(new { type = "hello", name });

@@ -1,0 +1,469 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Grove.Core.Accounts;
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.Names;
+using Grove.Core.People;
+using Grove.Core.Rooms;
+
+namespace Grove.Core;
+
+// Accounts: registering a name, logging in (password or web token), one account on many connections, lockdown and
+// server bans, and the audit log. Password hashing is slow on purpose, so it runs on the thread pool between two
+// short steps on the command loop (OnLoop), never on the loop itself.
+public sealed partial class ChatServer
+{
+    // Written on the command loop; read from any thread (a door asks whether a name is registered).
+    private readonly ConcurrentDictionary<string, StoredAccount> _accounts = new(StringComparer.Ordinal);
+
+    // Command loop only.
+    private readonly Dictionary<string, StoredToken> _tokens = new(StringComparer.Ordinal);
+    private readonly List<string> _serverBans = new();
+    private LoginThrottle? _throttle;
+    private LoginThrottle Throttle => _throttle ??= new LoginThrottle(_time)
+    {
+        MaxPerAccount = _options.MaxLoginFailuresPerAccount,
+        MaxPerAddress = _options.MaxLoginFailuresPerAddress,
+        Window = _options.LoginWindow,
+    };
+    private volatile bool _lockdown;
+
+    public const int MinPasswordLength = 8;
+    public const int MaxPasswordLength = 256;
+
+    /// <summary>True when the name belongs to an account. Any thread.</summary>
+    public bool IsRegisteredName(string name) => _accounts.ContainsKey(NameRules.Fold(name.Trim()));
+
+    /// <summary>True while only accounts may sign in.</summary>
+    public bool InLockdown => _lockdown;
+
+    public int AccountCount => _accounts.Count;
+
+    private void LoadAccounts(StoredState state)
+    {
+        foreach (var a in state.Accounts) _accounts[a.Key] = a;
+        foreach (var t in state.Tokens) _tokens[t.Key] = t;
+        _serverBans.AddRange(state.ServerBans);
+        _lockdown = _options.Lockdown;
+        foreach (var r in state.RoomSettings)
+        {
+            if (!_rooms.TryGetValue(r.Key, out var room)) room = AddRoom(r.Name);
+            room.Owner = r.Owner;
+            room.RegisteredAt = r.RegisteredAt;
+            room.Modes = ParseModes(r.Modes);
+            room.Password = r.Password;
+            room.Limit = r.Limit;
+            foreach (var m in r.Bans) room.Bans.Add(new BanEntry(m, "", r.RegisteredAt));
+            foreach (var m in r.Mutes) room.Mutes.Add(new BanEntry(m, "", r.RegisteredAt));
+            room.AccessOperators.UnionWith(r.Operators);
+            room.AccessVoices.UnionWith(r.Voices);
+        }
+    }
+
+    public enum LoginOutcome { LoggedIn, Failed, Blocked }
+
+    /// <summary>What came of a login or registration: the outcome, words for the person, and the account.</summary>
+    public readonly record struct LoginResult(LoginOutcome Outcome, string Message, string? Account = null)
+    {
+        public bool Ok => Outcome == LoginOutcome.LoggedIn;
+    }
+
+    /// <summary>
+    /// Logs the connection in to an account. With <paramref name="takeName"/>, a connection without a name then takes
+    /// the account's name (the plain door's prompt, the web login form); IRC keeps the nick it registers with.
+    /// Failures are rate-limited per account and per IP address and reported only through the result, so each door
+    /// words them its own way (IRC SASL numerics, plain lines).
+    /// </summary>
+    public async Task<LoginResult> LoginAsync(Session s, string name, string password, bool takeName)
+    {
+        var key = NameRules.Fold(name.Trim());
+        var (hash, wait) = await OnLoop(s, () =>
+            (_accounts.TryGetValue(key, out var a) ? a.PasswordHash : null, Throttle.Blocked(key, s.RemoteIp)));
+        if (wait is { } w) return Blocked(w);
+        // An unknown account costs the same time as a known one, so timing does not tell which names exist.
+        var ok = await Task.Run(() => PasswordHasher.Verify(password, hash ?? PasswordHasher.Decoy)) && hash is not null;
+        return await OnLoop(s, () =>
+        {
+            if (!ok)
+            {
+                Throttle.Failed(key, s.RemoteIp);
+                Log.LoginFailed(_logger, name.Trim(), s.RemoteAddress);
+                AuditAs(name.Trim(), "login-failed", null, null, $"from {s.RemoteIp} on the {DoorName(s.Door)} door");
+                return new LoginResult(LoginOutcome.Failed, "Wrong name or password.");
+            }
+            Throttle.Succeeded(key);
+            return LogIn(s, _accounts[key], takeName);
+        });
+    }
+
+    /// <summary>Logs in with a web session token from an earlier login (see <see cref="IssueTokenAsync"/>).</summary>
+    public Task<LoginResult> LoginWithTokenAsync(Session s, string token, bool takeName)
+    {
+        var tokenKey = PasswordHasher.TokenKey(token);
+        return OnLoop(s, () =>
+        {
+            if (Throttle.Blocked("token:", s.RemoteIp) is { } w) return Blocked(w);
+            if (!_tokens.TryGetValue(tokenKey, out var t) || !_accounts.TryGetValue(t.Account, out var account))
+            {
+                Throttle.Failed("token:", s.RemoteIp);
+                return new LoginResult(LoginOutcome.Failed, "That session has ended; log in again.");
+            }
+            return LogIn(s, account, takeName);
+        });
+    }
+
+    /// <summary>A new web session token for the connection's account (null for a guest). Only its hash is stored.</summary>
+    public Task<string?> IssueTokenAsync(Session s) => OnLoop<string?>(s, () =>
+    {
+        if (s.AccountKey is not { } key) return null;
+        var token = PasswordHasher.NewToken();
+        var stored = new StoredToken(PasswordHasher.TokenKey(token), key, _time.GetUtcNow());
+        _tokens[stored.Key] = stored;
+        _batch.Changes.Tokens.Add(stored);
+        return token;
+    });
+
+    /// <summary>Claims the connection's current name as an account with this password, and logs it in.</summary>
+    public async Task<LoginResult> RegisterAccountAsync(Session s, string password)
+    {
+        if (password.Length < MinPasswordLength)
+            return new LoginResult(LoginOutcome.Failed, $"Choose a password of at least {MinPasswordLength} characters.");
+        if (password.Length > MaxPasswordLength)
+            return new LoginResult(LoginOutcome.Failed, $"A password may have at most {MaxPasswordLength} characters.");
+        var hash = await Task.Run(() => PasswordHasher.Hash(password, _options.PasswordIterations));
+        return await OnLoop(s, () =>
+        {
+            if (s.State != SessionState.Registered) return new LoginResult(LoginOutcome.Failed, "Choose a name first.");
+            if (s.Account is { } current) return new LoginResult(LoginOutcome.Failed, $"You are already logged in as {current}.");
+            var key = NameRules.Fold(s.Name!);
+            if (_accounts.ContainsKey(key)) return new LoginResult(LoginOutcome.Failed, $"The name {s.Name} is already registered.");
+            var account = new StoredAccount(key, s.Name!, hash, _time.GetUtcNow());
+            _accounts[key] = account;
+            _batch.Changes.Accounts.Add(account);
+            AuditAs(s.Name!, "register-account", null, s.Name, null);
+            Log.AccountRegistered(_logger, s.Id, s.RemoteAddress, account.Name);
+            s.Account = account.Name;
+            if (IsOperatorAccount(key)) s.IsOperator = true;
+            Send(s, new LoggedInReply(account.Name, registered: true));
+            AnnounceAccount(s);
+            return new LoginResult(LoginOutcome.LoggedIn, $"The name {account.Name} is now your account.", account.Name);
+        });
+    }
+
+    private static LoginResult Blocked(TimeSpan wait) => new(LoginOutcome.Blocked,
+        $"Too many failed logins. Try again in {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} seconds.");
+
+    private bool IsOperatorAccount(string key) => _options.OperatorAccounts.Any(o => NameRules.Fold(o) == key);
+
+    private LoginResult LogIn(Session s, StoredAccount account, bool takeName)
+    {
+        if (s.IsClosed) return new LoginResult(LoginOutcome.Failed, "The connection is closed.");
+        if (s.AccountKey == account.Key) return new LoginResult(LoginOutcome.LoggedIn, $"You are logged in as {account.Name}.", account.Name);
+        if (s.Account is { } other) return new LoginResult(LoginOutcome.Failed, $"You are already logged in as {other}.");
+        s.Account = account.Name;
+        if (IsOperatorAccount(account.Key)) s.IsOperator = true;
+        AuditAs(account.Name, "login", null, null, $"from {s.RemoteIp} on the {DoorName(s.Door)} door");
+        Log.LoggedIn(_logger, s.Id, s.RemoteAddress, account.Name);
+        Send(s, new LoggedInReply(account.Name, registered: false));
+        if (s.State == SessionState.Registered) AnnounceAccount(s);
+        else if (takeName) Register(s, account.Name);
+        return new LoginResult(LoginOutcome.LoggedIn, $"You are logged in as {account.Name}.", account.Name);
+    }
+
+    // IRCv3 account-notify: those who share a room see the person's account.
+    private void AnnounceAccount(Session s)
+    {
+        var others = PeopleSharingARoom(s);
+        if (others.Length > 0) SendMany(others, new AccountEvent(s.Name!, s.Account) { By = s.Origin });
+    }
+
+    /// <summary>Runs <paramref name="f"/> on the command loop and returns its result once its effects are delivered.</summary>
+    private async Task<T> OnLoop<T>(Session s, Func<T> f)
+    {
+        T result = default!;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Call, default, done) { Call = () => result = f() });
+        await done.Task;
+        return result;
+    }
+
+    // ---- One account, many connections --------------------------------------------------------------------
+
+    /// <summary>Every connection that shares this person's name: the group, or just the person.</summary>
+    private static IReadOnlyList<Session> GroupOf(Session s) => s.Group is { } g ? g : [s];
+
+    /// <summary>
+    /// A second connection of an account whose name is already online: it shares the name, enters the same rooms
+    /// without anyone else seeing a join, and from then on sees what the others see.
+    /// </summary>
+    private void JoinGroup(Session s, Session holder)
+    {
+        s.Name = holder.Name;
+        s.State = SessionState.Registered;
+        s.UserName ??= holder.Name;
+        var group = holder.Group ??= new List<Session> { holder };
+        group.Add(s);
+        s.Group = group;
+        Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), s.Name!);
+        var rooms = holder.Rooms.ToList();
+        if (rooms.Count == 0)
+        {
+            Send(s, new WelcomeReply(s.Name!, "", 0));
+            if (s.AutoJoinDefaultRoom) Join(s, _options.DefaultRoom);
+            return;
+        }
+        Send(s, new WelcomeReply(s.Name!, rooms[0].Name, rooms[0].Members.Length));
+        foreach (var room in rooms) EnterRoom(s, room, welcome: false, created: false, announce: false);
+    }
+
+    /// <summary>The others of the group follow a join into the room, seen by no one else.</summary>
+    private void FollowJoin(Session s, Room room)
+    {
+        if (s.Group is null) return;
+        foreach (var other in s.Group)
+            if (!ReferenceEquals(other, s) && !other.IsClosed && !room.Contains(other))
+                EnterRoom(other, room, welcome: false, created: false, announce: false);
+    }
+
+    /// <summary>The others of the group leave the room too; they already saw the part or kick as members.</summary>
+    private void FollowLeave(Session s, Room room)
+    {
+        if (s.Group is null) return;
+        foreach (var other in s.Group)
+        {
+            if (ReferenceEquals(other, s) || !room.RemoveMember(other)) continue;
+            other.Rooms.Remove(room);
+            if (ReferenceEquals(other.CurrentRoom, room)) other.CurrentRoom = other.SingleRoom || other.Rooms.Count == 0 ? null : other.Rooms[^1];
+        }
+    }
+
+    /// <summary>
+    /// One connection of a group leaves while others stay: nobody else notices, and the name stays taken.
+    /// False when the person has no other connection (then they leave as usual).
+    /// </summary>
+    private bool LeaveGroup(Session s)
+    {
+        if (s.Group is not { } group) return false;
+        group.Remove(s);
+        s.Group = null;
+        if (group.Count == 1) group[0].Group = null;
+        foreach (var room in s.Rooms) room.RemoveMember(s);
+        s.Rooms.Clear();
+        s.CurrentRoom = null;
+        var key = NameRules.Fold(s.Name!);
+        if (_byName.TryGetValue(key, out var holder) && ReferenceEquals(holder, s)) _byName[key] = group[0];
+        return true;
+    }
+
+    // ---- Registered rooms, moderation commands and the audit log -----------------------------------------
+
+    private Room? RoomFor(Session s, string? roomName)
+    {
+        if (roomName is null)
+        {
+            if (s.CurrentRoom is { } current) return current;
+            Error(s, ErrorCode.NotInRoom, "You are not in a room; name one.");
+            return null;
+        }
+        return TryFindRoom(s, roomName, out var room) ? room : null;
+    }
+
+    // ROOM REGISTER [#room]: the room outlives restarts with its modes, lists and operators; its owner is you.
+    private void RoomRegister(Session s, string? roomName)
+    {
+        if (RoomFor(s, roomName) is not { } room) return;
+        if (s.AccountKey is not { } account)
+        {
+            Error(s, ErrorCode.NotLoggedIn, "Register your name first (/register PASSWORD), then register the room.");
+            return;
+        }
+        if (room.Owner is { } owner)
+        {
+            Error(s, ErrorCode.BadArgument, owner == account ? $"{room.Name} is already yours." : $"{room.Name} is already registered to {AccountName(owner)}.", room.Name);
+            return;
+        }
+        var isDefault = room.Key == NameRules.Fold(_options.DefaultRoom);
+        if (isDefault ? !s.IsOperator : !room.IsOperator(s) && !s.IsOperator)
+        {
+            Error(s, ErrorCode.OperatorNeeded, $"Only an operator of {room.Name} can register it.", room.Name);
+            return;
+        }
+        room.Owner = account;
+        room.RegisteredAt = _time.GetUtcNow();
+        room.AccessOperators.Add(account);
+        SaveRoomSettings(room);
+        Audit(s, "register-room", room, null, null);
+        Send(s, new ServerNoticeEvent($"{room.Name} is registered to your account {s.Account}: its modes, bans, mutes and operators now outlive restarts."));
+    }
+
+    // BAN / UNBAN / MUTE / UNMUTE / OP / DEOP / VOICE / DEVOICE: the plain door's words for room modes b q o v.
+    private void ModerationCommand(Session s, CommandKind kind, string? roomName, string who)
+    {
+        if (who.Length == 0)
+        {
+            Error(s, ErrorCode.NeedMoreParams, "Name a person (or a mask).");
+            return;
+        }
+        if (kind is CommandKind.Ban or CommandKind.Unban && roomName == "*")
+        {
+            ServerBan(s, who, kind == CommandKind.Ban);
+            return;
+        }
+        if (RoomFor(s, roomName) is not { } room) return;
+        switch (kind)
+        {
+            case CommandKind.Ban:
+                var mask = MaskFor(who);
+                Mode(s, room.Name, "+b", [mask]);
+                // A ban also puts the person out of the room, wherever they connect from.
+                if (room.Bans.Any(b => b.Mask == mask) && (room.IsOperator(s) || s.IsOperator))
+                    foreach (var m in room.Members.ToList())
+                        if (!ReferenceEquals(m, s) && room.Contains(m) && Mask.MatchesPerson(mask, m.Origin))
+                            Kick(s, room.Name, m.Name!, "banned");
+                break;
+            case CommandKind.Unban: Mode(s, room.Name, "-b", [MaskFor(who)]); break;
+            case CommandKind.Mute: Mode(s, room.Name, "+q", [MaskFor(who)]); break;
+            case CommandKind.Unmute: Mode(s, room.Name, "-q", [MaskFor(who)]); break;
+            case CommandKind.Op: Mode(s, room.Name, "+o", [who]); break;
+            case CommandKind.Deop: Mode(s, room.Name, "-o", [who]); break;
+            case CommandKind.Voice: Mode(s, room.Name, "+v", [who]); break;
+            case CommandKind.Devoice: Mode(s, room.Name, "-v", [who]); break;
+        }
+    }
+
+    /// <summary>
+    /// The mask for a name: a mask stays as it is; the name of someone logged in, or of an account, becomes an account
+    /// mask ("$a:name"), which holds whatever nick or door they use; any other name becomes "name!*@*".
+    /// </summary>
+    private string MaskFor(string who)
+    {
+        if (who.StartsWith(Mask.AccountPrefix, StringComparison.Ordinal) || who.IndexOfAny(['!', '@', '*', '?']) >= 0) return Mask.Normalize(who);
+        var key = NameRules.Fold(who);
+        if (_byName.TryGetValue(key, out var online) && online.Account is { } account) return Mask.AccountPrefix + account;
+        if (_accounts.TryGetValue(key, out var stored)) return Mask.AccountPrefix + stored.Name;
+        return Mask.Normalize(who);
+    }
+
+    // BAN * MASK: server-wide, for server operators; whoever matches is disconnected now and refused later.
+    private void ServerBan(Session s, string who, bool adding)
+    {
+        if (!s.IsOperator)
+        {
+            Error(s, ErrorCode.NotPrivileged, "Only server operators can ban from the whole server.");
+            return;
+        }
+        var mask = MaskFor(who);
+        var existing = _serverBans.FindIndex(b => NameRules.Fold(b) == NameRules.Fold(mask));
+        if (adding == existing >= 0)
+        {
+            Send(s, new ServerNoticeEvent(adding ? $"{mask} is already banned from the server." : $"{mask} is not banned from the server."));
+            return;
+        }
+        if (adding) _serverBans.Add(mask);
+        else _serverBans.RemoveAt(existing);
+        _batch.Changes.ServerBans = _serverBans.ToList();
+        Audit(s, adding ? "server-ban" : "server-unban", null, mask, null);
+        Send(s, new ServerNoticeEvent(adding ? $"{mask} is banned from the server." : $"{mask} may use the server again."));
+        if (!adding) return;
+        foreach (var p in _byName.Values.ToList())
+            if (p.Name != s.Name && Mask.MatchesPerson(mask, p.Origin))
+                Kill(s, p.Name!, "banned from this server");
+    }
+
+    private bool ServerBanned(Origin who) => _serverBans.Any(m => Mask.MatchesPerson(m, who));
+
+    // LOCKDOWN on|off: while on, only accounts may sign in; guests already here stay.
+    private void Lockdown(Session s, string? onOff)
+    {
+        if (!s.IsOperator)
+        {
+            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
+            return;
+        }
+        bool? on = onOff?.ToLowerInvariant() switch { "on" => true, "off" => false, null or "" => null, _ => null };
+        if (on is null)
+        {
+            Send(s, new ServerNoticeEvent($"Lockdown is {(_lockdown ? "on" : "off")}. Use /lockdown on or /lockdown off."));
+            return;
+        }
+        _lockdown = on.Value;
+        Audit(s, on.Value ? "lockdown-on" : "lockdown-off", null, null, null);
+        Send(s, new ServerNoticeEvent(on.Value ? "Lockdown is on: only registered accounts may sign in." : "Lockdown is off: guests may sign in again."));
+    }
+
+    // AUDIT [#room | *]: the newest entries of the audit log, for the room's owner and for server operators.
+    private void AuditCommand(Session s, string? target)
+    {
+        const int limit = 50;
+        if (target == "*")
+        {
+            if (!s.IsOperator)
+            {
+                Error(s, ErrorCode.NotPrivileged, "Only server operators can read the whole audit log.");
+                return;
+            }
+            AfterCommit(() => new AuditReply("the server", _store.ReadAudit(null, limit).Select(AuditLine).ToList()), s);
+            return;
+        }
+        if (RoomFor(s, target) is not { } room) return;
+        if (!s.IsOperator && (room.Owner is null || room.Owner != s.AccountKey))
+        {
+            Error(s, ErrorCode.OperatorNeeded, $"Only the owner of {room.Name} and server operators can read its audit log.", room.Name);
+            return;
+        }
+        var key = room.Key;
+        var name = room.Name;
+        AfterCommit(() => new AuditReply(name, _store.ReadAudit(key, limit).Select(AuditLine).ToList()), s);
+    }
+
+    private static string AuditLine(AuditEntry e)
+    {
+        var time = e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var what = e.Target is null ? e.Action : $"{e.Action} {e.Target}";
+        var detail = e.Detail is null ? "" : $" ({e.Detail})";
+        return $"{time} UTC {e.Actor}: {what}{detail}";
+    }
+
+    private void Audit(Session actor, string action, Room? room, string? target, string? detail) =>
+        AuditAs(actor.Account ?? actor.Name ?? "*", action, room, target, detail);
+
+    private void AuditAs(string actor, string action, Room? room, string? target, string? detail) =>
+        _batch.Changes.Audit.Add(new AuditEntry(_time.GetUtcNow(), actor, action, room?.Key, target, detail));
+
+    /// <summary>A registered room's settings go to the store with the batch that changed them.</summary>
+    private void SaveRoomSettings(Room room)
+    {
+        if (room.Owner is null) return;
+        _batch.Changes.RoomSettings.RemoveAll(r => r.Key == room.Key);
+        _batch.Changes.RoomSettings.Add(new StoredRoomSettings(room.Key, room.Name, room.Owner, ModeLetters(room.Modes), room.Password, room.Limit,
+            room.Bans.Select(b => b.Mask).ToList(), room.Mutes.Select(b => b.Mask).ToList(),
+            room.AccessOperators.Order(StringComparer.Ordinal).ToList(), room.AccessVoices.Order(StringComparer.Ordinal).ToList(),
+            room.RegisteredAt ?? _time.GetUtcNow()));
+    }
+
+    private string AccountName(string key) => _accounts.TryGetValue(key, out var a) ? a.Name : key;
+
+    private static string ModeLetters(RoomModes modes)
+    {
+        var sb = new System.Text.StringBuilder();
+        if ((modes & RoomModes.TopicLock) != 0) sb.Append('t');
+        if ((modes & RoomModes.NoExternal) != 0) sb.Append('n');
+        if ((modes & RoomModes.Moderated) != 0) sb.Append('m');
+        if ((modes & RoomModes.InviteOnly) != 0) sb.Append('i');
+        if ((modes & RoomModes.Secret) != 0) sb.Append('s');
+        return sb.ToString();
+    }
+
+    private static RoomModes ParseModes(string letters)
+    {
+        var modes = RoomModes.None;
+        foreach (var c in letters)
+            modes |= c switch
+            {
+                't' => RoomModes.TopicLock, 'n' => RoomModes.NoExternal, 'm' => RoomModes.Moderated,
+                'i' => RoomModes.InviteOnly, 's' => RoomModes.Secret, _ => RoomModes.None,
+            };
+        return modes;
+    }
+}

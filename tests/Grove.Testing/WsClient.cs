@@ -1,0 +1,51 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace Grove.Testing;
+
+/// <summary>A WebSocket client of the web door's JSON protocol, for tests.</summary>
+public sealed class WsClient(ClientWebSocket socket) : IAsyncDisposable
+{
+    public ClientWebSocket Socket => socket;
+
+    /// <summary>Opens a WebSocket to the server's /ws.</summary>
+    public static async Task<WsClient> OpenAsync(int port)
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), default);
+        return new WsClient(socket);
+    }
+
+    public async Task Send(object o) => await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(o), WebSocketMessageType.Text, true, default);
+
+    public async Task<JsonElement> Next(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var buffer = new byte[1 << 20];
+        var filled = 0;
+        ValueWebSocketReceiveResult r;
+        do
+        {
+            r = await socket.ReceiveAsync(buffer.AsMemory(filled), cts.Token);
+            if (r.MessageType == WebSocketMessageType.Close) throw new IOException($"closed: {socket.CloseStatus} {socket.CloseStatusDescription}");
+            filled += r.Count;
+        } while (!r.EndOfMessage);
+        return JsonDocument.Parse(buffer.AsMemory(0, filled)).RootElement.Clone();
+    }
+
+    /// <summary>The next message of a type, passing over others.</summary>
+    public async Task<JsonElement> Expect(string type)
+    {
+        while (true)
+        {
+            var m = await Next();
+            if (m.GetProperty("type").GetString() == type) return m;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", default); } catch (Exception) { }
+        socket.Dispose();
+    }
+}
