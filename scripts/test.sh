@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v ii >/dev/null 2>&1 || missing+=(ii)
+command -v weechat-headless >/dev/null 2>&1 || missing+=(weechat-headless)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing what the tests need: ${missing[*]}"

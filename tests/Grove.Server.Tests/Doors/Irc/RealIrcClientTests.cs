@@ -4,8 +4,9 @@ using Grove.Testing;
 namespace Grove.Server.Tests.Doors.Irc;
 
 /// <summary>
-/// A real IRC client from Debian, ii (a FIFO and file based client: write lines to "in" files, read "out" files),
-/// registers, joins, talks with a plain-door person over real sockets, and quits. scripts/test.sh installs it.
+/// Real IRC clients from Debian over real sockets, installed by scripts/test.sh: ii (a FIFO and file based client:
+/// write lines to "in" files, read "out" files) registers, joins, talks with a plain-door person and quits;
+/// WeeChat (weechat-headless) logs in to an account with SASL PLAIN.
 /// </summary>
 public sealed class RealIrcClientTests
 {
@@ -63,6 +64,45 @@ public sealed class RealIrcClientTests
         finally
         {
             if (!ii.HasExited) ii.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task Weechat_logs_in_to_an_account_with_sasl_plain_and_chats_across_doors()
+    {
+        const string secret = "weechat-sasl-secret"; // no spaces: it goes on a WeeChat command line
+        await using var server = await TestServer.StartAsync();
+        using var folder = new TempFolder();
+        await using (var owner = await server.JoinAsync("alice"))
+        {
+            await owner.SendAsync("/register " + secret);
+            await owner.ExpectAsync("^\\* The name alice is now your account");
+        }
+        await using var pat = await server.JoinAsync("pat");
+        await using var bob = await server.IrcAsync("bob");
+
+        var port = server.Irc.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var commands = string.Join(';',
+            "/set logger.file.flush_delay 0",
+            $"/server add grove 127.0.0.1/{port} -notls -sasl_mechanism=plain -sasl_username=alice -sasl_password={secret} " +
+            "-sasl_fail=disconnect -nicks=alice -username=alice -realname=Alice -autojoin=#lobby",
+            "/connect grove");
+        var psi = new ProcessStartInfo("weechat-headless") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "--dir", folder.Path, "--run-command", commands }) psi.ArgumentList.Add(a);
+        using var weechat = Process.Start(psi)!;
+        try
+        {
+            await pat.ExpectAsync("^\\* alice joined #lobby$", TimeSpan.FromSeconds(20));
+            await bob.SendAsync("WHOIS alice");
+            await bob.ExpectAsync(" 330 bob alice alice :is logged in as$");
+            await pat.SendAsync("hello weechat, from netcat");
+            var log = Path.Combine(folder.Path, "logs", "irc.grove.#lobby.weechatlog");
+            await WaitFor(() => Read(log).Contains("hello weechat, from netcat"), "pat's line in WeeChat's channel log");
+            Assert.Contains("SASL authentication successful", Read(Path.Combine(folder.Path, "logs", "irc.server.grove.weechatlog")));
+        }
+        finally
+        {
+            if (!weechat.HasExited) weechat.Kill();
         }
     }
 }
