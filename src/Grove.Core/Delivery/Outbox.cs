@@ -4,20 +4,39 @@ using System.Threading.Channels;
 namespace Grove.Core.Delivery;
 
 /// <summary>
+/// Writes to a connection without waiting, when the connection allows it (a plain socket, not TLS).
+/// </summary>
+public interface IDirectSend
+{
+    /// <summary>
+    /// Hands as many bytes of the segments to the connection as it takes at once, without blocking; returns how
+    /// many (0 when it takes none now, or cannot take any).
+    /// </summary>
+    long TrySendNow(List<ReadOnlyMemory<byte>> segments);
+}
+
+/// <summary>
 /// A connection's outbound queue of already-rendered byte segments, bounded in bytes.
-/// MUST: one reader only (the connection's writer loop), which takes everything queued with <see cref="TakeAll"/>,
-/// writes it, and calls <see cref="Written"/> after each flush.
-/// MAY: any number of producers; enqueueing never blocks.
+/// <para>
+/// MUST: one writer loop, which takes what is queued with <see cref="TakeAll"/>, writes it, calls
+/// <see cref="DoneWriting"/> and then <see cref="Written"/>. MAY: any number of producers; enqueueing never blocks.
 /// Segments are shared between recipients and never changed after they are enqueued.
-/// The delivery loop adds a whole round of segments for one recipient at once (<see cref="TryEnqueueMany"/>): one lock
-/// and at most one wake-up of the writer per recipient per round, however many messages the round holds.
+/// </para>
+/// <para>
+/// The fast path: with an <see cref="IDirectSend"/>, a producer that finds nothing queued and nobody writing sends
+/// the bytes itself at once (one send call, no copy, no thread hop), and queues only what the connection did not
+/// take; the writer loop is woken only then. A busy room thus costs, per recipient and delivery round, one send
+/// and no wake-up, and a slow reader still ends up in the queue and its byte bound.
+/// </para>
 /// </summary>
 public sealed class Outbox(long maxBytes)
 {
     private readonly object _gate = new();
     private List<ReadOnlyMemory<byte>> _queue = new();
     private bool _completed;
+    private bool _writing; // the writer loop, or a producer on the fast path, owns the connection's output
     private long _bytes;
+    private IDirectSend? _direct;
 
     // A doorbell, not a queue: at most one pending ring. A ring with nothing to take is harmless.
     private readonly Channel<bool> _bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -31,24 +50,14 @@ public sealed class Outbox(long maxBytes)
     /// <summary>True once <see cref="Complete"/> was called.</summary>
     public bool IsCompleted { get { lock (_gate) return _completed; } }
 
+    /// <summary>Turns on the fast path (before anything is enqueued).</summary>
+    public void UseDirectSend(IDirectSend direct) => _direct = direct;
+
     /// <summary>
     /// Adds a segment. False when the outbox is closed, or when this segment would take it past <see cref="MaxBytes"/>:
     /// the caller then closes the connection as a slow consumer.
     /// </summary>
-    public bool TryEnqueue(ReadOnlyMemory<byte> segment)
-    {
-        if (segment.IsEmpty) return true;
-        bool ring;
-        lock (_gate)
-        {
-            if (_completed || Volatile.Read(ref _bytes) + segment.Length > MaxBytes) return false;
-            ring = _queue.Count == 0;
-            _queue.Add(segment);
-            Interlocked.Add(ref _bytes, segment.Length);
-        }
-        if (ring) _bell.Writer.TryWrite(true);
-        return true;
-    }
+    public bool TryEnqueue(ReadOnlyMemory<byte> segment) => segment.IsEmpty || TryEnqueueMany([segment], segment.Length);
 
     /// <summary>
     /// Adds several segments of <paramref name="bytes"/> bytes in all, in order, all or none. False as for
@@ -61,12 +70,58 @@ public sealed class Outbox(long maxBytes)
         lock (_gate)
         {
             if (_completed || Volatile.Read(ref _bytes) + bytes > MaxBytes) return false;
-            ring = _queue.Count == 0;
-            _queue.AddRange(segments);
-            Interlocked.Add(ref _bytes, bytes);
+            if (_direct is not null && _queue.Count == 0 && !_writing)
+            {
+                _writing = true;
+                ring = false;
+            }
+            else
+            {
+                ring = _queue.Count == 0;
+                _queue.AddRange(segments);
+                Interlocked.Add(ref _bytes, bytes);
+                segments = null!;
+            }
+        }
+        if (segments is not null) SendNow(segments, bytes);
+        else if (ring) _bell.Writer.TryWrite(true);
+        return true;
+    }
+
+    // The fast path: this producer owns the output until it gives it back.
+    private void SendNow(List<ReadOnlyMemory<byte>> segments, long bytes)
+    {
+        long sent;
+        try
+        {
+            sent = Math.Clamp(_direct!.TrySendNow(segments), 0, bytes);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            sent = 0; // the writer loop will find the connection gone
+        }
+        bool ring;
+        lock (_gate)
+        {
+            if (sent < bytes)
+            {
+                // What the connection did not take goes first in the queue, for the writer loop.
+                var rest = new List<ReadOnlyMemory<byte>>(segments.Count + _queue.Count);
+                var skip = sent;
+                foreach (var s in segments)
+                {
+                    if (skip >= s.Length) { skip -= s.Length; continue; }
+                    rest.Add(s[(int)skip..]);
+                    skip = 0;
+                }
+                rest.AddRange(_queue);
+                _queue = rest;
+                Interlocked.Add(ref _bytes, bytes - sent);
+            }
+            _writing = false;
+            ring = _queue.Count > 0 || _completed;
         }
         if (ring) _bell.Writer.TryWrite(true);
-        return true;
     }
 
     /// <summary>Adds a segment even past the limit (for the one final line before a deliberate close).</summary>
@@ -86,17 +141,25 @@ public sealed class Outbox(long maxBytes)
 
     /// <summary>
     /// Swaps everything queued into <paramref name="spare"/> (which must be empty) and returns the list that holds it;
-    /// give that list back as the spare next time. Empty when nothing is queued.
+    /// give that list back as the spare next time. Empty when nothing is queued or a producer is sending right now.
+    /// A non-empty answer makes the caller the owner of the output until <see cref="DoneWriting"/>.
     /// </summary>
     public List<ReadOnlyMemory<byte>> TakeAll(List<ReadOnlyMemory<byte>> spare)
     {
         lock (_gate)
         {
-            if (_queue.Count == 0) return spare;
+            if (_queue.Count == 0 || _writing) return spare;
             var taken = _queue;
             _queue = spare;
+            _writing = true;
             return taken;
         }
+    }
+
+    /// <summary>The writer loop has written what it took; producers may send directly again.</summary>
+    public void DoneWriting()
+    {
+        lock (_gate) _writing = false;
     }
 
     /// <summary>Takes the oldest segment, if any (for tests and simple readers).</summary>
@@ -112,7 +175,8 @@ public sealed class Outbox(long maxBytes)
     }
 
     /// <summary>
-    /// Waits until something may be queued. False once the outbox is completed and everything queued was taken.
+    /// Waits until something may be queued. False once the outbox is completed, everything queued was taken and
+    /// nobody is sending.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WaitAsync()
@@ -121,8 +185,8 @@ public sealed class Outbox(long maxBytes)
         {
             lock (_gate)
             {
-                if (_queue.Count > 0) return true;
-                if (_completed) return false;
+                if (_queue.Count > 0 && !_writing) return true;
+                if (_completed && _queue.Count == 0 && !_writing) return false;
             }
             await _bell.Reader.WaitToReadAsync().ConfigureAwait(false);
             _bell.Reader.TryRead(out _);

@@ -23,7 +23,15 @@ public static class PipeWriterLoop
                 var written = Copy(taken, output);
                 taken.Clear();
                 spare = taken;
-                var flush = await output.FlushAsync().ConfigureAwait(false);
+                FlushResult flush;
+                try
+                {
+                    flush = await output.FlushAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    outbox.DoneWriting();
+                }
                 outbox.Written(written);
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }

@@ -6,6 +6,7 @@ using Grove.Core.Events;
 using Grove.Core.People;
 using Grove.Wire;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Grove.Server.Doors;
@@ -50,7 +51,7 @@ public static class TcpDoor
     {
         var session = chat.Connect(door, remote, renderer, new Control(connection));
         opened(session);
-        var writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
+        var writer = StartWriter(connection, session);
         var reason = DisconnectReason.ConnectionLost;
         try
         {
@@ -68,6 +69,19 @@ public static class TcpDoor
         await chat.DisconnectAsync(session, reason);
         if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) connection.Abort();
         await writer;
+    }
+
+    /// <summary>
+    /// Straight to the socket when there is one without TLS in between; otherwise through Kestrel's output pipe.
+    /// </summary>
+    private static Task StartWriter(ConnectionContext connection, Session session)
+    {
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        var tls = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is not null;
+        if (socket is null || tls) return PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
+        var direct = new SocketWriter(socket);
+        session.Outbox.UseDirectSend(direct);
+        return direct.RunAsync(session.Outbox, connection.Transport.Output);
     }
 
     /// <summary>

@@ -276,6 +276,8 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
             while (await outbox.WaitAsync())
             {
                 var taken = outbox.TakeAll(spare);
+                try
+                {
                 foreach (var segment in taken)
                 {
                     // A segment holds one or more JSON objects, one per line: each becomes one text message.
@@ -288,6 +290,11 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
                         if (one.Length > 0) await socket.SendAsync(one, WebSocketMessageType.Text, true, CancellationToken.None);
                     }
                     outbox.Written(segment.Length);
+                }
+                }
+                finally
+                {
+                    outbox.DoneWriting();
                 }
                 taken.Clear();
                 spare = taken;
