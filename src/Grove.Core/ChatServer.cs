@@ -67,9 +67,12 @@ public sealed partial class ChatServer : IAsyncDisposable
     public IMessageStore Store => _store;
 
     /// <summary>Everyone connected, named or not.</summary>
-    public IEnumerable<Session> Sessions => _sessions.Values;
+    // Enumerated, not copied: ConcurrentDictionary.Values makes a snapshot list on every call, which during a
+    // connection storm (each IRC welcome counts the users) was most of the server's garbage.
+    public IEnumerable<Session> Sessions => _sessions.Select(static kv => kv.Value);
     public int SessionCount => _sessions.Count;
-    public IEnumerable<Room> Rooms => _roomView.Values;
+    public IEnumerable<Room> Rooms => _roomView.Select(static kv => kv.Value);
+    public int RoomCount => _roomView.Count;
 
     /// <summary>Loads rooms from the store and starts the loops. The store must be open.</summary>
     public void Start()

@@ -381,14 +381,19 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     public void AppendLusers(StringBuilder sb, Session me)
     {
         var chat = info.Chat;
-        var users = chat.Sessions.Count(s => s.State == SessionState.Registered);
-        var unknown = chat.Sessions.Count(s => s.State == SessionState.Unregistered);
-        var invisible = chat.Sessions.Count(s => s.State == SessionState.Registered && s.Invisible);
-        var ops = chat.Sessions.Count(s => s.State == SessionState.Registered && s.IsOperator);
+        int users = 0, unknown = 0, invisible = 0, ops = 0;
+        foreach (var s in chat.Sessions)
+        {
+            if (s.State == SessionState.Unregistered) { unknown++; continue; }
+            if (s.State != SessionState.Registered) continue;
+            users++;
+            if (s.Invisible) invisible++;
+            if (s.IsOperator) ops++;
+        }
         sb.Append(Numeric(251, me, $"There are {users - invisible} users and {invisible} invisible on 1 servers"));
         sb.Append(Numeric(252, me, ops.ToString(CultureInfo.InvariantCulture), "operator(s) online"));
         sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
-        sb.Append(Numeric(254, me, chat.Rooms.Count().ToString(CultureInfo.InvariantCulture), "channels formed"));
+        sb.Append(Numeric(254, me, chat.RoomCount.ToString(CultureInfo.InvariantCulture), "channels formed"));
         sb.Append(Numeric(255, me, $"I have {users} clients and 0 servers"));
         sb.Append(Numeric(265, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current local users {users}, max {users}"));
         sb.Append(Numeric(266, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current global users {users}, max {users}"));

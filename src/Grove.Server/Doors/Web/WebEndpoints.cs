@@ -146,6 +146,11 @@ public static class WebEndpoints
         Family("grove_gc_heap_bytes", "gauge", "Managed heap size after the last garbage collection.", ("", gc.HeapSizeBytes));
         Family("grove_gc_committed_bytes", "gauge", "Memory the garbage collector has committed.", ("", gc.TotalCommittedBytes));
         Family("grove_gc_fragmented_bytes", "gauge", "Free space inside the managed heap after the last collection.", ("", gc.FragmentedBytes));
+        string[] generations = ["0", "1", "2", "loh", "poh"];
+        var sizes = new List<(string, double)>();
+        for (var i = 0; i < Math.Min(generations.Length, gc.GenerationInfo.Length); i++)
+            sizes.Add(($"{{generation=\"{generations[i]}\"}}", gc.GenerationInfo[i].SizeAfterBytes));
+        Family("grove_gc_generation_bytes", "gauge", "Size of each managed heap generation after the last collection (loh: large objects, poh: pinned buffers).", [.. sizes]);
         return sb.ToString();
     }
 }
