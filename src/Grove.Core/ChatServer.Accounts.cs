@@ -54,8 +54,10 @@ public sealed partial class ChatServer
             room.Modes = ParseModes(r.Modes);
             room.Password = r.Password;
             room.Limit = r.Limit;
-            foreach (var m in r.Bans) room.Bans.Add(new BanEntry(m, "", r.RegisteredAt));
-            foreach (var m in r.Mutes) room.Mutes.Add(new BanEntry(m, "", r.RegisteredAt));
+            // Who set each entry is not kept; the lists show the owner, who answers for the room.
+            var owner = AccountName(r.Owner);
+            foreach (var m in r.Bans) room.Bans.Add(new BanEntry(m, owner, r.RegisteredAt));
+            foreach (var m in r.Mutes) room.Mutes.Add(new BanEntry(m, owner, r.RegisteredAt));
             room.AccessOperators.UnionWith(r.Operators);
             room.AccessVoices.UnionWith(r.Voices);
         }

@@ -107,6 +107,13 @@ public sealed class ModerationTests
             await alice.ExpectAsync("^\\* alice sets mode \\+q dave!\\*@\\*");
             await dave.SendAsync("anyone?");
             await dave.ExpectAsync("^! You are muted in #den\\.$");
+            // The lists as IRC shows them: the ban kept from before the restart, the mute set after it.
+            await bob.SendAsync("MODE #den b");
+            await bob.ExpectAsync(" 367 bob #den bob!\\*@\\* alice :?\\d+$");
+            await bob.ExpectAsync(" 368 bob #den :End of channel ban list$");
+            await bob.SendAsync("MODE #den q");
+            await bob.ExpectAsync(" 728 bob #den q dave!\\*@\\* alice :?\\d+$");
+            await bob.ExpectAsync(" 729 bob #den q :End of channel quiet list$");
             // The owner's audit log survived the restart too; others may not read it.
             await alice.SendAsync("/audit #den");
             await alice.ExpectAsync("^\\*   .* UTC alice: kick bob \\(banned\\)$");

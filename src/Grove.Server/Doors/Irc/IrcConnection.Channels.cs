@@ -220,16 +220,22 @@ public sealed partial class IrcConnection
             return;
         }
         var changes = m[1];
-        if (changes.Trim('+', '-') == "b" && m.Params.Count == 2)
+        // MODE #chan b lists bans (367/368); MODE #chan q lists mutes (728/729, as solanum does).
+        if (changes.Trim('+', '-') is "b" or "q" && m.Params.Count == 2)
         {
+            var mutes = changes.Trim('+', '-') == "q";
             EmitQuery(() =>
             {
                 var room = chat.RoomNamed(target);
                 if (room is null) return renderer.Numeric(403, session, target, "No such channel");
                 var sb = new StringBuilder();
-                foreach (var b in room.Bans)
-                    sb.Append(renderer.Numeric(367, session, room.Name, b.Mask, b.SetBy, b.SetAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                sb.Append(renderer.Numeric(368, session, room.Name, "End of channel ban list"));
+                foreach (var b in mutes ? room.Mutes : room.Bans)
+                {
+                    var at = b.SetAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var setBy = b.SetBy.Length > 0 ? b.SetBy : info.ServerName;
+                    sb.Append(mutes ? renderer.Numeric(728, session, room.Name, "q", b.Mask, setBy, at) : renderer.Numeric(367, session, room.Name, b.Mask, setBy, at));
+                }
+                sb.Append(mutes ? renderer.Numeric(729, session, room.Name, "q", "End of channel quiet list") : renderer.Numeric(368, session, room.Name, "End of channel ban list"));
                 return sb.ToString();
             });
             return;
