@@ -31,6 +31,7 @@ public sealed partial class ChatServer
             }
             if (messages.Count > 0 || rooms.Count > 0 || !changes.IsEmpty) CommitToStore(messages, rooms, changes);
             changes.Clear();
+            foreach (var b in pending) if (b.HasReads) AnswerReads(b);
             foreach (var b in pending) _toDeliver.Writer.TryWrite(b);
             pending.Clear();
             messages.Clear();
@@ -58,6 +59,27 @@ public sealed partial class ChatServer
                 Interlocked.Increment(ref _storeFailureEpisode);
                 Log.StoreFailed(_logger, ex);
             }
+        }
+    }
+
+    // The batch's store reads, answered now that it is committed (see AfterCommit).
+    private void AnswerReads(Batch b)
+    {
+        var effects = b.Effects;
+        for (var i = 0; i < effects.Count; i++)
+        {
+            if (effects[i].Kind != EffectKind.Read) continue;
+            ChatEvent reply;
+            try
+            {
+                reply = effects[i].Read!();
+            }
+            catch (Exception ex)
+            {
+                Log.DeliveryFailed(_logger, ex, "a store read");
+                reply = new ErrorReply(Commands.ErrorCode.BadArgument, "That is not available right now (the server's store failed to read it).");
+            }
+            effects[i] = Effect.One(reply, effects[i].Target!);
         }
     }
 
@@ -183,10 +205,12 @@ public sealed partial class ChatServer
         if (staged.Capacity > 1024) s.Staged = null;
     }
 
-    private enum EffectKind { One, Many, Close, Complete }
+    private enum EffectKind { One, Many, Close, Complete, Read }
 
     private readonly record struct Effect(EffectKind Kind, ChatEvent? Event, Session? Target, Session[]? Targets, Session? Except, DisconnectReason Reason, TaskCompletionSource? Done)
     {
+        public Func<ChatEvent>? Read { get; init; }
+        public static Effect ReadThen(Func<ChatEvent> read, Session to) => new(EffectKind.Read, null, to, null, null, default, null) { Read = read };
         public static Effect One(ChatEvent ev, Session to) => new(EffectKind.One, ev, to, null, null, default, null);
         public static Effect Many(ChatEvent ev, Session[] to, Session? except) => new(EffectKind.Many, ev, null, to, except, default, null);
         public static Effect Close(Session s, DisconnectReason r) => new(EffectKind.Close, null, s, null, null, r, null);
@@ -202,6 +226,8 @@ public sealed partial class ChatServer
         /// <summary>Account and moderation records to store with this batch (made on first use: most batches have none).</summary>
         public Accounts.StoreChanges Changes => _changes ??= new();
         public bool HasChanges => _changes is { IsEmpty: false };
+        /// <summary>Some effect is a store read for the commit loop to answer (AfterCommit).</summary>
+        public bool HasReads;
         public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges;
     }
 }

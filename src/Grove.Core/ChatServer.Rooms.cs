@@ -324,24 +324,15 @@ public sealed partial class ChatServer
     }
 
     /// <summary>
-    /// Runs a store read once everything queued before it is committed, off the delivery loop, and sends the
-    /// reply it makes straight to the person (a reply to one person needs no shared encoding).
+    /// Answers from the store once everything before this command is committed: the commit loop runs
+    /// <paramref name="read"/> right after committing this batch and puts the answer in the batch's place for it, so it
+    /// reaches the person in order with everything else (a /quit right after a /history still comes after its answer).
+    /// For rare reads only (history past the in-memory ring, the audit log): the commit loop waits for it.
     /// </summary>
     private void AfterCommit(Func<ChatEvent> read, Session to)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _batch.Effects.Add(Effect.Complete(done));
-        _ = done.Task.ContinueWith(_ =>
-        {
-            ChatEvent reply;
-            try { reply = read(); }
-            catch (Exception ex)
-            {
-                Log.DeliveryFailed(_logger, ex, "history");
-                reply = new ErrorReply(ErrorCode.BadArgument, "History is not available right now.");
-            }
-            if (!to.IsClosed && !to.Outbox.TryEnqueue(reply.EncodeFor(to))) Disconnect(to, Delivery.DisconnectReason.SendQueueExceeded);
-        }, TaskScheduler.Default);
+        _batch.Effects.Add(Effect.ReadThen(read, to));
+        _batch.HasReads = true;
     }
 
     /// <summary>

@@ -123,6 +123,23 @@ public sealed class ModerationTests
     }
 
     [Fact]
+    public async Task An_answer_read_from_the_store_comes_before_what_the_next_line_does()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await RegisteredAsync(server, "alice");
+        await alice.SendAsync("/join #den");
+        await alice.SendAsync("/room register");
+        await alice.ExpectAsync("^\\* #den is registered");
+        // Sent together: the audit log is read after its batch is committed, and still answered before the goodbye.
+        await alice.SendRawAsync(System.Text.Encoding.UTF8.GetBytes("/mode +m\n/audit\n/quit\n"));
+        var lines = await alice.ReadUntilClosedAsync();
+        var audit = lines.FindIndex(l => l.StartsWith("* Audit log of #den", StringComparison.Ordinal));
+        var bye = lines.FindIndex(l => l.StartsWith("* Goodbye", StringComparison.Ordinal));
+        Assert.True(audit >= 0 && bye > audit, string.Join(" | ", lines));
+        Assert.Contains(lines, l => l.EndsWith("alice: mode (+m)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Operators_given_in_a_registered_room_keep_it_by_account_and_the_topic_lock_holds()
     {
         using var folder = new TempFolder();
