@@ -133,6 +133,8 @@ public sealed partial class ChatServer
             return new LoginResult(LoginOutcome.Failed, $"Choose a password of at least {MinPasswordLength} characters.");
         if (password.Length > MaxPasswordLength)
             return new LoginResult(LoginOutcome.Failed, $"A password may have at most {MaxPasswordLength} characters.");
+        if (!PasswordHasher.IsAcceptable(password))
+            return new LoginResult(LoginOutcome.Failed, "A password may not contain control characters.");
         var hash = await Task.Run(() => PasswordHasher.Hash(password, _options.PasswordIterations));
         return await OnLoop(s, () =>
         {

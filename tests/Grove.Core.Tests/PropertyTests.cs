@@ -69,8 +69,10 @@ public sealed class PropertyTests
     [Fact]
     public void A_password_verifies_against_its_own_hash_only_and_the_hash_never_contains_it()
     {
-        // A prefix long enough that a base64 salt or hash cannot contain the password by chance.
-        var passwords = ArbMap.Default.GeneratorFor<string>().Select(s => "password-" + (s ?? "")).ToArbitrary();
+        // A prefix long enough that a base64 salt or hash cannot contain the password by chance; no control characters
+        // (they are refused: see the next property).
+        var passwords = ArbMap.Default.GeneratorFor<string>()
+            .Select(s => "password-" + new string((s ?? "").Where(c => !char.IsControl(c) && !char.IsSurrogate(c)).ToArray())).ToArbitrary();
         Prop.ForAll(passwords, password =>
         {
             // Few iterations so the property runs 50 cases quickly; the algorithm is the same as the server's.
@@ -81,6 +83,19 @@ public sealed class PropertyTests
                    && !hash.Contains(password, StringComparison.Ordinal)
                    && hash.StartsWith("pbkdf2-sha256$1000$", StringComparison.Ordinal);
         }).Check(Cases(50));
+    }
+
+    [Fact]
+    public void A_password_with_a_control_character_is_refused_so_a_trailing_nul_cannot_stand_for_nothing()
+    {
+        // HMAC pads its key with zero bytes: without the rule, "secret" + NUL would verify against "secret".
+        var hash = PasswordHasher.Hash("correct horse battery", iterations: 1_000);
+        Assert.False(PasswordHasher.Verify("correct horse battery\0", hash));
+        Assert.Throws<ArgumentException>(() => PasswordHasher.Hash("tab\there", iterations: 1_000));
+        Assert.False(PasswordHasher.IsAcceptable("half a pair \ud800"));
+        var controls = Gen.Choose(0, 31).Select(c => (char)c).ToArbitrary();
+        Prop.ForAll(controls, ArbMap.Default.ArbFor<string>(), (control, s) =>
+            !PasswordHasher.Verify((s ?? "") + control, hash) && !PasswordHasher.IsAcceptable(control + (s ?? ""))).Check(Cases(100));
     }
 
     private sealed class ManualTime : TimeProvider

@@ -15,8 +15,30 @@ public static class PasswordHasher
     private const int HashBytes = 32;
     private const string Scheme = "pbkdf2-sha256";
 
+    /// <summary>
+    /// Passwords may not contain control characters or half of a surrogate pair. Besides being untypable, they would
+    /// weaken the hash: HMAC pads its key with zero bytes, so "secret" and "secret" followed by NUL would be the same
+    /// password (FsCheck found it), and every lone surrogate becomes the same replacement character in UTF-8.
+    /// </summary>
+    public static bool IsAcceptable(string password)
+    {
+        if (password.Length == 0 || password.Any(char.IsControl)) return false;
+        try
+        {
+            StrictUtf8.GetByteCount(password);
+            return true;
+        }
+        catch (EncoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static string Hash(string password, int iterations = DefaultIterations)
     {
+        if (!IsAcceptable(password)) throw new ArgumentException("A password may not be empty or contain control characters.", nameof(password));
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, HashBytes);
         return $"{Scheme}${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
@@ -25,6 +47,7 @@ public static class PasswordHasher
     /// <summary>True when <paramref name="password"/> matches; false for a wrong password or a malformed hash.</summary>
     public static bool Verify(string password, string stored)
     {
+        if (!IsAcceptable(password)) return false;
         var parts = stored.Split('$');
         if (parts.Length != 4 || parts[0] != Scheme || !int.TryParse(parts[1], out var iterations) || iterations < 1) return false;
         byte[] salt, expected;
