@@ -13,6 +13,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
     private static readonly string[] QuitCommands = ["/quit", "@leaves", "!logout"];
 
     private string? _name = options.Name;
+    private string? _password, _typedPassword;
     private string? _room;
     private bool _leaving;
     private bool _inputEnded;
@@ -108,9 +109,34 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 _name = name.Trim();
                 continue;
             }
+            if (line.StartsWith("The name ", StringComparison.Ordinal) && line.Contains(" is registered. Type its password", StringComparison.Ordinal))
+            {
+                // A registered name: its password, typed hidden (or remembered from this session's login, to reconnect).
+                var password = _password;
+                if (password is null)
+                {
+                    ui.ShowServerLine(line, null);
+                    ui.SetAskingPassword(true);
+                    password = await NextInputAsync(ct);
+                    ui.SetAskingPassword(false);
+                    if (password is null) return Outcome.NoName;
+                }
+                _password = null;
+                _typedPassword = password;
+                await c.SendLineAsync(password, ct);
+                continue;
+            }
+            if (line.StartsWith("* You are logged in as ", StringComparison.Ordinal))
+            {
+                _password = _typedPassword; // kept in memory only, to log in again after a lost connection
+                _typedPassword = null;
+                ui.ShowServerLine(line, null);
+                continue;
+            }
             if (line.StartsWith("! ", StringComparison.Ordinal))
             {
-                ui.ShowServerLine(line, null);
+                // Reconnecting with a remembered login, the "registered" notice is expected: the password follows.
+                if (!(_password is not null && line.Contains(" is registered. Log in", StringComparison.Ordinal))) ui.ShowServerLine(line, null);
                 _name = null; // refused: ask the person
                 continue;
             }

@@ -19,4 +19,7 @@ public interface IClientFrontEnd
 
     /// <summary>The next input lines are a name, not messages (for the prompt).</summary>
     void SetAskingName(bool asking);
+
+    /// <summary>The next input line is a password: hidden while typed, kept out of the input history.</summary>
+    void SetAskingPassword(bool asking);
 }

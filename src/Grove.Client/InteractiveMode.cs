@@ -14,7 +14,7 @@ public sealed class InteractiveMode : IClientFrontEnd
     private abstract record UiEvent;
     private sealed record KeyEvent(ConsoleKeyInfo Key) : UiEvent;
     private sealed record PrintEvent(string Styled) : UiEvent;
-    private sealed record PromptEvent(string Prompt) : UiEvent;
+    private sealed record PromptEvent(string Prompt, bool Masked = false) : UiEvent;
     private sealed record RedrawEvent : UiEvent;
 
     private readonly Channel<UiEvent> _events = Channel.CreateUnbounded<UiEvent>();
@@ -45,6 +45,8 @@ public sealed class InteractiveMode : IClientFrontEnd
         _events.Writer.TryWrite(new PrintEvent(_styler.Color ? "\u001b[33;1m" + text + "\u001b[0m" : text));
 
     public void SetAskingName(bool asking) => _events.Writer.TryWrite(new PromptEvent(asking ? "name> " : "> "));
+
+    public void SetAskingPassword(bool asking) => _events.Writer.TryWrite(new PromptEvent(asking ? "password> " : "> ", asking));
 
     public static async Task<int> RunAsync(ClientOptions options, CancellationToken ct)
     {
@@ -94,6 +96,7 @@ public sealed class InteractiveMode : IClientFrontEnd
                     break;
                 case PromptEvent p:
                     _screen.Prompt = p.Prompt;
+                    _screen.Masked = p.Masked;
                     _screen.Redraw();
                     break;
                 case RedrawEvent:
@@ -118,7 +121,7 @@ public sealed class InteractiveMode : IClientFrontEnd
         switch (key.Key)
         {
             case ConsoleKey.Enter:
-                var line = _editor.Submit();
+                var line = _editor.Submit(secret: _screen.Masked);
                 _screen.Redraw();
                 if (line.Length > 0) _input.Writer.TryWrite(line);
                 return;

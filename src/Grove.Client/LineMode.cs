@@ -35,6 +35,8 @@ public sealed class LineMode : IClientFrontEnd
     public void ShowStatus(string text) => Write(text);
     public void SetAskingName(bool asking) { }
 
+    public void SetAskingPassword(bool asking) { }
+
     private void Write(string line)
     {
         lock (_gate)

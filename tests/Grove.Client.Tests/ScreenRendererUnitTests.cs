@@ -35,6 +35,19 @@ public sealed class ScreenRendererUnitTests
     }
 
     [Fact]
+    public void A_password_is_shown_as_stars_and_kept_out_of_the_history()
+    {
+        var (term, editor, screen) = Make();
+        screen.Prompt = "password> ";
+        screen.Masked = true;
+        Type(editor, screen, "s3cret 🌳");
+        Assert.Equal("password> ********", term.AllText()[^1]);
+        Assert.DoesNotContain("s3cret", string.Join("\n", term.AllText()));
+        Assert.Equal("s3cret 🌳", editor.Submit(secret: true));
+        Assert.Empty(editor.History);
+    }
+
+    [Fact]
     public void Many_lines_scroll_and_the_input_stays_on_the_bottom_row()
     {
         var (term, editor, screen) = Make(30, 5);

@@ -52,6 +52,37 @@ public sealed class ConnectProcessTests
     }
 
     [Fact]
+    public async Task A_registered_name_asks_for_its_password_and_a_reconnect_logs_in_again_without_asking()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort();
+        using var data = new TempFolder();
+        var first = await TestServer.StartAsync(o => o.Port = port, data);
+        await using (var owner = await first.JoinAsync("carol"))
+        {
+            await owner.SendAsync("/register carols-secret");
+            await owner.ExpectAsync("^\\* The name carol is now your account");
+        }
+        await using var c = Connect(folder, first.Plain, "--name", "carol");
+        await c.ExpectOutputAsync("^The name carol is registered\\. Type its password");
+        await c.SendInputAsync("not it");
+        await c.ExpectOutputAsync("^! Wrong name or password\\.$");
+        await c.SendInputAsync("carol"); // the name again, as asked
+        await c.ExpectOutputAsync("^The name carol is registered\\. Type its password");
+        await c.SendInputAsync("carols-secret");
+        await c.ExpectOutputAsync("^\\* You are logged in as carol\\.$");
+        await c.ExpectOutputAsync("^\\* Welcome, carol!");
+
+        await first.DisposeAsync();
+        await using var second = await TestServer.StartAsync(o => o.Port = port, data);
+        await c.ExpectOutputAsync("^Reconnected as carol\\.$", TimeSpan.FromSeconds(20));
+        c.CloseInput();
+        Assert.Equal(0, await c.WaitForExitAsync(Exit));
+        // Asked twice before the first login, and not at all to reconnect.
+        Assert.Equal(2, c.StdOut.Split('\n').Count(l => l.StartsWith("The name carol is registered. Type its password", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_server_that_is_not_running_is_one_clear_line_and_exit_code_2()
     {
         using var folder = new TempFolder();

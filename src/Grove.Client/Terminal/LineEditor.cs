@@ -80,11 +80,11 @@ public sealed class LineEditor
         Set(_historyIndex == _history.Count ? _draft : _history[_historyIndex]);
     }
 
-    /// <summary>Takes the line (remembered in the history when not empty) and starts a new one.</summary>
-    public string Submit()
+    /// <summary>Takes the line (remembered in the history when not empty, unless it is a secret) and starts a new one.</summary>
+    public string Submit(bool secret = false)
     {
         var line = Text;
-        if (line.Length > 0 && (_history.Count == 0 || _history[^1] != line)) _history.Add(line);
+        if (!secret && line.Length > 0 && (_history.Count == 0 || _history[^1] != line)) _history.Add(line);
         _historyIndex = _history.Count;
         _draft = "";
         Clear();

@@ -24,6 +24,9 @@ public sealed class ScreenRenderer(ITerminalOutput output, LineEditor editor)
 
     public string Prompt { get; set; } = "> ";
 
+    /// <summary>Shows each typed character as '*' (a password).</summary>
+    public bool Masked { get; set; }
+
     /// <summary>Prints lines above the input and redraws it.</summary>
     public void PrintAbove(string styledLine)
     {
@@ -69,7 +72,7 @@ public sealed class ScreenRenderer(ITerminalOutput output, LineEditor editor)
         var cells = new List<(string Text, int Width)>();
         foreach (var e in TextWidth.Elements(Prompt)) cells.Add((e, TextWidth.OfElement(e)));
         var promptCount = cells.Count;
-        foreach (var e in editor.Elements) cells.Add((e, Math.Max(0, TextWidth.OfElement(e))));
+        foreach (var e in editor.Elements) cells.Add(Masked ? ("*", 1) : (e, Math.Max(0, TextWidth.OfElement(e))));
 
         // Lay out as the terminal will: the row and column where each cell starts, and where the text ends.
         int row = 0, col = 0, cursorRow = 0, cursorCol = 0;
