@@ -99,6 +99,9 @@ public sealed partial class ChatServer
         });
     }
 
+    /// <summary>How long a web session token logs in without the password.</summary>
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromDays(30);
+
     /// <summary>Logs in with a web session token from an earlier login (see <see cref="IssueTokenAsync"/>).</summary>
     public Task<LoginResult> LoginWithTokenAsync(Session s, string token, bool takeName)
     {
@@ -106,6 +109,7 @@ public sealed partial class ChatServer
         return OnLoop(s, () =>
         {
             if (Throttle.Blocked("token:", s.RemoteIp) is { } w) return Blocked(w);
+            if (_tokens.TryGetValue(tokenKey, out var expired) && _time.GetUtcNow() - expired.CreatedAt > TokenLifetime) RevokeToken(tokenKey);
             if (!_tokens.TryGetValue(tokenKey, out var t) || !_accounts.TryGetValue(t.Account, out var account))
             {
                 Throttle.Failed("token:", s.RemoteIp);
@@ -113,6 +117,25 @@ public sealed partial class ChatServer
             }
             return LogIn(s, account, takeName);
         });
+    }
+
+    /// <summary>Ends a web session token (logging out in that browser): it logs in no more.</summary>
+    public Task LogoutAsync(Session s, string token)
+    {
+        var tokenKey = PasswordHasher.TokenKey(token);
+        return OnLoop(s, () =>
+        {
+            if (!_tokens.TryGetValue(tokenKey, out var t) || t.Account != s.AccountKey) return false;
+            RevokeToken(tokenKey);
+            Audit(s, "logout", null, null, $"on the {DoorName(s.Door)} door");
+            return true;
+        });
+    }
+
+    private void RevokeToken(string tokenKey)
+    {
+        _tokens.Remove(tokenKey);
+        _batch.Changes.TokensRevoked.Add(tokenKey);
     }
 
     /// <summary>A new web session token for the connection's account (null for a guest). Only its hash is stored.</summary>

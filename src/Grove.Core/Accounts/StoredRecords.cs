@@ -24,9 +24,11 @@ public sealed class StoreChanges
     public List<StoredRoomSettings> RoomSettings { get; } = new();
     public List<AuditEntry> Audit { get; } = new();
     public List<StoredToken> Tokens { get; } = new();
+    /// <summary>Keys of tokens that ended (logged out or expired).</summary>
+    public List<string> TokensRevoked { get; } = new();
     /// <summary>The whole list of server-wide ban masks when it changed, else null.</summary>
     public IReadOnlyList<string>? ServerBans { get; set; }
-    public bool IsEmpty => Accounts.Count == 0 && RoomSettings.Count == 0 && Audit.Count == 0 && Tokens.Count == 0 && ServerBans is null;
+    public bool IsEmpty => Accounts.Count == 0 && RoomSettings.Count == 0 && Audit.Count == 0 && Tokens.Count == 0 && TokensRevoked.Count == 0 && ServerBans is null;
 
     public void AddFrom(StoreChanges other)
     {
@@ -34,6 +36,7 @@ public sealed class StoreChanges
         RoomSettings.AddRange(other.RoomSettings);
         Audit.AddRange(other.Audit);
         Tokens.AddRange(other.Tokens);
+        TokensRevoked.AddRange(other.TokensRevoked);
         if (other.ServerBans is not null) ServerBans = other.ServerBans;
     }
 
@@ -43,6 +46,7 @@ public sealed class StoreChanges
         RoomSettings.Clear();
         Audit.Clear();
         Tokens.Clear();
+        TokensRevoked.Clear();
         ServerBans = null;
     }
 }

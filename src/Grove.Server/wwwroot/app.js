@@ -287,7 +287,11 @@ function handle(m) {
     case 'invite': system(`${m.by} invites you to ${m.room}. Type /join ${m.room}`); break;
     case 'notice': system(m.text, 'notice'); break;
     case 'rooms': system(m.rooms.map(r => `${r.name} (${r.members})${r.topic ? ': ' + r.topic : ''}`).join('\n') || 'No rooms.', 'notice'); break;
-    case 'goodbye': state.leaving = true; system(m.text); break;
+    case 'goodbye':
+      state.leaving = true;
+      system(m.text);
+      if (state.loggingOut) location.reload(); // back to the login form
+      break;
     case 'token': localStorage.setItem('grove.token', m.token); break;
     case 'loggedin':
       state.account = m.account;
@@ -328,6 +332,15 @@ $('send-form').onsubmit = e => {
   if (!text.trim()) return;
   const key = state.current;
   let ok;
+  if (/^\/logout\s*$/i.test(text)) {
+    // Logging out: the server ends this browser's token, and the browser forgets it and the name.
+    send({ type: 'logout', token: localStorage.getItem('grove.token') || undefined });
+    localStorage.removeItem('grove.token');
+    sessionStorage.removeItem('grove.name');
+    state.loggingOut = true;
+    input.value = '';
+    return;
+  }
   if (text.startsWith('/') && !text.startsWith('//')) {
     const join = text.match(/^\/join\s+(#\S+)/i);
     if (join) state.pendingShow = keyOf(join[1]);

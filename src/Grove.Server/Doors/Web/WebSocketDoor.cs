@@ -180,6 +180,11 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
             case "rooms": await Submit(session, new ChatCommand(CommandKind.Rooms)); return;
             case "who": await Submit(session, new ChatCommand(CommandKind.Who, Target: room)); return;
             case "quit": await Submit(session, new ChatCommand(CommandKind.Quit, Text: body)); return;
+            case "logout":
+                // This browser forgets its token, and the server ends it, so it cannot log in again.
+                if (Str("token") is { } token) await chat.LogoutAsync(session, token);
+                await Submit(session, new ChatCommand(CommandKind.Quit, Text: "logged out"));
+                return;
             case "ping": await chat.ReplyAsync(session, new PongReply()); return;
             case "history": await History(session, root, Str("target") ?? room); return;
             case "command": await Command(session, body ?? "", room); return;

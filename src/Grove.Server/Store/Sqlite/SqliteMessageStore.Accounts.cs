@@ -31,6 +31,7 @@ public sealed partial class SqliteMessageStore
             foreach (var t in changes.Tokens)
                 Run(writer, tx, "INSERT OR REPLACE INTO tokens (key, account, created_at) VALUES ($1, $2, $3)",
                     t.Key, t.Account, t.CreatedAt.ToUnixTimeMilliseconds());
+            foreach (var key in changes.TokensRevoked) Run(writer, tx, "DELETE FROM tokens WHERE key = $1", key);
             if (changes.ServerBans is { } bans)
             {
                 Run(writer, tx, "DELETE FROM server_bans");

@@ -120,6 +120,16 @@ public sealed class BrowserTests : IAsyncLifetime
         await using var watcher = await _server.JoinAsync("watcher");
         await watcher.SendAsync("/who");
         await watcher.ExpectAsync("^\\* Online \\(2\\): owner, watcher$");
+
+        // /logout: back to the login form, the browser forgets the token and the server ends it.
+        var token = await page.EvaluateAsync<string>("() => localStorage.getItem('grove.token')");
+        await Say(page, "/logout");
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await watcher.ExpectAsync("^\\* owner left \\(logged out\\)$");
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('grove.token')"));
+        await using var replay = await WsClient.OpenAsync(_server.Http.Port);
+        await replay.Send(new { type = "hello", token });
+        Assert.Equal("login_failed", (await replay.Expect("error")).GetProperty("code").GetString());
     }
 
     [Fact]
