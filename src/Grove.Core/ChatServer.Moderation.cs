@@ -309,7 +309,7 @@ public sealed partial class ChatServer
     }
 
     /// <summary>The names a person watches (MONITOR), folded. Command loop (queries) only.</summary>
-    public IEnumerable<string> Watching(Session s) => s.Watching;
+    public IEnumerable<string> Watching(Session s) => s.WatchesAnyone ? s.Watching : [];
 
     /// <summary>People who had this name, newest first. Command loop (queries) only.</summary>
     public IEnumerable<WhoWasEntry> WhoWas(string name)
@@ -393,7 +393,7 @@ public sealed partial class ChatServer
                 foreach (var name in names) Unwatch(s, NameRules.Fold(name));
                 break;
             case "C":
-                foreach (var key in s.Watching.ToList()) Unwatch(s, key);
+                if (s.WatchesAnyone) foreach (var key in s.Watching.ToList()) Unwatch(s, key);
                 break;
         }
     }
@@ -414,6 +414,7 @@ public sealed partial class ChatServer
 
     private void ForgetWatches(Session s)
     {
+        if (!s.WatchesAnyone) return;
         foreach (var key in s.Watching.ToList()) Unwatch(s, key);
     }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 
 namespace Grove.Core.Delivery;
 
@@ -38,9 +38,8 @@ public sealed class Outbox(long maxBytes)
     private long _bytes;
     private IDirectSend? _direct;
 
-    // A doorbell, not a queue: at most one pending ring. A ring with nothing to take is harmless.
-    private readonly Channel<bool> _bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-        { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    // Wakes the writer loop. A ring with nothing to take is harmless.
+    private readonly Doorbell _bell = new();
 
     public long MaxBytes { get; } = maxBytes;
 
@@ -84,7 +83,7 @@ public sealed class Outbox(long maxBytes)
             }
         }
         if (segments is not null) SendNow(segments, bytes);
-        else if (ring) _bell.Writer.TryWrite(true);
+        else if (ring) _bell.Ring();
         return true;
     }
 
@@ -121,7 +120,7 @@ public sealed class Outbox(long maxBytes)
             _writing = false;
             ring = _queue.Count > 0 || _completed;
         }
-        if (ring) _bell.Writer.TryWrite(true);
+        if (ring) _bell.Ring();
     }
 
     /// <summary>Adds a segment even past the limit (for the one final line before a deliberate close).</summary>
@@ -135,7 +134,7 @@ public sealed class Outbox(long maxBytes)
             _queue.Add(segment);
             Interlocked.Add(ref _bytes, segment.Length);
         }
-        if (ring) _bell.Writer.TryWrite(true);
+        if (ring) _bell.Ring();
         return true;
     }
 
@@ -188,8 +187,7 @@ public sealed class Outbox(long maxBytes)
                 if (_queue.Count > 0 && !_writing) return true;
                 if (_completed && _queue.Count == 0 && !_writing) return false;
             }
-            await _bell.Reader.WaitToReadAsync().ConfigureAwait(false);
-            _bell.Reader.TryRead(out _);
+            await _bell.WaitAsync().ConfigureAwait(false);
         }
     }
 
@@ -200,6 +198,58 @@ public sealed class Outbox(long maxBytes)
     public void Complete()
     {
         lock (_gate) _completed = true;
-        _bell.Writer.TryWrite(true);
+        _bell.Ring();
     }
+}
+
+/// <summary>
+/// A signal for one waiter: <see cref="Ring"/> from any thread, <see cref="WaitAsync"/> from the one reader. A ring
+/// while nobody waits is kept (one, however many rings) for the next wait. About 80 bytes, where a bounded channel
+/// used as a doorbell cost every connection about 600.
+/// </summary>
+internal sealed class Doorbell : IValueTaskSource
+{
+    private const int Idle = 0, Rung = 1, Waiting = 2;
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private int _state;
+
+    public ValueTask WaitAsync()
+    {
+        if (Interlocked.CompareExchange(ref _state, Idle, Rung) == Rung) return default; // a ring was waiting
+        _core.Reset();
+        if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+        {
+            // Rung between the two steps: take it.
+            Volatile.Write(ref _state, Idle);
+            return default;
+        }
+        return new ValueTask(this, _core.Version);
+    }
+
+    public void Ring()
+    {
+        while (true)
+        {
+            switch (Volatile.Read(ref _state))
+            {
+                case Rung:
+                    return;
+                case Idle:
+                    if (Interlocked.CompareExchange(ref _state, Rung, Idle) == Idle) return;
+                    break;
+                default:
+                    if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+                    {
+                        _core.SetResult(true);
+                        return;
+                    }
+                    break;
+            }
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 }

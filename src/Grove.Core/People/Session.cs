@@ -133,7 +133,11 @@ public sealed class Session
     public bool IsBot { get; set; }
 
     /// <summary>Names this person watches (MONITOR), folded. Core loop only.</summary>
-    internal HashSet<string> Watching { get; } = new(StringComparer.Ordinal);
+    internal HashSet<string> Watching => _watching ??= new(StringComparer.Ordinal);
+    private HashSet<string>? _watching;
+
+    /// <summary>True when the person watches anyone (without making the set).</summary>
+    internal bool WatchesAnyone => _watching is { Count: > 0 };
 
     /// <summary>IRC user mode +w: receives WALLOPS.</summary>
     public bool WantsWallops { get; set; }

@@ -36,39 +36,34 @@ public static class TcpDoor
             }
             return;
         }
+        // One method, not two: each async method kept waiting costs every idle connection its state machine.
         try
         {
-            await Run(connection, chat, door, renderer, remote, opened, readLoop, readFailed);
+            var session = chat.Connect(door, remote, renderer, new Control(connection));
+            opened(session);
+            var writer = StartWriter(connection, session);
+            var reason = DisconnectReason.ConnectionLost;
+            try
+            {
+                await readLoop(session, connection.Transport.Input);
+            }
+            catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
+            {
+                // The peer went away; that is an ordinary way to leave.
+            }
+            catch (Exception ex)
+            {
+                reason = DisconnectReason.InternalError;
+                readFailed(ex, session.Id);
+            }
+            await chat.DisconnectAsync(session, reason);
+            if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) connection.Abort();
+            await writer;
         }
         finally
         {
             limiter.Release(ip);
         }
-    }
-
-    private static async Task Run(ConnectionContext connection, ChatServer chat, DoorKind door, IEventRenderer renderer, string remote,
-        Action<Session> opened, Func<Session, PipeReader, Task> readLoop, Action<Exception, long> readFailed)
-    {
-        var session = chat.Connect(door, remote, renderer, new Control(connection));
-        opened(session);
-        var writer = StartWriter(connection, session);
-        var reason = DisconnectReason.ConnectionLost;
-        try
-        {
-            await readLoop(session, connection.Transport.Input);
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-        {
-            // The peer went away; that is an ordinary way to leave.
-        }
-        catch (Exception ex)
-        {
-            reason = DisconnectReason.InternalError;
-            readFailed(ex, session.Id);
-        }
-        await chat.DisconnectAsync(session, reason);
-        if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) connection.Abort();
-        await writer;
     }
 
     /// <summary>

@@ -12,15 +12,24 @@ public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo 
 {
     private readonly IrcRenderer _renderer = new(info);
 
+    // Made once, not per connection (a lambda that uses the handler is a new delegate each time it is evaluated).
+    private Action<Session>? _opened;
+    private Func<Session, System.IO.Pipelines.PipeReader, Task>? _readLoop;
+    private Action<Exception, long>? _readFailed;
+
     public override Task OnConnectedAsync(ConnectionContext connection) =>
-        TcpDoor.RunAsync(connection, chat, DoorKind.Irc, _renderer, limiter, refusal => $"ERROR :Closing Link: {refusal}\r\n",
-            opened: session =>
-            {
-                Log.Connected(logger, session.Id, session.RemoteAddress);
-                session.DoorState = new IrcConnection(chat, info, _renderer, session, new Grove.Core.Limits.FloodGate(flood, time));
-            },
-            readLoop: (session, input) => ((IrcConnection)session.DoorState!).ReadLoop(input),
-            readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
+        TcpDoor.RunAsync(connection, chat, DoorKind.Irc, _renderer, limiter, static refusal => $"ERROR :Closing Link: {refusal}\r\n",
+            opened: _opened ??= Opened,
+            readLoop: _readLoop ??= static (session, input) => ((IrcConnection)session.DoorState!).ReadLoop(input),
+            readFailed: _readFailed ??= ReadFailed);
+
+    private void Opened(Session session)
+    {
+        Log.Connected(logger, session.Id, session.RemoteAddress);
+        session.DoorState = new IrcConnection(chat, info, _renderer, session, new Grove.Core.Limits.FloodGate(flood, time));
+    }
+
+    private void ReadFailed(Exception ex, long id) => Log.ReadFailed(logger, ex, id);
 
     private static partial class Log
     {

@@ -21,16 +21,25 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
     private static readonly PlainRenderer Renderer = new();
     private readonly byte[] _greeting = PlainRenderer.Greeting(options.ServerName);
 
+    // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
+    private Action<Session>? _opened;
+    private Func<Session, PipeReader, Task>? _readLoop;
+    private Action<Exception, long>? _readFailed;
+
     public override Task OnConnectedAsync(ConnectionContext connection) =>
-        TcpDoor.RunAsync(connection, chat, DoorKind.Plain, Renderer, limiter, refusal => $"! {refusal}\r\n",
-            opened: session =>
-            {
-                Log.Connected(logger, session.Id, session.RemoteAddress);
-                session.Outbox.TryEnqueue(_greeting);
-                session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
-            },
-            readLoop: ReadLoop,
-            readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
+        TcpDoor.RunAsync(connection, chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
+            opened: _opened ??= Opened,
+            readLoop: _readLoop ??= ReadLoop,
+            readFailed: _readFailed ??= ReadFailed);
+
+    private void Opened(Session session)
+    {
+        Log.Connected(logger, session.Id, session.RemoteAddress);
+        session.Outbox.TryEnqueue(_greeting);
+        session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
+    }
+
+    private void ReadFailed(Exception ex, long id) => Log.ReadFailed(logger, ex, id);
 
     private Task ReadLoop(Session session, PipeReader input)
     {
