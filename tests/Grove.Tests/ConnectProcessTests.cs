@@ -62,6 +62,8 @@ public sealed class ConnectProcessTests
         {
             await owner.SendAsync("/register carols-secret");
             await owner.ExpectAsync("^\\* The name carol is now your account");
+            await owner.SendAsync("/quit");
+            await owner.ReadUntilClosedAsync(); // the name is free before the client asks for it
         }
         await using var c = Connect(folder, first.Plain, "--name", "carol");
         await c.ExpectOutputAsync("^The name carol is registered\\. Type its password");

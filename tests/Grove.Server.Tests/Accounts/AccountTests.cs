@@ -18,6 +18,14 @@ public sealed class AccountTests
         return c;
     }
 
+    /// <summary>Registers the name and leaves, once the server has closed the connection (the name is free then).</summary>
+    private static async Task RegisterAndLeaveAsync(TestServer server, string name, string password = Password)
+    {
+        await using var c = await RegisteredAsync(server, name, password);
+        await c.SendAsync("/quit");
+        await c.ReadUntilClosedAsync();
+    }
+
     /// <summary>Logs in at the plain door's name prompt: the name, then its password.</summary>
     private static async Task<LineClient> LoginAtPromptAsync(TestServer server, string name, string password = Password)
     {
@@ -39,7 +47,7 @@ public sealed class AccountTests
     public async Task A_registered_name_is_refused_to_guests_and_taken_back_with_its_password_at_the_prompt()
     {
         await using var server = await TestServer.StartAsync();
-        await using (var alice = await RegisteredAsync(server, "alice")) { }
+        await RegisterAndLeaveAsync(server, "alice");
 
         await using var guest = await LineClient.ConnectAsync(server.Plain);
         await guest.ExpectAsync("^What is your name\\?$");
@@ -84,7 +92,7 @@ public sealed class AccountTests
     {
         const string secret = "Tr0ub4dor&3-unique-7731";
         await using var server = await TestServer.StartAsync(o => o.LogLevel = "debug");
-        await using (var alice = await RegisteredAsync(server, "alice", secret)) { }
+        await RegisterAndLeaveAsync(server, "alice", secret);
         await using (var back = await LoginAtPromptAsync(server, "alice", secret)) { }
         await using (var irc = await LineClient.ConnectAsync(server.Irc))
         {
@@ -111,7 +119,7 @@ public sealed class AccountTests
     public async Task Irc_sasl_plain_logs_in_and_a_guest_nick_cannot_take_the_account()
     {
         await using var server = await TestServer.StartAsync();
-        await using (var alice = await RegisteredAsync(server, "alice")) { }
+        await RegisterAndLeaveAsync(server, "alice");
         await using var guest = await LineClient.ConnectAsync(server.Irc);
         await guest.SendAsync("NICK Alice");
         await guest.SendAsync("USER g 0 * :Guest");
@@ -155,7 +163,7 @@ public sealed class AccountTests
     public async Task Irc_pass_is_the_login_for_clients_without_sasl()
     {
         await using var server = await TestServer.StartAsync();
-        await using (var alice = await RegisteredAsync(server, "alice")) { }
+        await RegisterAndLeaveAsync(server, "alice");
         await using var ok = await LineClient.ConnectAsync(server.Irc);
         await ok.SendAsync("PASS :" + Password);
         await ok.SendAsync("NICK alice");
@@ -243,7 +251,7 @@ public sealed class AccountTests
     public async Task Failed_logins_are_limited_per_account_with_a_clear_message()
     {
         await using var server = await TestServer.StartAsync();
-        await using (var alice = await RegisteredAsync(server, "alice")) { }
+        await RegisterAndLeaveAsync(server, "alice");
         await using var guest = await server.JoinAsync("guesser");
         for (var i = 0; i < 5; i++)
         {
@@ -260,7 +268,7 @@ public sealed class AccountTests
         await irc.SendAsync("AUTHENTICATE " + SaslPlain("alice", Password));
         await irc.ExpectAsync(" 904 \\* :SASL authentication failed: Too many failed logins");
         // Another account is not affected.
-        await using (var carol = await RegisteredAsync(server, "carol")) { }
+        await RegisterAndLeaveAsync(server, "carol");
         await guest.SendAsync($"/login carol {Password}");
         await guest.ExpectAsync("^\\* You are logged in as carol\\.$");
     }

@@ -77,6 +77,8 @@ public sealed class RealIrcClientTests
         {
             await owner.SendAsync("/register " + secret);
             await owner.ExpectAsync("^\\* The name alice is now your account");
+            await owner.SendAsync("/quit");
+            await owner.ReadUntilClosedAsync(); // gone before WeeChat comes
         }
         await using var pat = await server.JoinAsync("pat");
         await using var bob = await server.IrcAsync("bob");

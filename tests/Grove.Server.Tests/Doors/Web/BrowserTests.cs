@@ -96,6 +96,8 @@ public sealed class BrowserTests : IAsyncLifetime
         {
             await nc.SendAsync("/register a long enough secret");
             await nc.ExpectAsync("^\\* The name owner is now your account");
+            await nc.SendAsync("/quit");
+            await nc.ReadUntilClosedAsync(); // the name is free before the browser asks for it
         }
         var page = await OpenAsync(null);
         await page.FillAsync("#name", "owner");
