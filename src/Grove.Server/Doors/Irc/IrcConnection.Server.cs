@@ -86,6 +86,8 @@ public sealed partial class IrcConnection
         ["AWAY"] = ["AWAY [<message>]: set or clear your away message."],
         ["OPER"] = ["OPER <name> <password>: become a server operator (accounts from the server's settings)."],
         ["BAMBOO"] = ["BAMBOO: a random panda fact."],
+        ["REGISTER"] = ["REGISTER <password>: make your nick your account; log in next time with SASL PLAIN or PASS <nick>:<password>."],
+        ["AUTHENTICATE"] = ["AUTHENTICATE PLAIN, then the base64 of \"\\0account\\0password\": log in (after CAP REQ sasl, before CAP END)."],
     };
 
     // HELP [<subject>]: RPL_HELPSTART 704, RPL_HELPTXT 705, RPL_ENDOFHELP 706 (modern.ircdocs.horse).
