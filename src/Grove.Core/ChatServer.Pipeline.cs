@@ -32,7 +32,11 @@ public sealed partial class ChatServer
             if (messages.Count > 0 || rooms.Count > 0 || !changes.IsEmpty) CommitToStore(messages, rooms, changes);
             changes.Clear();
             foreach (var b in pending) if (b.HasReads) AnswerReads(b);
-            foreach (var b in pending) _toDeliver.Writer.TryWrite(b);
+            foreach (var b in pending)
+            {
+                Interlocked.Increment(ref _deliveryBacklog);
+                _toDeliver.Writer.TryWrite(b);
+            }
             pending.Clear();
             messages.Clear();
             rooms.Clear();
@@ -110,6 +114,7 @@ public sealed partial class ChatServer
     // recipient per round, not per message.
     private const int MaxBatchesPerRound = 16;
     private readonly List<Session> _staged = new();
+    private int _deliveryBacklog; // batches committed and not yet taken by the delivery loop
     private long _deliveredInRound;
 
     private async Task RunDeliveryLoop()
@@ -120,6 +125,7 @@ public sealed partial class ChatServer
             var batches = 0;
             while (batches++ < MaxBatchesPerRound && reader.TryRead(out var batch))
             {
+                Interlocked.Decrement(ref _deliveryBacklog);
                 foreach (var e in batch.Effects)
                 {
                     try
@@ -180,11 +186,15 @@ public sealed partial class ChatServer
 
     private void HandOverStaged()
     {
+        // Caught up (no batch waiting), each recipient gets its bytes at once, sent by this loop. Behind (a join storm
+        // in a room of thousands), the bytes are queued for the connections' writer loops, which then send many
+        // rounds' worth in one go: one send per event per member would make the storm quadratic in sends.
+        var sendNow = Volatile.Read(ref _deliveryBacklog) == 0;
         foreach (var s in _staged)
         {
             var staged = s.Staged!;
             if (staged.Count == 0 || s.IsClosed) { DropStaged(s); continue; }
-            if (!s.Outbox.TryEnqueueMany(staged, s.StagedBytes))
+            if (!s.Outbox.TryEnqueueMany(staged, s.StagedBytes, sendNow))
             {
                 _deliveredInRound -= staged.Count;
                 Disconnect(s, DisconnectReason.SendQueueExceeded);

@@ -60,16 +60,17 @@ public sealed class Outbox(long maxBytes)
 
     /// <summary>
     /// Adds several segments of <paramref name="bytes"/> bytes in all, in order, all or none. False as for
-    /// <see cref="TryEnqueue"/>.
+    /// <see cref="TryEnqueue"/>. Without <paramref name="sendNow"/> the fast path is not taken: the writer loop sends
+    /// them, together with whatever else is queued by then.
     /// </summary>
-    public bool TryEnqueueMany(List<ReadOnlyMemory<byte>> segments, long bytes)
+    public bool TryEnqueueMany(List<ReadOnlyMemory<byte>> segments, long bytes, bool sendNow = true)
     {
         if (segments.Count == 0) return true;
         bool ring;
         lock (_gate)
         {
             if (_completed || Volatile.Read(ref _bytes) + bytes > MaxBytes) return false;
-            if (_direct is not null && _queue.Count == 0 && !_writing)
+            if (sendNow && _direct is not null && _queue.Count == 0 && !_writing)
             {
                 _writing = true;
                 ring = false;
