@@ -49,6 +49,15 @@ public sealed class TestServer : IAsyncDisposable
     public Task<LineClient> JoinAsync(string name) => LineClient.JoinAsync(Plain, name);
     public Task<LineClient> IrcAsync(string nick) => LineClient.IrcAsync(Irc, nick);
 
+    /// <summary>Joins on the plain door and registers the name as an account with this password.</summary>
+    public async Task<LineClient> RegisteredAsync(string name, string password)
+    {
+        var c = await JoinAsync(name);
+        await c.SendAsync($"/register {password}");
+        await c.ExpectAsync($"^\\* The name {name} is now your account");
+        return c;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();

@@ -10,13 +10,8 @@ public sealed class AccountTests
     private const string Password = "correct horse battery";
 
     /// <summary>Connects to the plain door and registers <paramref name="name"/> as an account.</summary>
-    private static async Task<LineClient> RegisteredAsync(TestServer server, string name, string password = Password)
-    {
-        var c = await server.JoinAsync(name);
-        await c.SendAsync($"/register {password}");
-        await c.ExpectAsync($"^\\* The name {name} is now your account");
-        return c;
-    }
+    private static Task<LineClient> RegisteredAsync(TestServer server, string name, string password = Password) =>
+        server.RegisteredAsync(name, password);
 
     /// <summary>Registers the name and leaves, once the server has closed the connection (the name is free then).</summary>
     private static async Task RegisterAndLeaveAsync(TestServer server, string name, string password = Password)

@@ -12,13 +12,8 @@ public sealed class ModerationTests
 {
     private const string Password = "correct horse battery";
 
-    private static async Task<LineClient> RegisteredAsync(TestServer server, string name)
-    {
-        var c = await server.JoinAsync(name);
-        await c.SendAsync($"/register {Password}");
-        await c.ExpectAsync($"^\\* The name {name} is now your account");
-        return c;
-    }
+    private static Task<LineClient> RegisteredAsync(TestServer server, string name, string password = Password) =>
+        server.RegisteredAsync(name, password);
 
     private static async Task<LineClient> LoginAsync(TestServer server, string name)
     {
