@@ -53,6 +53,9 @@ public sealed class FloodAndLimitTests
         await using var a = await server.JoinAsync("a1");
         await using var b = await LineClient.ConnectAsync(server.Irc);
         await b.SendAsync("NICK b1");
+        // The server has taken b's connection (it answers) before c comes: TCP accept alone does not say so.
+        await b.SendAsync("PING :admitted");
+        await b.ExpectAsync(" PONG .*admitted$");
         await using var c = await LineClient.ConnectAsync(server.Plain);
         var refused = await c.ReadUntilClosedAsync();
         Assert.Equal(["! Too many connections from your address (at most 2)."], refused);
