@@ -167,6 +167,22 @@ public sealed partial class ChatServer : IAsyncDisposable
     public void CloseWithMessage(Session s, DisconnectReason reason, string text) =>
         _control.Writer.TryWrite(new WorkItem(s, new ChatCommand(CommandKind.Quit, Text: text), Op.Kick, reason, null));
 
+    /// <summary>
+    /// As <see cref="CloseWithMessage"/>, but queued behind the lines the connection already sent, which are handled
+    /// first: for the connection's own door (a flood cut must not overtake a line the flood gate already let through).
+    /// </summary>
+    public async ValueTask CloseAfterQueuedAsync(Session s, DisconnectReason reason, string text)
+    {
+        try
+        {
+            await _commands.Writer.WriteAsync(new WorkItem(s, new ChatCommand(CommandKind.Quit, Text: text), Op.Kick, reason, null));
+        }
+        catch (ChannelClosedException)
+        {
+            // Stopping: shutdown closes every connection anyway.
+        }
+    }
+
     private bool MarkClosed(Session s, DisconnectReason reason, bool graceful)
     {
         if (!s.TryMarkClosed(reason)) return false;

@@ -116,7 +116,7 @@ public static class TcpDoor
         var wait = gate.Take();
         if (wait is null)
         {
-            chat.CloseWithMessage(session, DisconnectReason.ExcessFlood, "Excess flood: you sent too many lines too fast.");
+            await chat.CloseAfterQueuedAsync(session, DisconnectReason.ExcessFlood, "Excess flood: you sent too many lines too fast.");
             return false;
         }
         if (wait.Value > TimeSpan.Zero) await Task.Delay(wait.Value);

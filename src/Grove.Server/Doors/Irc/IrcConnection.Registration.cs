@@ -199,7 +199,7 @@ public sealed partial class IrcConnection
         if (session.State == SessionState.Registered) return;
         if (chat.InLockdown && session.Account is null)
         {
-            chat.CloseWithMessage(session, Grove.Core.Delivery.DisconnectReason.Killed, "The server is in lockdown: only registered accounts may connect.");
+            await chat.CloseAfterQueuedAsync(session, Grove.Core.Delivery.DisconnectReason.Killed, "The server is in lockdown: only registered accounts may connect.");
             return;
         }
         // Refused (433/432 already sent): wait for another NICK.

@@ -125,7 +125,11 @@ public sealed class BrowserTests : IAsyncLifetime
 
         // /logout: back to the login form, the browser forgets the token and the server ends it.
         var token = await page.EvaluateAsync<string>("() => localStorage.getItem('grove.token')");
+        // The page reloads to show the form; waiting for that navigation keeps the checks below off the old page.
+        var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.Load += (_, _) => reloaded.TrySetResult();
         await Say(page, "/logout");
+        await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(15));
         await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
         await watcher.ExpectAsync("^\\* owner left \\(logged out\\)$");
         Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('grove.token')"));
