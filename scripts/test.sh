@@ -29,8 +29,13 @@ fi
 
 projects=$(ls tests/*/*.csproj | grep -v Grove.Testing | wc -l)
 log=$(mktemp)
-dotnet test Grove.slnx --no-build -nologo 2>&1 | tee "$log"
+# First every test project at once; then, alone on a quiet machine, the few tests that compare timings (the
+# "Quiet" phase: the slow-consumer latency check), which two shared cores under a parallel test run would skew.
+dotnet test Grove.slnx --no-build -nologo --filter "Phase!=Quiet" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+dotnet test tests/Grove.Tests --no-build -nologo --filter "Phase=Quiet" 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+projects=$((projects + 1))
 
 # One summary line per test project, as "Passed!  - Failed: 0, Passed: 76, Skipped: 0, Total: 76, …".
 read -r passed failed skipped summaries < <(awk '

@@ -33,6 +33,8 @@ public sealed class BenchResult
     public double? DeliveriesPerServerCpuSecond { get; init; }
     public long? ServerRssBytes { get; init; }
     public int? Stuck { get; init; }
+    /// <summary>With --control-room: the same figures for the control room, which has the same members and senders at the same time but no stuck members.</summary>
+    public BenchResult? Control { get; set; }
     public long? Connections { get; init; }
     public long? Failures { get; init; }
     public double? RssPerConnectionBytes { get; init; }
@@ -79,7 +81,12 @@ public sealed class BenchResult
         sb.AppendLine(ci, $"  generator CPU {GeneratorCpuSeconds:0.00} s");
         if (GeneratorCpuSeconds > 0.8 * ElapsedForCpu)
             sb.AppendLine("  WARNING: the generator used most of a core; it may be the bottleneck, not the server.");
-        if (Lost > 0 || Duplicated > 0)
+        if (Control is { } k)
+        {
+            sb.AppendLine(ci, $"  control room (the same members and senders at the same time, no stuck member): {k.Deliveries:N0} deliveries, lost {k.Lost:N0}, duplicated {k.Duplicated:N0}");
+            sb.AppendLine(ci, $"  latency    p50 {k.LatencyP50Ms:0.000} ms  p90 {k.LatencyP90Ms:0.000} ms  p99 {k.LatencyP99Ms:0.000} ms  max {k.LatencyMaxMs:0.000} ms");
+        }
+        if (Lost > 0 || Duplicated > 0 || Control is { Lost: > 0 } or { Duplicated: > 0 })
             sb.AppendLine("  WARNING: deliveries were lost or duplicated.");
         return sb.ToString();
     }

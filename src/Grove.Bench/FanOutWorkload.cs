@@ -11,6 +11,13 @@ public sealed record FanOutOptions(
 {
     /// <summary>Extra members that join and then never read (tiny receive buffers): slow consumers.</summary>
     public int Stuck { get; init; }
+
+    /// <summary>
+    /// A second room, <c>Room-control</c>, with the same members and senders but without the stuck members: every
+    /// sender alternates between the two rooms, so whatever the machine does during the run falls on both alike, and
+    /// the two rooms' latencies compare what the stuck members alone cost.
+    /// </summary>
+    public bool ControlRoom { get; init; }
 }
 
 /// <summary>
@@ -20,10 +27,13 @@ public sealed record FanOutOptions(
 /// </summary>
 public sealed class FanOutWorkload(FanOutOptions o)
 {
-    private readonly LatencyHistogram _latency = new();
-    private long _deliveries, _lost, _duplicates;
-    private int[][] _next = [];            // per receiver, per sender: next expected sequence number
-    private int[][] _slotCounts = [];      // per sender, per window slot: receivers that have it
+    // Per room ("lane"): the room under test, and with ControlRoom its control beside it. A logical sender is one
+    // sender in one lane: number lane * Senders + sender; its messages carry that number.
+    private readonly int _lanes = o.ControlRoom ? 2 : 1;
+    private LatencyHistogram[] _latency = [];
+    private long[] _deliveries = [], _lost = [], _duplicates = [];
+    private int[][] _next = [];            // per receiver, per logical sender: next expected sequence number
+    private int[][] _slotCounts = [];      // per logical sender, per window slot: receivers that have it
     private SemaphoreSlim[] _windows = [];
     private long[] _sent = [];
 
@@ -50,6 +60,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
                         {
                             await o.Protocol.RegisterAsync(c, setupTimeout);
                             await o.Protocol.JoinAsync(c, o.Room, setupTimeout);
+                            if (o.ControlRoom) await o.Protocol.JoinAsync(c, ControlRoomName, setupTimeout);
                         }
                         catch (BenchException) when (attempt < 4)
                         {
@@ -69,10 +80,13 @@ public sealed class FanOutWorkload(FanOutOptions o)
             _stuckSockets = stuck;
 
             var receivers = o.Clients - 1; // a sender does not receive its own message
-            _next = Enumerable.Range(0, o.Clients).Select(_ => new int[o.Senders]).ToArray();
-            _slotCounts = Enumerable.Range(0, o.Senders).Select(_ => new int[o.Window]).ToArray();
-            _windows = Enumerable.Range(0, o.Senders).Select(_ => new SemaphoreSlim(o.Window, o.Window)).ToArray();
-            _sent = new long[o.Senders];
+            var logical = o.Senders * _lanes;
+            _next = Enumerable.Range(0, o.Clients).Select(_ => new int[logical]).ToArray();
+            _slotCounts = Enumerable.Range(0, logical).Select(_ => new int[o.Window]).ToArray();
+            _windows = Enumerable.Range(0, logical).Select(_ => new SemaphoreSlim(o.Window, o.Window)).ToArray();
+            _sent = new long[logical];
+            _latency = Enumerable.Range(0, _lanes).Select(_ => new LatencyHistogram()).ToArray();
+            (_deliveries, _lost, _duplicates) = (new long[_lanes], new long[_lanes], new long[_lanes]);
             foreach (var c in clients) c.OnDelivery = (conn, payload) => OnDelivery(conn, payload, receivers);
 
             var serverCpu0 = o.ServerPid is { } pid ? ProcStats.CpuSeconds(pid) : null;
@@ -85,47 +99,15 @@ public sealed class FanOutWorkload(FanOutOptions o)
 
             // Let what is in flight arrive (bounded), then count what never did.
             var drainUntil = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (DateTime.UtcNow < drainUntil && Interlocked.Read(ref _deliveries) < _sent.Sum() * receivers)
+            while (DateTime.UtcNow < drainUntil && Delivered() < _sent.Sum() * receivers)
                 await Task.Delay(20, CancellationToken.None);
             var elapsed = Stopwatch.GetElapsedTime(started);
             var serverCpu = o.ServerPid is { } pid2 && serverCpu0 is { } c0 ? ProcStats.CpuSeconds(pid2) - c0 : null;
             var ownCpu = ProcStats.OwnCpuSeconds() - ownCpu0;
 
-            long missing = 0;
-            for (var r = 0; r < o.Clients; r++)
-                for (var s = 0; s < o.Senders; s++)
-                    if (r != s) missing += Math.Max(0, _sent[s] - _next[r][s]);
-            var sent = _sent.Sum();
-            var deliveries = Interlocked.Read(ref _deliveries);
-            return new BenchResult
-            {
-                Workload = "fanout",
-                Door = o.Protocol.Door,
-                Stuck = o.Stuck > 0 ? o.Stuck : null,
-                Clients = o.Clients,
-                Senders = o.Senders,
-                Rate = o.Rate,
-                Window = o.Window,
-                Seconds = Math.Round(sendElapsed.TotalSeconds, 3),
-                MessagesSent = sent,
-                Deliveries = deliveries,
-                ExpectedDeliveries = sent * receivers,
-                MessagesPerSecond = Math.Round(sent / sendElapsed.TotalSeconds),
-                DeliveriesPerSecond = Math.Round(deliveries / elapsed.TotalSeconds),
-                Lost = _lost + missing,
-                Duplicated = _duplicates,
-                LatencyP50Ms = _latency.Percentile(0.50) / 1000.0,
-                LatencyP90Ms = _latency.Percentile(0.90) / 1000.0,
-                LatencyP99Ms = _latency.Percentile(0.99) / 1000.0,
-                LatencyMaxMs = _latency.MaxMicros / 1000.0,
-                ConnectP50Ms = connectTimes.Percentile(0.5) / 1000.0,
-                ConnectP99Ms = connectTimes.Percentile(0.99) / 1000.0,
-                ServerCpuSeconds = serverCpu is { } sc ? Math.Round(sc, 2) : null,
-                GeneratorCpuSeconds = Math.Round(ownCpu, 2),
-                DeliveriesPerServerCpuSecond = serverCpu is > 0 ? Math.Round(deliveries / serverCpu.Value) : null,
-                ServerRssBytes = o.ServerPid is { } pid3 ? ProcStats.RssBytes(pid3) : null,
-                ElapsedForCpu = elapsed.TotalSeconds,
-            };
+            var result = Result(0, receivers, sendElapsed, elapsed, connectTimes, serverCpu, ownCpu);
+            if (o.ControlRoom) result.Control = Result(1, receivers, sendElapsed, elapsed, connectTimes, serverCpu, ownCpu);
+            return result;
         }
         finally
         {
@@ -139,6 +121,58 @@ public sealed class FanOutWorkload(FanOutOptions o)
     }
 
     private List<System.Net.Sockets.Socket> _stuckSockets = new();
+
+    private string ControlRoomName => o.Room + "-control";
+
+    private long Delivered()
+    {
+        long n = 0;
+        for (var lane = 0; lane < _lanes; lane++) n += Interlocked.Read(ref _deliveries[lane]);
+        return n;
+    }
+
+    /// <summary>One lane's figures; the server's CPU and memory are the whole run's.</summary>
+    private BenchResult Result(int lane, int receivers, TimeSpan sendElapsed, TimeSpan elapsed, LatencyHistogram connectTimes, double? serverCpu, double ownCpu)
+    {
+        long missing = 0, sent = 0;
+        for (var s = lane * o.Senders; s < (lane + 1) * o.Senders; s++)
+        {
+            sent += _sent[s];
+            for (var r = 0; r < o.Clients; r++)
+                if (r != s % o.Senders) missing += Math.Max(0, _sent[s] - _next[r][s]);
+        }
+        var deliveries = Interlocked.Read(ref _deliveries[lane]);
+        var latency = _latency[lane];
+        return new BenchResult
+        {
+            Workload = "fanout",
+            Door = o.Protocol.Door,
+            Stuck = o.Stuck > 0 && lane == 0 ? o.Stuck : null,
+            Clients = o.Clients,
+            Senders = o.Senders,
+            Rate = o.Rate,
+            Window = o.Window,
+            Seconds = Math.Round(sendElapsed.TotalSeconds, 3),
+            MessagesSent = sent,
+            Deliveries = deliveries,
+            ExpectedDeliveries = sent * receivers,
+            MessagesPerSecond = Math.Round(sent / sendElapsed.TotalSeconds),
+            DeliveriesPerSecond = Math.Round(deliveries / elapsed.TotalSeconds),
+            Lost = _lost[lane] + missing,
+            Duplicated = _duplicates[lane],
+            LatencyP50Ms = latency.Percentile(0.50) / 1000.0,
+            LatencyP90Ms = latency.Percentile(0.90) / 1000.0,
+            LatencyP99Ms = latency.Percentile(0.99) / 1000.0,
+            LatencyMaxMs = latency.MaxMicros / 1000.0,
+            ConnectP50Ms = connectTimes.Percentile(0.5) / 1000.0,
+            ConnectP99Ms = connectTimes.Percentile(0.99) / 1000.0,
+            ServerCpuSeconds = serverCpu is { } sc ? Math.Round(sc, 2) : null,
+            GeneratorCpuSeconds = Math.Round(ownCpu, 2),
+            DeliveriesPerServerCpuSecond = serverCpu is > 0 ? Math.Round(Delivered() / serverCpu.Value) : null,
+            ServerRssBytes = o.ServerPid is { } pid ? ProcStats.RssBytes(pid) : null,
+            ElapsedForCpu = elapsed.TotalSeconds,
+        };
+    }
 
     /// <summary>A member that registers, joins and then never reads again (plain and IRC doors).</summary>
     private async Task<System.Net.Sockets.Socket> JoinStuck(int i, CancellationToken ct)
@@ -154,6 +188,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
         return socket;
     }
 
+    /// <summary>One sending client: with a control room it alternates, each message to one room and then the other.</summary>
     private async Task SendLoop(BenchConnection c, int s, CancellationToken stop)
     {
         var pad = o.Size > 40 ? new string('x', o.Size - 40) : "";
@@ -164,17 +199,27 @@ public sealed class FanOutWorkload(FanOutOptions o)
         {
             while (!stop.IsCancellationRequested)
             {
-                if (perSender > 0)
+                for (var turn = 0; turn < _lanes; turn++)
                 {
-                    var due = TimeSpan.FromSeconds(seq / perSender);
-                    var now = Stopwatch.GetElapsedTime(started);
-                    if (due > now) await Task.Delay(due - now, stop);
+                    // With a control room each message goes to both rooms back to back, so whatever delays one
+                    // delays the other alike; the rooms take turns at going first.
+                    var lane = (turn + seq) % _lanes;
+                    var ls = lane * o.Senders + s;
+                    if (perSender > 0 && turn == 0)
+                    {
+                        // Senders are spread evenly over each period rather than all firing at once, so a fixed
+                        // rate arrives as a steady stream (one message every 1/rate seconds per room), not in bursts
+                        // of S.
+                        var due = TimeSpan.FromSeconds((seq + (double)s / o.Senders) / perSender);
+                        var now = Stopwatch.GetElapsedTime(started);
+                        if (due > now) await Task.Delay(due - now, stop);
+                    }
+                    await _windows[ls].WaitAsync(stop);
+                    var payload = $"~{ls} {seq} {Stopwatch.GetTimestamp()} {pad}";
+                    await c.SendAsync(o.Protocol.Message(lane == 0 ? o.Room : ControlRoomName, payload));
+                    Interlocked.Increment(ref _sent[ls]);
                 }
-                await _windows[s].WaitAsync(stop);
-                var payload = $"~{s} {seq} {Stopwatch.GetTimestamp()} {pad}";
-                await c.SendAsync(o.Protocol.Message(o.Room, payload));
                 seq++;
-                Interlocked.Increment(ref _sent[s]);
             }
         }
         catch (OperationCanceledException)
@@ -191,15 +236,16 @@ public sealed class FanOutWorkload(FanOutOptions o)
         if (!Utf8Parser.TryParse(payload, out int seq, out used)) return;
         payload = payload[(used + 1)..];
         if (!Utf8Parser.TryParse(payload, out long ticks, out _)) return;
-        if ((uint)s >= (uint)o.Senders || s == receiver.Index) return; // an echo of one's own message is not a delivery
+        if ((uint)s >= (uint)_next[receiver.Index].Length || s % o.Senders == receiver.Index) return; // an echo of one's own message is not a delivery
 
-        _latency.Record((long)Stopwatch.GetElapsedTime(ticks).TotalMicroseconds);
-        Interlocked.Increment(ref _deliveries);
+        var lane = s / o.Senders;
+        _latency[lane].Record((long)Stopwatch.GetElapsedTime(ticks).TotalMicroseconds);
+        Interlocked.Increment(ref _deliveries[lane]);
         // Each receiver's read loop is the only writer of its own row.
         var next = _next[receiver.Index];
         if (seq == next[s]) next[s] = seq + 1;
-        else if (seq > next[s]) { Interlocked.Add(ref _lost, seq - next[s]); next[s] = seq + 1; }
-        else { Interlocked.Increment(ref _duplicates); return; }
+        else if (seq > next[s]) { Interlocked.Add(ref _lost[lane], seq - next[s]); next[s] = seq + 1; }
+        else { Interlocked.Increment(ref _duplicates[lane]); return; }
 
         var slot = seq % o.Window;
         if (Interlocked.Increment(ref _slotCounts[s][slot]) == receivers)

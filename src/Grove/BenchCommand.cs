@@ -97,9 +97,10 @@ internal static class BenchCommand
         var quickAck = new Option<bool>("--quick-ack") { Description = "acknowledge every read at once (TCP_QUICKACK)" };
         var json = new Option<bool>("--json") { Description = "print only the JSON line" };
         var stuck = new Option<int>("--stuck") { Description = "extra members that never read (slow consumers; plain and irc doors)", DefaultValueFactory = _ => 0 };
+        var controlRoom = new Option<bool>("--control-room") { Description = "everyone also joins ROOM-control, without the stuck members; senders alternate between the rooms, and both are reported" };
         var command = new Command("fanout", "N clients in one room, S senders; every client counts what it receives.")
         {
-            door, host, port, clients, senders, duration, window, rate, size, pid, room, quickAck, json, stuck,
+            door, host, port, clients, senders, duration, window, rate, size, pid, room, quickAck, json, stuck, controlRoom,
         };
         command.SetAction(async (p, ct) =>
         {
@@ -108,9 +109,11 @@ internal static class BenchCommand
                 var n = p.GetValue(clients);
                 var s = p.GetValue(senders);
                 if (n < 2 || s < 1 || s > n) throw new BenchException("Need at least 2 clients and 1 to --clients senders.");
+                if (p.GetValue(controlRoom) && p.GetValue(door) == "plain")
+                    throw new BenchException("--control-room needs a door where one person is in two rooms at once: --door irc or ws.");
                 var options = new FanOutOptions(BenchRunner.Resolve(p.GetValue(host)!, p.GetValue(port)), BenchRunner.Protocol(p.GetValue(door)!),
                     n, s, TimeSpan.FromSeconds(p.GetValue(duration)), Math.Max(1, p.GetValue(window)), p.GetValue(rate), Math.Max(48, p.GetValue(size)),
-                    p.GetValue(pid), p.GetValue(room)!, p.GetValue(quickAck)) { Stuck = Math.Max(0, p.GetValue(stuck)) };
+                    p.GetValue(pid), p.GetValue(room)!, p.GetValue(quickAck)) { Stuck = Math.Max(0, p.GetValue(stuck)), ControlRoom = p.GetValue(controlRoom) };
                 return await BenchRunner.RunFanOutAsync(options, p.GetValue(json), Console.Out, ct);
             }
             catch (Exception ex) when (ex is BenchException or System.Net.Sockets.SocketException)

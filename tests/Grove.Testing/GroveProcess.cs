@@ -12,6 +12,7 @@ public sealed class GroveProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new(), _stderr = new();
     private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<int> _plainPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _ircPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private GroveProcess(Process process)
     {
@@ -64,6 +65,8 @@ public sealed class GroveProcess : IAsyncDisposable
             gp._lines.Writer.TryWrite(e.Data);
             var m = Regex.Match(e.Data, "The plain door listens on [^ ]+:(\\d+) ");
             if (m.Success) gp._plainPort.TrySetResult(int.Parse(m.Groups[1].Value));
+            m = Regex.Match(e.Data, "The irc door listens on [^ ]+:(\\d+) ");
+            if (m.Success) gp._ircPort.TrySetResult(int.Parse(m.Groups[1].Value));
         };
         process.ErrorDataReceived += (_, e) =>
         {
@@ -120,6 +123,13 @@ public sealed class GroveProcess : IAsyncDisposable
         var done = await Task.WhenAny(port, exited, Task.Delay(TimeSpan.FromSeconds(30)));
         if (done != port) throw new InvalidOperationException($"grove did not start listening. stdout: {StdOut} stderr: {StdErr}");
         return new IPEndPoint(IPAddress.Loopback, await port);
+    }
+
+    /// <summary>The IRC door's address, once the server has said it listens (call after <see cref="PlainEndPointAsync"/>).</summary>
+    public async Task<IPEndPoint> IrcEndPointAsync()
+    {
+        var port = await _ircPort.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return new IPEndPoint(IPAddress.Loopback, port);
     }
 
     public void Signal(string signal)

@@ -28,6 +28,15 @@ public sealed class BenchProcessTests
     }
 
     [Fact]
+    public async Task A_control_room_needs_a_door_where_one_person_is_in_two_rooms()
+    {
+        using var folder = new TempFolder();
+        await using var bench = GroveProcess.Start(["bench", "fanout", "--door", "plain", "--port", "6969", "--clients", "2", "--senders", "1", "--control-room"], folder.Path);
+        Assert.Equal(2, await bench.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--control-room needs a door where one person is in two rooms at once", bench.StdErr);
+    }
+
+    [Fact]
     public async Task Bench_refuses_a_server_that_is_not_on_loopback()
     {
         using var folder = new TempFolder();
