@@ -163,6 +163,7 @@ def main():
     section += ["### Latency at a fixed 500 messages/s into a room of 200 (ordinary clients)", "", rate_table(rows, False), "",
                 "### The same, with clients that acknowledge every read at once (TCP_QUICKACK)", "", rate_table(rows, True), "",
                 "### Idle: registered connections held, server memory per connection", "", idle_table(rows), "",
+                "Grove's plain door puts every new connection in `#lobby`, so its row holds 10,000 people in one room and has sent each of them the joins of all who came after (about 50 million lines while registering); only the IRC rows measure idle connections alike.", "",
                 "### Churn: connect, register, join, quit in 20 loops for 5 s", "", churn_table(rows), ""]
     if errors:
         section += ["### Runs that failed", ""] + [f"- {r['server']} `{r['run']}`: {r['result']['error']}" for r in errors] + [""]
