@@ -77,7 +77,7 @@ public sealed class BenchResult
         sb.AppendLine(ci, $"  latency    p50 {LatencyP50Ms:0.000} ms  p90 {LatencyP90Ms:0.000} ms  p99 {LatencyP99Ms:0.000} ms  max {LatencyMaxMs:0.000} ms");
         sb.AppendLine(ci, $"  connect    p50 {ConnectP50Ms:0.0} ms  p99 {ConnectP99Ms:0.0} ms");
         if (ServerCpuSeconds is { } cpu)
-            sb.AppendLine(ci, $"  server CPU {cpu:0.00} s = {DeliveriesPerServerCpuSecond:N0} deliveries per CPU-second; RSS {ServerRssBytes / 1048576.0:0.0} MiB");
+            sb.AppendLine(ci, $"  server CPU {cpu:0.00} s = {DeliveriesPerServerCpuSecond:N0} deliveries per CPU-second{(Control is null ? "" : " (both rooms)")}; RSS {ServerRssBytes / 1048576.0:0.0} MiB");
         sb.AppendLine(ci, $"  generator CPU {GeneratorCpuSeconds:0.00} s");
         if (GeneratorCpuSeconds > 0.8 * ElapsedForCpu)
             sb.AppendLine("  WARNING: the generator used most of a core; it may be the bottleneck, not the server.");
