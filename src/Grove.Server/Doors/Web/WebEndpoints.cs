@@ -151,6 +151,9 @@ public static class WebEndpoints
         for (var i = 0; i < Math.Min(generations.Length, gc.GenerationInfo.Length); i++)
             sizes.Add(($"{{generation=\"{generations[i]}\"}}", gc.GenerationInfo[i].SizeAfterBytes));
         Family("grove_gc_generation_bytes", "gauge", "Size of each managed heap generation after the last collection (loh: large objects, poh: pinned buffers).", [.. sizes]);
+        Family("grove_gc_collections_total", "counter", "Garbage collections of each generation since start (a collection of 2 also counts for 1 and 0).",
+            [.. Enumerable.Range(0, 3).Select(g => ($"{{generation=\"{g}\"}}", (double)GC.CollectionCount(g)))]);
+        Family("grove_gc_pause_seconds_total", "counter", "Time the garbage collector paused the server since start, in seconds.", ("", GC.GetTotalPauseDuration().TotalSeconds));
         return sb.ToString();
     }
 }

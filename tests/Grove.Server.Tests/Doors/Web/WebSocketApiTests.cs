@@ -173,6 +173,9 @@ public sealed class WebSocketApiTests : IAsyncLifetime
         Assert.Contains("# TYPE grove_deliveries_total counter", metrics);
         Assert.Contains("grove_slow_consumer_disconnects_total 0", metrics);
         Assert.Matches("grove_store_commit_seconds_total \\d", metrics);
+        Assert.Matches("process_resident_memory_bytes [1-9]", metrics);
+        Assert.Matches("grove_gc_collections_total\\{generation=\"0\"\\} \\d", metrics);
+        Assert.Matches("grove_gc_pause_seconds_total \\d", metrics);
         var page = await _http.GetStringAsync(baseUri);
         Assert.Contains("<script src=\"/app.js\">", page);
         Assert.DoesNotContain("http://", page.Replace("http://www.w3.org", "")); // nothing from a CDN
