@@ -164,8 +164,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     /// Tells the person why, then closes the connection gracefully (the line is written before the socket closes).
     /// For a door that must end a connection on purpose, for example for repeated protocol errors.
     /// </summary>
-    public void CloseWithMessage(Session s, DisconnectReason reason, string text) =>
-        _control.Writer.TryWrite(new WorkItem(s, new ChatCommand(CommandKind.Quit, Text: text), Op.Kick, reason, null));
+    public void CloseWithMessage(Session s, DisconnectReason reason, string text) => _control.Writer.TryWrite(Kick(s, reason, text));
 
     /// <summary>
     /// As <see cref="CloseWithMessage"/>, but queued behind the lines the connection already sent, which are handled
@@ -175,13 +174,17 @@ public sealed partial class ChatServer : IAsyncDisposable
     {
         try
         {
-            await _commands.Writer.WriteAsync(new WorkItem(s, new ChatCommand(CommandKind.Quit, Text: text), Op.Kick, reason, null));
+            await _commands.Writer.WriteAsync(Kick(s, reason, text));
         }
         catch (ChannelClosedException)
         {
-            // Stopping: shutdown closes every connection anyway.
+            MarkClosed(s, reason, graceful: false);
+            Forget(s);
         }
     }
+
+    private static WorkItem Kick(Session s, DisconnectReason reason, string text) =>
+        new(s, new ChatCommand(CommandKind.Quit, Text: text), Op.Kick, reason, null);
 
     private bool MarkClosed(Session s, DisconnectReason reason, bool graceful)
     {

@@ -125,7 +125,7 @@ public sealed class GroveProcess : IAsyncDisposable
         return new IPEndPoint(IPAddress.Loopback, await port);
     }
 
-    /// <summary>The IRC door's address, once the server has said it listens (call after <see cref="PlainEndPointAsync"/>).</summary>
+    /// <summary>The IRC door's address, once the server has said it listens.</summary>
     public async Task<IPEndPoint> IrcEndPointAsync()
     {
         var port = await _ircPort.Task.WaitAsync(TimeSpan.FromSeconds(30));
