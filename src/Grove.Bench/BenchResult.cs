@@ -88,6 +88,8 @@ public sealed class BenchResult
         }
         if (Lost > 0 || Duplicated > 0 || Control is { Lost: > 0 } or { Duplicated: > 0 })
             sb.AppendLine("  WARNING: deliveries were lost or duplicated.");
+        if (Lost > 0 || Control is { Lost: > 0 })
+            sb.AppendLine("  A server with flood control (Grove's default) slows fast senders and then disconnects them; benchmark one started with --flood-control false.");
         return sb.ToString();
     }
 }

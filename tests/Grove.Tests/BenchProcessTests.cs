@@ -28,6 +28,20 @@ public sealed class BenchProcessTests
     }
 
     [Fact]
+    public async Task Against_a_server_with_flood_control_the_losses_come_with_the_reason()
+    {
+        using var folder = new TempFolder();
+        // As a new user runs it: flood control on, as by default.
+        await using var server = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1",
+            "--data", Path.Combine(folder.Path, "data"), "--log-file", Path.Combine(folder.Path, "server_log.txt")], folder.Path);
+        var ep = await server.PlainEndPointAsync();
+        await using var bench = GroveProcess.Start(["bench", "fanout", "--port", ep.Port.ToString(), "--clients", "4", "--senders", "2", "--duration", "1"], folder.Path);
+        Assert.Equal(0, await bench.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("WARNING: deliveries were lost", bench.StdOut);
+        Assert.Contains("benchmark one started with --flood-control false", bench.StdOut);
+    }
+
+    [Fact]
     public async Task A_control_room_needs_a_door_where_one_person_is_in_two_rooms()
     {
         using var folder = new TempFolder();
