@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grove.Core;
 using Grove.Core.History;
+using Grove.Server.Doors;
 using Grove.Server.Doors.Irc;
 using Grove.Server.Doors.Plain;
 using Grove.Server.Doors.Web;
@@ -17,14 +18,14 @@ using Microsoft.Extensions.Logging;
 namespace Grove.Server.Hosting;
 
 /// <summary>
-/// One Grove server process: the chat core, its store and every door, hosted by Kestrel (one listener per door).
+/// One Grove server process: the chat core, its store and every door: the plain and IRC doors on Grove's own socket
+/// transport, the web door and the TLS doors hosted by Kestrel.
 /// Used by `grove serve` and, in-process on ephemeral ports, by the integration tests.
 /// </summary>
 public sealed partial class GroveHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ListenOptions _plain;
-    private readonly ListenOptions? _irc;
+    private SocketDoorListener? _plain, _irc;
     private readonly ListenOptions? _http;
     private readonly ListenOptions? _plainTls, _ircTls, _https;
     private readonly IMessageStore _store;
@@ -32,13 +33,11 @@ public sealed partial class GroveHost : IAsyncDisposable
     private int _disposed;
     private bool _running;
 
-    private GroveHost(WebApplication app, ListenOptions plain, ListenOptions? irc, ListenOptions? http, IMessageStore store, GroveServerOptions options,
+    private GroveHost(WebApplication app, ListenOptions? http, IMessageStore store, GroveServerOptions options,
         (ListenOptions? Plain, ListenOptions? Irc, ListenOptions? Https) tls)
     {
         (_plainTls, _ircTls, _https) = tls;
         _app = app;
-        _plain = plain;
-        _irc = irc;
         _http = http;
         _watchdog = app.Services.GetRequiredService<ConnectionWatchdog>();
         _store = store;
@@ -52,7 +51,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     public ILogger Logger { get; }
 
     /// <summary>Where the plain door listens (with the real port when 0 was asked for).</summary>
-    public IPEndPoint PlainEndPoint => _plain.IPEndPoint!;
+    public IPEndPoint PlainEndPoint => _plain!.EndPoint;
 
     /// <summary>The TLS listeners (null when no certificate is configured or the door is off).</summary>
     public IPEndPoint? PlainTlsEndPoint => _plainTls?.IPEndPoint;
@@ -63,7 +62,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     public IPEndPoint? HttpEndPoint => _http?.IPEndPoint;
 
     /// <summary>Where the IRC door listens, or null when it is off.</summary>
-    public IPEndPoint? IrcEndPoint => _irc?.IPEndPoint;
+    public IPEndPoint? IrcEndPoint => _irc?.EndPoint;
 
     /// <summary>Completes when the host has been asked to stop (Ctrl+C, SIGTERM, or <see cref="StopAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
@@ -110,22 +109,11 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<ConnectionWatchdog>();
 
-        ListenOptions? plain = null, irc = null, http = null, plainTls = null, ircTls = null, https = null;
+        ListenOptions? http = null, plainTls = null, ircTls = null, https = null;
         var certificate = LoadCertificate(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(address, options.Port, lo =>
-            {
-                lo.UseConnectionHandler<PlainConnectionHandler>();
-                plain = lo;
-            });
-            if (options.IrcPort >= 0)
-                k.Listen(address, options.IrcPort, lo =>
-                {
-                    lo.UseConnectionHandler<IrcConnectionHandler>();
-                    irc = lo;
-                });
             if (options.HttpPort >= 0)
                 k.Listen(address, options.HttpPort, lo => http = lo);
             if (certificate is not null)
@@ -154,12 +142,20 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
-        var host = new GroveHost(app, plain!, irc, http, store, options, (plainTls, ircTls, https));
+        var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
         host.Chat.Start();
         host._watchdog.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
         try
         {
+            // The plain-TCP doors run on Grove's own socket transport; Kestrel hosts the web door and the TLS doors.
+            var plainDoor = ActivatorUtilities.CreateInstance<PlainConnectionHandler>(app.Services);
+            host._plain = new SocketDoorListener(address, options.Port, "plain", "--port", plainDoor.ServeAsync, host.Logger);
+            if (options.IrcPort >= 0)
+            {
+                var ircDoor = ActivatorUtilities.CreateInstance<IrcConnectionHandler>(app.Services);
+                host._irc = new SocketDoorListener(address, options.IrcPort, "IRC", "--irc-port", ircDoor.ServeAsync, host.Logger);
+            }
             await app.StartAsync(ct);
         }
         catch (Exception ex)
@@ -168,6 +164,8 @@ public sealed partial class GroveHost : IAsyncDisposable
             throw TranslateBindFailure(ex, options);
         }
         host._running = true;
+        host._plain!.Start();
+        host._irc?.Start();
         Log.Listening(host.Logger, "plain", host.PlainEndPoint.ToString(), $"nc {host.PlainEndPoint.Address} {host.PlainEndPoint.Port}");
         foreach (var (door, ep) in new[] { ("plain (TLS)", host.PlainTlsEndPoint), ("irc (TLS)", host.IrcTlsEndPoint), ("web (HTTPS)", host.HttpsEndPoint) })
             if (ep is not null) Log.Listening(host.Logger, door, ep.ToString(), door.StartsWith("web") ? $"https://{ep}/" : "a TLS client");
@@ -186,6 +184,8 @@ public sealed partial class GroveHost : IAsyncDisposable
     {
         if (!_running) return;
         Log.Stopping(Logger);
+        foreach (var door in new[] { _plain, _irc })
+            door?.StopAcceptingAsync().GetAwaiter().GetResult();
         try
         {
             Chat.ShutdownAsync("The server is shutting down. Goodbye!", TimeSpan.FromSeconds(Options.ShutdownSeconds)).GetAwaiter().GetResult();
@@ -200,6 +200,12 @@ public sealed partial class GroveHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { await _app.StopAsync(); } catch (Exception) { /* already stopped or never started */ }
+        foreach (var door in new[] { _plain, _irc })
+        {
+            if (door is null) continue;
+            await door.StopAcceptingAsync();
+            await door.CloseAllAsync(TimeSpan.FromSeconds(Options.ShutdownSeconds + 1));
+        }
         await _watchdog.DisposeAsync();
         await Chat.DisposeAsync();
         _store.Dispose();

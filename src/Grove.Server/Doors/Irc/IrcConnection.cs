@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using Grove.Core;
 using Grove.Core.Commands;
 using Grove.Core.Events;
@@ -16,6 +15,7 @@ namespace Grove.Server.Doors.Irc;
 /// that line's replies. Only the connection's read loop calls into this object.
 /// </summary>
 public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, IrcRenderer renderer, Session session, Grove.Core.Limits.FloodGate flood)
+    : ILineHandler
 {
     private string? _pendingNick;
     private string? _user;
@@ -47,17 +47,18 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
     private string Me => session.Name ?? _pendingNick ?? "*";
     private bool Has(IrcCaps cap) => (Caps & cap) != 0;
 
-    public Task ReadLoop(PipeReader input) =>
-        // A line is at most 512 bytes (with CR LF) plus up to 8191 bytes of tags; the framer drops anything longer.
-        TcpDoor.ReadLinesAsync(input, new LineFramer(IrcServerInfo.MaxLineBytes + IrcServerInfo.MaxTagBytes), session, async (frame, line) =>
-        {
-            LastActivityTicks = Environment.TickCount64;
-            PingSentTicks = 0;
-            if (!await TcpDoor.PassFloodGate(flood, chat, session)) return;
-            if (frame == FrameResult.TooLong) Lines(renderer.Numeric(417, session, "Input line was too long"));
-            else await HandleLine(line);
-            await Flush();
-        });
+    /// <summary>A line is at most 512 bytes (with CR LF) plus up to 8191 bytes of tags; the framer drops anything longer.</summary>
+    public static LineFramer NewFramer() => new(IrcServerInfo.MaxLineBytes + IrcServerInfo.MaxTagBytes);
+
+    public async Task OnLineAsync(FrameResult frame, ReadOnlySequence<byte> line)
+    {
+        LastActivityTicks = Environment.TickCount64;
+        PingSentTicks = 0;
+        if (!await TcpDoor.PassFloodGate(flood, chat, session)) return;
+        if (frame == FrameResult.TooLong) Lines(renderer.Numeric(417, session, "Input line was too long"));
+        else await HandleLine(line);
+        await Flush();
+    }
 
     private async Task HandleLine(ReadOnlySequence<byte> bytes)
     {

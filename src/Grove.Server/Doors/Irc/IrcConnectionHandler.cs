@@ -6,7 +6,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Grove.Server.Doors.Irc;
 
-/// <summary>The IRC door's Kestrel connection handler: one <see cref="IrcConnection"/> per TCP connection.</summary>
+/// <summary>
+/// The IRC door's connection handler: one <see cref="IrcConnection"/> per TCP connection, over Grove's socket transport
+/// (<see cref="ServeAsync"/>) or, with TLS, over Kestrel's.
+/// </summary>
 public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo info, Grove.Server.Hosting.ConnectionLimiter limiter,
     Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<IrcConnectionHandler> logger) : ConnectionHandler
 {
@@ -14,13 +17,15 @@ public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo 
 
     // Made once, not per connection (a lambda that uses the handler is a new delegate each time it is evaluated).
     private Action<Session>? _opened;
-    private Func<Session, System.IO.Pipelines.PipeReader, Task>? _readLoop;
+    private Func<Session, (Grove.Wire.LineFramer, ILineHandler)>? _lines;
     private Action<Exception, long>? _readFailed;
 
-    public override Task OnConnectedAsync(ConnectionContext connection) =>
-        TcpDoor.RunAsync(connection, chat, DoorKind.Irc, _renderer, limiter, static refusal => $"ERROR :Closing Link: {refusal}\r\n",
+    public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
+
+    public Task ServeAsync(LineTransport transport) =>
+        TcpDoor.RunAsync(transport, chat, DoorKind.Irc, _renderer, limiter, static refusal => $"ERROR :Closing Link: {refusal}\r\n",
             opened: _opened ??= Opened,
-            readLoop: _readLoop ??= static (session, input) => ((IrcConnection)session.DoorState!).ReadLoop(input),
+            lines: _lines ??= static session => (IrcConnection.NewFramer(), (IrcConnection)session.DoorState!),
             readFailed: _readFailed ??= ReadFailed);
 
     private void Opened(Session session)

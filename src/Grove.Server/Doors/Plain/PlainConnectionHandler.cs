@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Grove.Core;
 using Grove.Core.Commands;
 using Grove.Core.Events;
@@ -11,7 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Grove.Server.Doors.Plain;
 
 /// <summary>
-/// The plain text door: one Kestrel connection handler, async all the way (no thread per client).
+/// The plain text door's connection handler, over Grove's socket transport (<see cref="ServeAsync"/>) or, with TLS,
+/// over Kestrel's; async all the way (no thread per client).
 /// The first line is the person's name; after that every line is a message or a command (docs/protocol.md).
 /// </summary>
 public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerOptions options, ConnectionLimiter limiter,
@@ -23,13 +23,15 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
 
     // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
     private Action<Session>? _opened;
-    private Func<Session, PipeReader, Task>? _readLoop;
+    private Func<Session, (LineFramer, ILineHandler)>? _lines;
     private Action<Exception, long>? _readFailed;
 
-    public override Task OnConnectedAsync(ConnectionContext connection) =>
-        TcpDoor.RunAsync(connection, chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
+    public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
+
+    public Task ServeAsync(LineTransport transport) =>
+        TcpDoor.RunAsync(transport, chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
             opened: _opened ??= Opened,
-            readLoop: _readLoop ??= ReadLoop,
+            lines: _lines ??= Lines,
             readFailed: _readFailed ??= ReadFailed);
 
     private void Opened(Session session)
@@ -41,25 +43,29 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
 
     private void ReadFailed(Exception ex, long id) => Log.ReadFailed(logger, ex, id);
 
-    private Task ReadLoop(Session session, PipeReader input)
+    private (LineFramer, ILineHandler) Lines(Session session) =>
+        (new LineFramer(options.MaxLineBytes), new LineHandler(this, session, new Grove.Core.Limits.FloodGate(flood, time)));
+
+    private sealed class LineHandler(PlainConnectionHandler door, Session session, Grove.Core.Limits.FloodGate gate) : ILineHandler
     {
-        var gate = new Grove.Core.Limits.FloodGate(flood, time);
-        return TcpDoor.ReadLinesAsync(input, new LineFramer(options.MaxLineBytes), session, async (frame, line) =>
+        public Task OnLineAsync(FrameResult frame, System.Buffers.ReadOnlySequence<byte> line) => door.OnLineAsync(session, gate, frame, line);
+    }
+
+    private async Task OnLineAsync(Session session, Grove.Core.Limits.FloodGate gate, FrameResult frame, System.Buffers.ReadOnlySequence<byte> line)
+    {
+        if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
+        if (frame == FrameResult.TooLong)
         {
-            if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
-            if (frame == FrameResult.TooLong)
-            {
-                await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InputTooLong,
-                    $"That line is longer than {options.MaxLineBytes} bytes; it was not sent."));
-                return;
-            }
-            if (!TextRules.TryDecodeUtf8(line, out var text))
-            {
-                await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InvalidUtf8, "That line is not valid UTF-8 text; it was not sent."));
-                return;
-            }
-            await HandleLine(session, text);
-        });
+            await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InputTooLong,
+                $"That line is longer than {options.MaxLineBytes} bytes; it was not sent."));
+            return;
+        }
+        if (!TextRules.TryDecodeUtf8(line, out var text))
+        {
+            await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InvalidUtf8, "That line is not valid UTF-8 text; it was not sent."));
+            return;
+        }
+        await HandleLine(session, text);
     }
 
     /// <summary>The plain door's state before a name: the registered name whose password the next line is.</summary>

@@ -1,0 +1,46 @@
+using System.Buffers;
+using System.Net;
+using Grove.Core.People;
+using Grove.Wire;
+
+namespace Grove.Server.Doors;
+
+/// <summary>What a line door does with each framed line of one connection (see <see cref="TcpDoor.RunAsync"/>).</summary>
+public interface ILineHandler
+{
+    /// <summary>
+    /// One complete line, or an over-long one (<see cref="FrameResult.TooLong"/> with an empty sequence). The bytes
+    /// are valid only until the returned task completes.
+    /// </summary>
+    Task OnLineAsync(FrameResult frame, ReadOnlySequence<byte> line);
+}
+
+/// <summary>
+/// The byte stream under a line door's connection: Grove's own socket transport for plain TCP
+/// (<see cref="SocketLineTransport"/>), or Kestrel's connection for TLS (<see cref="KestrelLineTransport"/>).
+/// Closing on the core's request is part of it (<see cref="IConnectionControl"/>).
+/// </summary>
+public abstract class LineTransport : IConnectionControl
+{
+    public abstract EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Writes one line (a refusal) and ends the connection.</summary>
+    public abstract Task RefuseAsync(byte[] line);
+
+    /// <summary>Starts the connection's writer: what the session's outbox holds goes out in order.</summary>
+    public abstract Task StartWriter(Session session);
+
+    /// <summary>Reads and frames lines until the input ends, the read is stopped or the session closes.</summary>
+    public abstract Task ReadLinesAsync(LineFramer framer, Session session, ILineHandler handler);
+
+    /// <summary>Ends the connection at once (the writer did not finish in time).</summary>
+    public abstract void Abort();
+
+    /// <summary>The connection's life is over: release what it holds (called once, last).</summary>
+    public virtual void Finished()
+    {
+    }
+
+    /// <summary>Closing on the core's request: gracefully (stop reading, let the writer finish) or at once.</summary>
+    public abstract void Close(bool graceful);
+}
