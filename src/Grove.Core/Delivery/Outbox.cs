@@ -16,10 +16,25 @@ public interface IDirectSend
 }
 
 /// <summary>
+/// A connection whose writer runs only while there is something to write, instead of a loop that waits for ever:
+/// an idle connection then holds no writer state at all.
+/// </summary>
+public interface IWriterOnDemand : IDirectSend
+{
+    /// <summary>
+    /// Starts the writer, elsewhere than on the caller's thread. It takes with <see cref="Outbox.TakeAll"/> and
+    /// writes until <see cref="Outbox.TryStopWriter"/> says it may stop. Never called while a writer runs.
+    /// </summary>
+    void StartWriter();
+}
+
+/// <summary>
 /// A connection's outbound queue of already-rendered byte segments, bounded in bytes.
 /// <para>
-/// MUST: one writer loop, which takes what is queued with <see cref="TakeAll"/>, writes it, calls
-/// <see cref="DoneWriting"/> and then <see cref="Written"/>. MAY: any number of producers; enqueueing never blocks.
+/// MUST: one writer, which takes what is queued with <see cref="TakeAll"/>, writes it, calls
+/// <see cref="DoneWriting"/> and then <see cref="Written"/>: either a loop that waits with <see cref="WaitAsync"/>, or
+/// a writer on demand (<see cref="IWriterOnDemand"/>) that the outbox starts when there is something to write and
+/// that stops when <see cref="TryStopWriter"/> allows. MAY: any number of producers; enqueueing never blocks.
 /// Segments are shared between recipients and never changed after they are enqueued.
 /// </para>
 /// <para>
@@ -37,9 +52,14 @@ public sealed class Outbox(long maxBytes)
     private bool _writing; // the writer loop, or a producer on the fast path, owns the connection's output
     private long _bytes;
     private IDirectSend? _direct;
+    private IWriterOnDemand? _onDemand;
+    private bool _writerRunning; // on demand: a writer has been started and has not stopped
+    private bool _drained;       // completed, everything written, nobody writing
+    private TaskCompletionSource? _drainedSignal;
 
-    // Wakes the writer loop. A ring with nothing to take is harmless.
-    private readonly Doorbell _bell = new();
+    // Wakes the writer loop (made when the loop first waits; writers on demand have none). A ring with nothing to
+    // take is harmless.
+    private Doorbell? _bell;
 
     public long MaxBytes { get; } = maxBytes;
 
@@ -50,7 +70,74 @@ public sealed class Outbox(long maxBytes)
     public bool IsCompleted { get { lock (_gate) return _completed; } }
 
     /// <summary>Turns on the fast path (before anything is enqueued).</summary>
-    public void UseDirectSend(IDirectSend direct) => _direct = direct;
+    public void UseDirectSend(IDirectSend direct)
+    {
+        _direct = direct;
+        _onDemand = direct as IWriterOnDemand;
+    }
+
+    /// <summary>
+    /// Completes once the outbox is completed and everything in it was written (for a writer on demand; a writer
+    /// loop ends then instead).
+    /// </summary>
+    public Task Drained
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_drained) return Task.CompletedTask;
+                return (_drainedSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The writer on demand found nothing to take: true when it should stop (it is then no longer running); false
+    /// when something was queued meanwhile and it should take again.
+    /// </summary>
+    public bool TryStopWriter()
+    {
+        TaskCompletionSource? drained = null;
+        lock (_gate)
+        {
+            if (_queue.Count > 0 && !_writing) return false;
+            _writerRunning = false;
+            if (_completed && _queue.Count == 0 && !_writing && !_drained)
+            {
+                _drained = true;
+                drained = _drainedSignal;
+            }
+        }
+        drained?.TrySetResult();
+        return true;
+    }
+
+    // Something may be there to write: ring the writer loop's bell, or start the writer on demand.
+    private void Wake()
+    {
+        if (_onDemand is null)
+        {
+            Bell.Ring();
+            return;
+        }
+        lock (_gate)
+        {
+            if (_writerRunning) return;
+            _writerRunning = true;
+        }
+        _onDemand.StartWriter();
+    }
+
+    private Doorbell Bell
+    {
+        get
+        {
+            if (_bell is { } bell) return bell;
+            Interlocked.CompareExchange(ref _bell, new Doorbell(), null);
+            return _bell;
+        }
+    }
 
     /// <summary>
     /// Adds a segment. False when the outbox is closed, or when this segment would take it past <see cref="MaxBytes"/>:
@@ -84,7 +171,7 @@ public sealed class Outbox(long maxBytes)
             }
         }
         if (segments is not null) SendNow(segments, bytes);
-        else if (ring) _bell.Ring();
+        else if (ring) Wake();
         return true;
     }
 
@@ -121,7 +208,7 @@ public sealed class Outbox(long maxBytes)
             _writing = false;
             ring = _queue.Count > 0 || _completed;
         }
-        if (ring) _bell.Ring();
+        if (ring) Wake();
     }
 
     /// <summary>Adds a segment even past the limit (for the one final line before a deliberate close).</summary>
@@ -135,7 +222,7 @@ public sealed class Outbox(long maxBytes)
             _queue.Add(segment);
             Interlocked.Add(ref _bytes, segment.Length);
         }
-        if (ring) _bell.Ring();
+        if (ring) Wake();
         return true;
     }
 
@@ -188,7 +275,7 @@ public sealed class Outbox(long maxBytes)
                 if (_queue.Count > 0 && !_writing) return true;
                 if (_completed && _queue.Count == 0 && !_writing) return false;
             }
-            await _bell.WaitAsync().ConfigureAwait(false);
+            await Bell.WaitAsync().ConfigureAwait(false);
         }
     }
 
@@ -199,7 +286,7 @@ public sealed class Outbox(long maxBytes)
     public void Complete()
     {
         lock (_gate) _completed = true;
-        _bell.Ring();
+        Wake();
     }
 }
 

@@ -25,9 +25,45 @@ public sealed class KestrelLineTransport(ConnectionContext connection) : LineTra
         }
     }
 
-    public override Task StartWriter(Session session) => PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
+    private Task _writer = Task.CompletedTask;
 
-    public override async Task ReadLinesAsync(LineFramer framer, Session session, ILineHandler handler)
+    public override void StartWriter(Session session) => _writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
+
+    public override Task WriterFinished(Session session) => _writer;
+
+    public override async Task RunAsync(TcpDoor door)
+    {
+        try
+        {
+            var session = door.Open(this, out var refused);
+            if (session is null)
+            {
+                await refused;
+                return;
+            }
+            Exception? failure = null;
+            try
+            {
+                var (framer, handler) = door.Lines(session);
+                await ReadLinesAsync(framer, session, handler);
+            }
+            catch (Exception ex) when (!TcpDoor.IsConnectionLost(ex))
+            {
+                failure = ex;
+            }
+            catch (Exception)
+            {
+                // The peer went away; that is an ordinary way to leave.
+            }
+            await door.CloseAsync(this, session, failure);
+        }
+        finally
+        {
+            Finished();
+        }
+    }
+
+    private async Task ReadLinesAsync(LineFramer framer, Session session, ILineHandler handler)
     {
         var input = connection.Transport.Input;
         while (true)

@@ -24,14 +24,20 @@ public abstract class LineTransport : IConnectionControl
 {
     public abstract EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>The connection's whole life with <paramref name="door"/>; ends the connection when done.</summary>
+    public abstract Task RunAsync(TcpDoor door);
+
+    /// <summary>The address counted by the connection limiter for this connection (set when it is let in).</summary>
+    public System.Net.IPAddress? LimitedAddress { get; set; }
+
     /// <summary>Writes one line (a refusal) and ends the connection.</summary>
     public abstract Task RefuseAsync(byte[] line);
 
     /// <summary>Starts the connection's writer: what the session's outbox holds goes out in order.</summary>
-    public abstract Task StartWriter(Session session);
+    public abstract void StartWriter(Session session);
 
-    /// <summary>Reads and frames lines until the input ends, the read is stopped or the session closes.</summary>
-    public abstract Task ReadLinesAsync(LineFramer framer, Session session, ILineHandler handler);
+    /// <summary>Completes when the writer has written everything (after the session's outbox was completed) or failed.</summary>
+    public abstract Task WriterFinished(Session session);
 
     /// <summary>Ends the connection at once (the writer did not finish in time).</summary>
     public abstract void Abort();

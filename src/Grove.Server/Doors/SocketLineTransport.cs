@@ -12,9 +12,10 @@ namespace Grove.Server.Doors;
 /// with no pipes. Reading waits for data with a zero-byte receive, so an idle connection holds no buffer; a buffer is
 /// rented only while bytes are being framed (or while half a line waits for the rest). Writing is direct: whoever
 /// finds the outbox idle sends at once with a non-blocking send (<see cref="IDirectSend"/>, no thread hop); what the
-/// socket does not take waits in the outbox for the writer loop.
+/// socket does not take waits in the outbox for the writer, which runs only while there is something to write
+/// (<see cref="IWriterOnDemand"/>). An idle connection is this object, its socket, its session and one waiting receive.
 /// </summary>
-public sealed class SocketLineTransport : LineTransport, IDirectSend
+public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThreadPoolWorkItem
 {
     // Segments are copied into one buffer before each send: the kernel copies a contiguous buffer much faster than
     // many small ones (a gather write of 100-byte segments cost 3 times the CPU in fan-out, measured with perf).
@@ -26,6 +27,9 @@ public sealed class SocketLineTransport : LineTransport, IDirectSend
     private readonly Socket _socket;
     private readonly SocketDoorListener _listener;
     private int _closed;
+    private Outbox? _outbox;
+    private List<ReadOnlyMemory<byte>>? _spare; // the writer's second list, swapped with the outbox's queue
+    private bool _broken;
     private int _finished;
 
     // The listener's list of open connections (for shutdown), threaded through the connections themselves.
@@ -59,52 +63,81 @@ public sealed class SocketLineTransport : LineTransport, IDirectSend
         }
     }
 
-    public override async Task ReadLinesAsync(LineFramer framer, Session session, ILineHandler handler)
+    // One async method for the whole life (not one for the life and one for reading): each async method kept
+    // waiting costs every idle connection its state machine.
+    public override async Task RunAsync(TcpDoor door)
     {
         byte[]? buffer = null; // holds `length` unframed bytes at its start
-        var length = 0;
-        var size = Math.Max(ReadBytes, framer.MaxLineBytes + 2);
         try
         {
-            while (!session.IsClosed)
+            var session = door.Open(this, out var refused);
+            if (session is null)
             {
-                if (length == 0 && buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = null;
-                }
-                // Wait until there is something to read, without a buffer.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                buffer ??= ArrayPool<byte>.Shared.Rent(size);
-                var n = _socket.Receive(buffer, length, buffer.Length - length, SocketFlags.None, out var error);
-                if (error == SocketError.WouldBlock) continue;
-                if (error != SocketError.Success) throw new SocketException((int)error);
-                if (n == 0) return; // the peer closed its side, or the server stopped reading (Close)
-                length += n;
-
-                var unframed = new ReadOnlySequence<byte>(buffer, 0, length);
+                await refused.ConfigureAwait(false);
+                return;
+            }
+            Exception? failure = null;
+            try
+            {
+                var (framer, handler) = door.Lines(session);
+                var size = Math.Max(ReadBytes, framer.MaxLineBytes + 2);
+                var length = 0;
                 while (!session.IsClosed)
                 {
-                    var frame = framer.TryReadLine(ref unframed, out var line);
-                    if (frame == FrameResult.NeedMore) break;
-                    await handler.OnLineAsync(frame, line).ConfigureAwait(false);
+                    if (length == 0 && buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
+                    // Wait until there is something to read, without a buffer.
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    buffer ??= ArrayPool<byte>.Shared.Rent(size);
+                    var n = _socket.Receive(buffer, length, buffer.Length - length, SocketFlags.None, out var error);
+                    if (error == SocketError.WouldBlock) continue;
+                    if (error != SocketError.Success) throw new SocketException((int)error);
+                    if (n == 0) break; // the peer closed its side, or the server stopped reading (Close)
+                    length += n;
+
+                    var unframed = new ReadOnlySequence<byte>(buffer, 0, length);
+                    while (!session.IsClosed)
+                    {
+                        var frame = framer.TryReadLine(ref unframed, out var line);
+                        if (frame == FrameResult.NeedMore) break;
+                        await handler.OnLineAsync(frame, line).ConfigureAwait(false);
+                    }
+                    var rest = (int)unframed.Length;
+                    if (rest > 0 && rest < length) Buffer.BlockCopy(buffer, length - rest, buffer, 0, rest);
+                    length = rest;
                 }
-                var rest = (int)unframed.Length;
-                if (rest > 0 && rest < length) Buffer.BlockCopy(buffer, length - rest, buffer, 0, rest);
-                length = rest;
             }
+            catch (Exception ex) when (!TcpDoor.IsConnectionLost(ex))
+            {
+                failure = ex;
+            }
+            catch (Exception)
+            {
+                // The peer went away; that is an ordinary way to leave.
+            }
+            await door.CloseAsync(this, session, failure).ConfigureAwait(false);
         }
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            Finished();
         }
     }
 
-    public override Task StartWriter(Session session)
+    public override void StartWriter(Session session)
     {
+        _outbox = session.Outbox;
         session.Outbox.UseDirectSend(this);
-        return RunWriterAsync(session.Outbox);
     }
+
+    public override Task WriterFinished(Session session) => session.Outbox.Drained;
+
+    void IWriterOnDemand.StartWriter() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+    void IThreadPoolWorkItem.Execute() => _ = WriteQueuedAsync();
 
     /// <summary>Called by one producer at a time (the outbox hands out the output to one owner).</summary>
     public long TrySendNow(List<ReadOnlyMemory<byte>> segments)
@@ -141,29 +174,48 @@ public sealed class SocketLineTransport : LineTransport, IDirectSend
         return filled;
     }
 
-    /// <summary>The writer loop: sends what producers could not, in order, until the outbox completes.</summary>
-    private async Task RunWriterAsync(Outbox outbox)
+    /// <summary>
+    /// The writer, on demand: sends what producers could not, in order, and stops when the outbox is empty. Once the
+    /// socket has failed it only empties the outbox (the read side notices and closes the session).
+    /// </summary>
+    private async Task WriteQueuedAsync()
     {
-        var spare = new List<ReadOnlyMemory<byte>>();
+        var outbox = _outbox!;
         byte[]? chunk = null;
         try
         {
-            while (await outbox.WaitAsync().ConfigureAwait(false))
+            while (true)
             {
-                var taken = outbox.TakeAll(spare);
-                if (taken.Count == 0) continue;
+                var taken = outbox.TakeAll(_spare ??= new List<ReadOnlyMemory<byte>>());
+                if (taken.Count == 0)
+                {
+                    if (outbox.TryStopWriter()) return;
+                    continue;
+                }
                 long bytes = 0;
+                foreach (var segment in taken) bytes += segment.Length;
                 try
                 {
-                    chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                    int index = 0, offset = 0;
-                    while (index < taken.Count)
+                    if (!_broken)
                     {
-                        var filled = Fill(taken, ref index, ref offset, chunk);
-                        // A stream socket's send completes when all of it is in the kernel's buffer.
-                        await _socket.SendAsync(chunk.AsMemory(0, filled), SocketFlags.None).ConfigureAwait(false);
-                        bytes += filled;
+                        chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                        int index = 0, offset = 0;
+                        while (index < taken.Count)
+                        {
+                            var filled = Fill(taken, ref index, ref offset, chunk);
+                            // A non-blocking send first: most of the time the socket takes it all, and a socket that
+                            // was never full never gets the cached state of an asynchronous send.
+                            var now = _socket.Send(chunk, 0, filled, SocketFlags.None, out var error);
+                            if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
+                            now = Math.Max(0, now);
+                            // A stream socket's send completes when all of it is in the kernel's buffer.
+                            if (now < filled) await _socket.SendAsync(chunk.AsMemory(now, filled - now), SocketFlags.None).ConfigureAwait(false);
+                        }
                     }
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    _broken = true;
                 }
                 finally
                 {
@@ -171,15 +223,12 @@ public sealed class SocketLineTransport : LineTransport, IDirectSend
                 }
                 outbox.Written(bytes);
                 taken.Clear();
-                spare = taken;
-                // An idle connection keeps no buffer.
-                ArrayPool<byte>.Shared.Return(chunk);
-                chunk = null;
+                _spare = taken;
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException)
+        finally
         {
-            // The connection is gone; the read side notices and closes the session.
+            if (chunk is not null) ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

@@ -12,52 +12,74 @@ namespace Grove.Server.Doors;
 /// The life of a line-based TCP connection, shared by the plain and IRC doors: register a session, start its single
 /// writer loop, read lines until the peer or the core ends it, leave through the core (after the commands already
 /// read), and let the writer finish what is queued, cutting off a client that does not read within 5 s.
+/// One per door; what differs between the doors comes in as its arguments.
 /// </summary>
-public static class TcpDoor
+public sealed class TcpDoor(ChatServer chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
+    Func<string, string> refusalLine, Action<Session> opened, Func<Session, (LineFramer Framer, ILineHandler Handler)> lines,
+    Action<Exception, long> readFailed)
 {
-    public static async Task RunAsync(LineTransport transport, ChatServer chat, DoorKind door, IEventRenderer renderer,
-        Hosting.ConnectionLimiter limiter, Func<string, string> refusalLine,
-        Action<Session> opened, Func<Session, (LineFramer Framer, ILineHandler Handler)> lines, Action<Exception, long> readFailed)
+    /// <summary>Serves one connection until it ends.</summary>
+    public Task ServeAsync(LineTransport transport) => transport.RunAsync(this);
+
+    /// <summary>
+    /// Opens a session for the connection and starts its writer; null when the connection is refused (too many from
+    /// its address, or in all), with <paramref name="refused"/> sending the reason.
+    /// </summary>
+    public Session? Open(LineTransport transport, out Task refused)
     {
         var remoteEndPoint = transport.RemoteEndPoint;
-        var remote = remoteEndPoint?.ToString() ?? "unknown";
         var ip = (remoteEndPoint as System.Net.IPEndPoint)?.Address;
         if (limiter.TryAcquire(ip) is { } refusal)
         {
-            await transport.RefuseAsync(TextRules.Utf8.GetBytes(refusalLine(refusal)));
-            transport.Finished();
-            return;
+            refused = transport.RefuseAsync(TextRules.Utf8.GetBytes(refusalLine(refusal)));
+            return null;
         }
-        // One method, not two: each async method kept waiting costs every idle connection its state machine.
+        refused = Task.CompletedTask;
+        transport.LimitedAddress = ip;
         try
         {
-            var session = chat.Connect(door, remote, renderer, transport);
+            var session = chat.Connect(door, remoteEndPoint?.ToString() ?? "unknown", renderer, transport);
+            transport.StartWriter(session); // before anything is queued: the door's greeting may go out at once
             opened(session);
-            var writer = transport.StartWriter(session);
+            return session;
+        }
+        catch
+        {
+            limiter.Release(ip);
+            throw;
+        }
+    }
+
+    /// <summary>The door's framer and line handler for a session just opened.</summary>
+    public (LineFramer Framer, ILineHandler Handler) Lines(Session session) => lines(session);
+
+    /// <summary>True for the ways a read ends because the peer went away (an ordinary way to leave).</summary>
+    public static bool IsConnectionLost(Exception ex) =>
+        ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
+            or ConnectionResetException or ConnectionAbortedException or OperationCanceledException;
+
+    /// <summary>
+    /// After reading ended: leave through the core, let the writer send what is queued (at most 5 s), and give the
+    /// connection's place back. <paramref name="failure"/> is an unexpected error from reading, if any.
+    /// </summary>
+    public async Task CloseAsync(LineTransport transport, Session session, Exception? failure)
+    {
+        try
+        {
             var reason = DisconnectReason.ConnectionLost;
-            try
-            {
-                var (framer, handler) = lines(session);
-                await transport.ReadLinesAsync(framer, session, handler);
-            }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
-                                           or ConnectionResetException or ConnectionAbortedException or OperationCanceledException)
-            {
-                // The peer went away; that is an ordinary way to leave.
-            }
-            catch (Exception ex)
+            if (failure is not null)
             {
                 reason = DisconnectReason.InternalError;
-                readFailed(ex, session.Id);
+                readFailed(failure, session.Id);
             }
             await chat.DisconnectAsync(session, reason);
+            var writer = transport.WriterFinished(session);
             if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) transport.Abort();
             await writer;
         }
         finally
         {
-            limiter.Release(ip);
-            transport.Finished();
+            limiter.Release(transport.LimitedAddress);
         }
     }
 

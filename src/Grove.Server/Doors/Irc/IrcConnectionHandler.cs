@@ -15,18 +15,13 @@ public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo 
 {
     private readonly IrcRenderer _renderer = new(info);
 
-    // Made once, not per connection (a lambda that uses the handler is a new delegate each time it is evaluated).
-    private Action<Session>? _opened;
-    private Func<Session, (Grove.Wire.LineFramer, ILineHandler)>? _lines;
-    private Action<Exception, long>? _readFailed;
+    // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
+    private TcpDoor Door => field ??= new TcpDoor(chat, DoorKind.Irc, _renderer, limiter, static refusal => $"ERROR :Closing Link: {refusal}\r\n",
+        opened: Opened, lines: static session => (IrcConnection.NewFramer(), (IrcConnection)session.DoorState!), readFailed: ReadFailed);
 
     public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
 
-    public Task ServeAsync(LineTransport transport) =>
-        TcpDoor.RunAsync(transport, chat, DoorKind.Irc, _renderer, limiter, static refusal => $"ERROR :Closing Link: {refusal}\r\n",
-            opened: _opened ??= Opened,
-            lines: _lines ??= static session => (IrcConnection.NewFramer(), (IrcConnection)session.DoorState!),
-            readFailed: _readFailed ??= ReadFailed);
+    public Task ServeAsync(LineTransport transport) => Door.ServeAsync(transport);
 
     private void Opened(Session session)
     {

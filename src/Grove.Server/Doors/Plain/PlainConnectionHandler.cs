@@ -22,17 +22,12 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
     private readonly byte[] _greeting = PlainRenderer.Greeting(options.ServerName);
 
     // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
-    private Action<Session>? _opened;
-    private Func<Session, (LineFramer, ILineHandler)>? _lines;
-    private Action<Exception, long>? _readFailed;
+    private TcpDoor Door => field ??= new TcpDoor(chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
+        opened: Opened, lines: Lines, readFailed: ReadFailed);
 
     public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
 
-    public Task ServeAsync(LineTransport transport) =>
-        TcpDoor.RunAsync(transport, chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
-            opened: _opened ??= Opened,
-            lines: _lines ??= Lines,
-            readFailed: _readFailed ??= ReadFailed);
+    public Task ServeAsync(LineTransport transport) => Door.ServeAsync(transport);
 
     private void Opened(Session session)
     {
