@@ -35,6 +35,7 @@ internal static class ServeCommand
         ("--max-connections-per-ip", "MaxConnectionsPerIp", "connections from one address at once (default 20; loopback exempt)"),
         ("--registration-timeout", "RegistrationTimeoutSeconds", "seconds a connection may take to choose a name (default 30)"),
         ("--idle-timeout", "IdleTimeoutSeconds", "seconds without input before a plain or web connection is closed (default 0: never)"),
+        ("--memory-trim-after", "MemoryTrimAfter", "after this many connections came or went in a surge, then a calm, compact the heap once to give memory back (default 1000; 0: never)"),
         ("--server-operators", "ServerOperators", "accounts that are server operators when logged in, comma-separated (kill, server bans, lockdown, audit)"),
         ("--lockdown", "Lockdown", "true or false: start with only registered accounts allowed to sign in (default false)"),
         ("--config", "", "a settings file to read instead of ./appsettings.json"),

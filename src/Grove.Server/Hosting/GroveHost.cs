@@ -30,6 +30,7 @@ public sealed partial class GroveHost : IAsyncDisposable
     private readonly ListenOptions? _plainTls, _ircTls, _https;
     private readonly IMessageStore _store;
     private readonly ConnectionWatchdog _watchdog;
+    private readonly MemoryTrimmer _trimmer;
     private int _disposed;
     private bool _running;
 
@@ -40,6 +41,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         _app = app;
         _http = http;
         _watchdog = app.Services.GetRequiredService<ConnectionWatchdog>();
+        _trimmer = app.Services.GetRequiredService<MemoryTrimmer>();
         _store = store;
         Options = options;
         Chat = app.Services.GetRequiredService<ChatServer>();
@@ -48,6 +50,7 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     public GroveServerOptions Options { get; }
     public ChatServer Chat { get; }
+    public MemoryTrimmer Trimmer => _trimmer;
     public ILogger Logger { get; }
 
     /// <summary>Where the plain door listens (with the real port when 0 was asked for).</summary>
@@ -108,6 +111,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<ConnectionWatchdog>();
+        builder.Services.AddSingleton<MemoryTrimmer>();
 
         ListenOptions? http = null, plainTls = null, ircTls = null, https = null;
         var certificate = LoadCertificate(options);
@@ -145,6 +149,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
         host.Chat.Start();
         host._watchdog.Start();
+        host._trimmer.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
         try
         {
@@ -207,6 +212,7 @@ public sealed partial class GroveHost : IAsyncDisposable
             await door.CloseAllAsync(TimeSpan.FromSeconds(Options.ShutdownSeconds + 1));
         }
         await _watchdog.DisposeAsync();
+        _trimmer.Dispose();
         await Chat.DisposeAsync();
         _store.Dispose();
         if (_running)
