@@ -9,11 +9,12 @@ namespace Grove.Server.Doors;
 
 /// <summary>
 /// Grove's own transport for the plain and IRC doors without TLS: one object per connection over the socket itself,
-/// with no pipes. Reading waits for data with a zero-byte receive, so an idle connection holds no buffer; a buffer is
-/// rented only while bytes are being framed (or while half a line waits for the rest). Writing is direct: whoever
+/// with no pipes. Reading is driven by readiness: on Linux the process's one epoll thread (<see cref="ReadReadiness"/>)
+/// says when a socket has bytes, elsewhere a zero-byte receive waits; either way an idle connection holds no buffer
+/// (one is rented only while bytes are being framed, or while half a line waits for the rest). Writing is direct: whoever
 /// finds the outbox idle sends at once with a non-blocking send (<see cref="IDirectSend"/>, no thread hop); what the
 /// socket does not take waits in the outbox for the writer, which runs only while there is something to write
-/// (<see cref="IWriterOnDemand"/>). An idle connection is this object, its socket, its session and one waiting receive.
+/// (<see cref="IWriterOnDemand"/>). An idle connection is this object, its socket and its session.
 /// </summary>
 public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThreadPoolWorkItem
 {
@@ -63,66 +64,181 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         }
     }
 
-    // One async method for the whole life (not one for the life and one for reading): each async method kept
-    // waiting costs every idle connection its state machine.
-    public override async Task RunAsync(TcpDoor door)
+    // Reading: the session, its framer and handler, and the unframed bytes (a rented buffer, only while bytes wait).
+    private TcpDoor? _door;
+    private Session? _session;
+    private LineFramer? _framer;
+    private ILineHandler? _handler;
+    private byte[]? _buffer;
+    private int _length;
+    private int _reading; // epoll: 1 while a read runs (a stale or extra event then does nothing)
+    private int _ended;
+    private int _fd = -1;  // registered with ReadReadiness when not -1
+
+    /// <summary>Tells events for this connection from those for an earlier socket with the same number.</summary>
+    internal uint Generation;
+
+    public override Task RunAsync(TcpDoor door)
     {
-        byte[]? buffer = null; // holds `length` unframed bytes at its start
+        Session? session;
+        Task refused;
         try
         {
-            var session = door.Open(this, out var refused);
-            if (session is null)
+            session = door.Open(this, out refused);
+        }
+        catch
+        {
+            Finished();
+            throw;
+        }
+        if (session is null) return RefusedAsync(refused);
+        _door = door;
+        _session = session;
+        (_framer, _handler) = door.Lines(session);
+        // With epoll, waiting costs nothing from here: the epoll thread calls Readable when there is something to
+        // read. A socket already closed (the core may close a session at once) falls through and ends on its first read.
+        if (ReadReadiness.Shared is { } readiness && WithHandle(fd =>
             {
-                await refused.ConfigureAwait(false);
-                return;
-            }
-            Exception? failure = null;
-            try
-            {
-                var (framer, handler) = door.Lines(session);
-                var size = Math.Max(ReadBytes, framer.MaxLineBytes + 2);
-                var length = 0;
-                while (!session.IsClosed)
-                {
-                    if (length == 0 && buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = null;
-                    }
-                    // Wait until there is something to read, without a buffer.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    buffer ??= ArrayPool<byte>.Shared.Rent(size);
-                    var n = _socket.Receive(buffer, length, buffer.Length - length, SocketFlags.None, out var error);
-                    if (error == SocketError.WouldBlock) continue;
-                    if (error != SocketError.Success) throw new SocketException((int)error);
-                    if (n == 0) break; // the peer closed its side, or the server stopped reading (Close)
-                    length += n;
+                _fd = fd;
+                if (readiness.Add(this, fd)) return true;
+                _fd = -1;
+                return false;
+            }))
+            return Task.CompletedTask;
+        return WaitAndReadAsync();
+    }
 
-                    var unframed = new ReadOnlySequence<byte>(buffer, 0, length);
-                    while (!session.IsClosed)
-                    {
-                        var frame = framer.TryReadLine(ref unframed, out var line);
-                        if (frame == FrameResult.NeedMore) break;
-                        await handler.OnLineAsync(frame, line).ConfigureAwait(false);
-                    }
-                    var rest = (int)unframed.Length;
-                    if (rest > 0 && rest < length) Buffer.BlockCopy(buffer, length - rest, buffer, 0, rest);
-                    length = rest;
-                }
-            }
-            catch (Exception ex) when (!TcpDoor.IsConnectionLost(ex))
-            {
-                failure = ex;
-            }
-            catch (Exception)
-            {
-                // The peer went away; that is an ordinary way to leave.
-            }
-            await door.CloseAsync(this, session, failure).ConfigureAwait(false);
+    private async Task RefusedAsync(Task refused)
+    {
+        try
+        {
+            await refused.ConfigureAwait(false);
         }
         finally
         {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            Finished();
+        }
+    }
+
+    /// <summary>Without epoll: wait for input with a zero-byte receive (no buffer while waiting), read, repeat.</summary>
+    private async Task WaitAndReadAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await EndAsync(TcpDoor.IsConnectionLost(ex) ? null : ex).ConfigureAwait(false);
+                return;
+            }
+            if (!await ReadAvailableAsync().ConfigureAwait(false)) return;
+        }
+    }
+
+    /// <summary>From the epoll thread: the socket has something to read (or has ended).</summary>
+    internal void Readable() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.ReadAndRearmAsync(), this, preferLocal: false);
+
+    private async Task ReadAndRearmAsync()
+    {
+        if (Interlocked.Exchange(ref _reading, 1) != 0) return;
+        if (!await ReadAvailableAsync().ConfigureAwait(false)) return;
+        Volatile.Write(ref _reading, 0);
+        if (!WithHandle(fd => ReadReadiness.Shared!.Rearm(this, fd))) await EndAsync(null).ConfigureAwait(false); // the socket was closed meanwhile (aborted)
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the socket's file descriptor, kept open meanwhile (a concurrent close
+    /// waits), so the number cannot belong to another socket by then. False when the socket is already closed.
+    /// </summary>
+    private bool WithHandle(Func<int, bool> action)
+    {
+        var handle = _socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return action((int)handle.DangerousGetHandle());
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Reads everything the socket has, frames it and hands each line to the door. False when the connection has
+    /// ended (the peer closed, the server stopped reading, or an error), after its end has run.
+    /// </summary>
+    private async Task<bool> ReadAvailableAsync()
+    {
+        var session = _session!;
+        Exception? failure = null;
+        var ended = false;
+        try
+        {
+            while (!ended)
+            {
+                if (session.IsClosed)
+                {
+                    ended = true;
+                    break;
+                }
+                _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(ReadBytes, _framer!.MaxLineBytes + 2));
+                var buffer = _buffer;
+                var n = _socket.Receive(buffer, _length, buffer.Length - _length, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock) break;
+                if (error != SocketError.Success) throw new SocketException((int)error);
+                if (n == 0)
+                {
+                    ended = true; // the peer closed its side, or the server stopped reading (Close)
+                    break;
+                }
+                _length += n;
+                var unframed = new ReadOnlySequence<byte>(buffer, 0, _length);
+                while (!session.IsClosed)
+                {
+                    var frame = _framer!.TryReadLine(ref unframed, out var line);
+                    if (frame == FrameResult.NeedMore) break;
+                    await _handler!.OnLineAsync(frame, line).ConfigureAwait(false);
+                }
+                var rest = (int)unframed.Length;
+                if (rest > 0 && rest < _length) Buffer.BlockCopy(buffer, _length - rest, buffer, 0, rest);
+                _length = rest;
+            }
+        }
+        catch (Exception ex)
+        {
+            if (!TcpDoor.IsConnectionLost(ex)) failure = ex;
+            ended = true;
+        }
+        if (_length == 0 && _buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+        if (!ended) return true;
+        await EndAsync(failure).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Reading is over: leave through the core, let the writer finish, release everything. Runs once.</summary>
+    private async Task EndAsync(Exception? failure)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0) return;
+        try
+        {
+            await _door!.CloseAsync(this, _session!, failure).ConfigureAwait(false);
+        }
+        finally
+        {
             Finished();
         }
     }
@@ -237,6 +353,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     public override void Finished()
     {
         if (Interlocked.Exchange(ref _finished, 1) != 0) return;
+        Volatile.Write(ref _ended, 1);
         Dispose();
         _listener.Remove(this);
     }
@@ -269,6 +386,11 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
+        if (_fd >= 0) ReadReadiness.Shared!.Remove(this, _fd);
         _socket.Dispose();
+        // A closed socket leaves epoll without an event: unless a read is running (it will find the socket closed),
+        // run the end from here.
+        if (_fd >= 0 && Volatile.Read(ref _reading) == 0 && Volatile.Read(ref _ended) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.EndAsync(null), this, preferLocal: false);
     }
 }
