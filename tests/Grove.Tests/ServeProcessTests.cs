@@ -61,6 +61,42 @@ public sealed class ServeProcessTests
         Assert.DoesNotContain("Exception", p.StdOut + p.StdErr);
     }
 
+    [Theory]
+    [InlineData("0", "epoll")]
+    [InlineData("1", "zero-byte receives")]
+    public async Task The_plain_and_irc_doors_work_with_epoll_and_with_its_fallback(string noEpoll, string how)
+    {
+        // On Linux x64 the socket transport learns that a connection has input from one epoll thread; elsewhere, or
+        // with GROVE_NO_EPOLL=1, it waits with zero-byte receives. Both must carry a conversation and its ending.
+        using var folder = new TempFolder();
+        string[] args = ["serve", "--port", "0", "--irc-port", "0", "--http-port", "-1", "--log-level", "debug",
+            "--data", Path.Combine(folder.Path, "data"), "--log-file", Path.Combine(folder.Path, "server_log.txt")];
+        await using var p = GroveProcess.Start(args, folder.Path, new Dictionary<string, string> { ["GROVE_NO_EPOLL"] = noEpoll });
+        await p.ExpectOutputAsync($"wait for input with {how}$");
+        var plain = await p.PlainEndPointAsync();
+        var irc = await p.IrcEndPointAsync();
+        await using var alice = await LineClient.JoinAsync(plain, "alice");
+        await using var dave = await LineClient.IrcAsync(irc, "dave");
+        await dave.SendAsync("JOIN #lobby");
+        await alice.ExpectAsync("^\\* dave joined #lobby");
+        // Half a line waits for its end: the server reads it, carries a whole message the other way meanwhile, and
+        // puts the line together when the rest comes.
+        await alice.SendRawAsync("hello, "u8.ToArray());
+        await dave.SendAsync("PRIVMSG #lobby :hi alice");
+        await alice.ExpectAsync("^dave: hi alice$");
+        await alice.SendAsync("dave");
+        await dave.ExpectAsync("PRIVMSG #lobby :hello, dave$");
+        await dave.SendAsync("QUIT :bye");
+        await dave.ReadUntilClosedAsync();
+        await alice.ExpectAsync("^\\* dave left");
+        await alice.DisposeAsync(); // hangs up without a word
+        p.Signal("TERM");
+        Assert.Equal(0, await p.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        var log = await File.ReadAllTextAsync(Path.Combine(folder.Path, "server_log.txt"));
+        Assert.Contains("(alice) on the plain door from 127.0.0.1", log);
+        Assert.Matches("\\(alice\\) on the plain door from [^ ]+ closed: connection lost", log);
+    }
+
     [Fact]
     public async Task Sigterm_with_a_client_that_does_not_read_still_exits_within_5_seconds()
     {

@@ -178,6 +178,7 @@ public sealed partial class GroveHost : IAsyncDisposable
             Log.Listening(host.Logger, "web", httpEp.ToString(), $"a browser at http://{httpEp}/");
         if (host.IrcEndPoint is { } ircEp)
             Log.Listening(host.Logger, "irc", ircEp.ToString(), $"any IRC client, server {ircEp.Address} port {ircEp.Port}");
+        Log.Reading(host.Logger, ReadReadiness.Shared is null ? "zero-byte receives" : "epoll");
         Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
         return host;
     }
@@ -290,6 +291,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1002, LogLevel.Information, "Grove server \"{ServerName}\" is running; data in {Data}, log in {LogFile}. Press Ctrl+C to stop.")]
         public static partial void Started(ILogger logger, string serverName, string data, string logFile);
+
+        [LoggerMessage(1006, LogLevel.Debug, "The plain and IRC doors wait for input with {How}")]
+        public static partial void Reading(ILogger logger, string how);
 
         [LoggerMessage(1003, LogLevel.Information, "Shutting down: telling every client and saving history")]
         public static partial void Stopping(ILogger logger);
