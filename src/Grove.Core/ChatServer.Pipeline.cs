@@ -177,7 +177,7 @@ public sealed partial class ChatServer
             Disconnect(s, DisconnectReason.SendQueueExceeded);
             return;
         }
-        var staged = s.Staged ??= new List<ReadOnlyMemory<byte>>();
+        var staged = s.Staged ??= _stagedLists.Count > 0 ? _stagedLists.Pop() : new List<ReadOnlyMemory<byte>>();
         if (staged.Count == 0) _staged.Add(s);
         staged.Add(bytes);
         s.StagedBytes += bytes.Length;
@@ -192,8 +192,7 @@ public sealed partial class ChatServer
         var sendNow = Volatile.Read(ref _deliveryBacklog) == 0;
         foreach (var s in _staged)
         {
-            var staged = s.Staged!;
-            if (staged.Count == 0 || s.IsClosed) { DropStaged(s); continue; }
+            if (s.Staged is not { Count: > 0 } staged || s.IsClosed) { DropStaged(s); continue; }
             if (!s.Outbox.TryEnqueueMany(staged, s.StagedBytes, sendNow))
             {
                 _deliveredInRound -= staged.Count;
@@ -206,13 +205,18 @@ public sealed partial class ChatServer
         _deliveredInRound = 0;
     }
 
-    private static void DropStaged(Session s)
+    // The delivery loop's staging lists, lent to recipients for a round and given back after it: a person who is sent
+    // nothing keeps none (an idle connection is smaller by a list and its array).
+    private readonly Stack<List<ReadOnlyMemory<byte>>> _stagedLists = new();
+
+    private void DropStaged(Session s)
     {
         if (s.Staged is not { } staged) return;
         staged.Clear();
         s.StagedBytes = 0;
-        // A list grown by one burst is not kept for the connection's lifetime.
-        if (staged.Capacity > 1024) s.Staged = null;
+        s.Staged = null;
+        // A list grown by one burst is not kept.
+        if (staged.Capacity <= 1024 && _stagedLists.Count < 16_384) _stagedLists.Push(staged);
     }
 
     private enum EffectKind { One, Many, Close, Complete, Read }

@@ -26,6 +26,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     [ThreadStatic] private static byte[]? t_chunk;
 
     private readonly Socket _socket;
+    private readonly bool _raw;
     private readonly SocketDoorListener _listener;
     private int _closed;
     private Outbox? _outbox;
@@ -41,7 +42,10 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         _socket = socket;
         _listener = listener;
         _socket.NoDelay = true;
-        _socket.Blocking = false; // a synchronous send or receive returns at once with what the kernel has
+        // Synchronous sends and receives must return at once with what the kernel has: with epoll, each call asks for
+        // that itself (RawSocket); otherwise the socket is switched to non-blocking mode.
+        _raw = ReadReadiness.Shared is not null;
+        if (!_raw) _socket.Blocking = false;
     }
 
     public override EndPoint? RemoteEndPoint
@@ -193,7 +197,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                 }
                 _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(ReadBytes, _framer!.MaxLineBytes + 2));
                 var buffer = _buffer;
-                var n = _socket.Receive(buffer, _length, buffer.Length - _length, SocketFlags.None, out var error);
+                var n = Receive(buffer.AsSpan(_length), out var error);
                 if (error == SocketError.WouldBlock) break;
                 if (error != SocketError.Success) throw new SocketException((int)error);
                 if (n == 0)
@@ -255,6 +259,12 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
 
     void IThreadPoolWorkItem.Execute() => _ = WriteQueuedAsync();
 
+    private int Receive(Span<byte> buffer, out SocketError error) =>
+        _raw ? RawSocket.Receive(_socket.SafeHandle, buffer, out error) : _socket.Receive(buffer, SocketFlags.None, out error);
+
+    private int Send(ReadOnlySpan<byte> buffer, out SocketError error) =>
+        _raw ? RawSocket.Send(_socket.SafeHandle, buffer, out error) : _socket.Send(buffer, SocketFlags.None, out error);
+
     /// <summary>Called by one producer at a time (the outbox hands out the output to one owner).</summary>
     public long TrySendNow(List<ReadOnlyMemory<byte>> segments)
     {
@@ -265,7 +275,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         while (index < segments.Count)
         {
             var filled = Fill(segments, ref index, ref offset, chunk);
-            var n = _socket.Send(chunk, 0, filled, SocketFlags.None, out var error);
+            var n = Send(chunk.AsSpan(0, filled), out var error);
             if (error != SocketError.Success && error != SocketError.WouldBlock) return sent;
             sent += Math.Max(0, n);
             if (n < filled) return sent;
@@ -321,7 +331,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                             var filled = Fill(taken, ref index, ref offset, chunk);
                             // A non-blocking send first: most of the time the socket takes it all, and a socket that
                             // was never full never gets the cached state of an asynchronous send.
-                            var now = _socket.Send(chunk, 0, filled, SocketFlags.None, out var error);
+                            var now = Send(chunk.AsSpan(0, filled), out var error);
                             if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
                             now = Math.Max(0, now);
                             // A stream socket's send completes when all of it is in the kernel's buffer.

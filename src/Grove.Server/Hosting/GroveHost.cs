@@ -144,6 +144,8 @@ public sealed partial class GroveHost : IAsyncDisposable
             }
         });
 
+        if (options.HttpPort < 0 && certificate is null)
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoServer>();
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));

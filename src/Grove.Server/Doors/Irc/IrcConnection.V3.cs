@@ -188,7 +188,7 @@ public sealed partial class IrcConnection
         });
 
         void Read(Func<ChatEvent?> check, Func<IMessageStore, ChatEvent> read) =>
-            _steps.Add(new HistoryStep(check, read, label));
+            Steps.Add(new HistoryStep(check, read, label));
     }
 
     private static HistoryRange After(HistoryRange r, Reference x) => x.Star ? r : r with { AfterId = x.Id, After = x.Time };

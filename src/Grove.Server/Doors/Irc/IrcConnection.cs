@@ -20,7 +20,8 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
     private string? _pendingNick;
     private string? _user;
     private bool _capNegotiating;
-    private readonly List<object> _steps = new();
+    private List<object>? _steps; // this line's work, made on first use (most lines of an idle client have none)
+    private List<object> Steps => _steps ??= new();
     private string? _label;
 
     /// <summary>The IRCv3 capabilities this client enabled. Read by the renderer on the delivery loop.</summary>
@@ -157,32 +158,33 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
     }
 
     /// <summary>A command for the core, run in order with the rest of this line's work.</summary>
-    private void Emit(ChatCommand command) => _steps.Add(command);
+    private void Emit(ChatCommand command) => Steps.Add(command);
 
     /// <summary>Door-made lines, sent in order with the rest of this line's work.</summary>
     private void Lines(string lines)
     {
-        if (lines.Length > 0) _steps.Add(new RawReply(TextRules.Utf8.GetBytes(lines)));
+        if (lines.Length > 0) Steps.Add(new RawReply(TextRules.Utf8.GetBytes(lines)));
     }
 
     /// <summary>Lines built on the core's command loop, where they see the state after this client's earlier commands.</summary>
     private void EmitQuery(Func<string> build) =>
-        _steps.Add((Func<ChatEvent?>)(() => build() is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null));
+        Steps.Add((Func<ChatEvent?>)(() => build() is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null));
 
     /// <summary>Hands this line's work to the core as one unit (with its label, if any).</summary>
     private async Task Flush()
     {
-        if (_steps.Count == 0 && _label is null) return;
-        if (_steps.Count == 1 && _steps[0] is HistoryStep h)
+        if (_steps is not { Count: > 0 } && _label is null) return;
+        var all = Steps;
+        if (all.Count == 1 && all[0] is HistoryStep h)
         {
             // A history read answers on its own, after earlier messages are committed (the label goes with it).
-            _steps.Clear();
+            all.Clear();
             _label = null;
             await chat.ReadHistoryAsync(session, h.Check, h.Read, h.Label);
             return;
         }
-        var steps = _steps.Where(x => x is not HistoryStep).ToArray();
-        _steps.Clear();
+        var steps = all.Where(x => x is not HistoryStep).ToArray();
+        all.Clear();
         var label = _label;
         _label = null;
         await chat.RunUnitAsync(session, steps, label);
