@@ -103,6 +103,8 @@ public sealed class Outbox(long maxBytes)
         {
             if (_queue.Count > 0 && !_writing) return false;
             _writerRunning = false;
+            // An idle connection keeps no array; the next segment queued makes a small one.
+            if (_queue.Count == 0) _queue.Capacity = 0;
             if (_completed && _queue.Count == 0 && !_writing && !_drained)
             {
                 _drained = true;

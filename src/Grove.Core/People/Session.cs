@@ -149,7 +149,7 @@ public sealed class Session
     public Room? CurrentRoom { get; internal set; }
 
     /// <summary>Every room this person is in. Core loop only.</summary>
-    internal List<Room> Rooms { get; } = new(2);
+    internal List<Room> Rooms { get; } = new(); // no array until the first join
 
     /// <summary>History paging positions per room or conversation. Core loop only.</summary>
     internal Dictionary<string, object>? HistoryCursors { get; set; }

@@ -315,8 +315,9 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                 var taken = outbox.TakeAll(_spare ??= new List<ReadOnlyMemory<byte>>());
                 if (taken.Count == 0)
                 {
-                    if (outbox.TryStopWriter()) return;
-                    continue;
+                    if (!outbox.TryStopWriter()) continue;
+                    _spare = null; // an idle connection keeps no second list
+                    return;
                 }
                 long bytes = 0;
                 foreach (var segment in taken) bytes += segment.Length;

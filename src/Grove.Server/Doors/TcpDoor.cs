@@ -74,8 +74,20 @@ public sealed class TcpDoor(ChatServer chat, DoorKind door, IEventRenderer rende
             }
             await chat.DisconnectAsync(session, reason);
             var writer = transport.WriterFinished(session);
-            if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) transport.Abort();
-            await writer;
+            if (!writer.IsCompleted)
+            {
+                // WaitAsync's timer goes away with the wait (a Task.Delay would stay queued for the whole 5 s, per
+                // connection: 10,000 leaving at once kept 1.7 MB of timers).
+                try
+                {
+                    await writer.WaitAsync(TimeSpan.FromSeconds(5));
+                }
+                catch (TimeoutException)
+                {
+                    transport.Abort();
+                    await writer;
+                }
+            }
         }
         finally
         {
