@@ -65,9 +65,11 @@ public sealed partial class MemoryTrimmer(ChatServer chat, GroveServerOptions op
             var before = Environment.WorkingSet;
             var took = Stopwatch.StartNew();
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            TrimNativeHeap();
             took.Stop();
             var after = Environment.WorkingSet;
-            Log.Trimmed(logger, surge, before / 1048576.0, after / 1048576.0, took.Elapsed.TotalMilliseconds);
+            Log.Trimmed(logger, surge, before / 1048576.0, after / 1048576.0, took.Elapsed.TotalMilliseconds,
+                GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
             Trimmed?.Invoke(new TrimReport(surge, before, after, took.Elapsed));
         }
         finally
@@ -75,6 +77,26 @@ public sealed partial class MemoryTrimmer(ChatServer chat, GroveServerOptions op
             Volatile.Write(ref _checking, 0);
         }
     }
+
+    // glibc keeps memory that the runtime's threads freed in their malloc arenas (a surge of 10,000 connections left
+    // about 8 MB there); malloc_trim returns it. Not every C library has it (musl does not).
+    private static bool s_noMallocTrim;
+
+    private static void TrimNativeHeap()
+    {
+        if (s_noMallocTrim || !OperatingSystem.IsLinux()) return;
+        try
+        {
+            malloc_trim(0);
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            s_noMallocTrim = true;
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial int malloc_trim(nuint pad);
 
     /// <summary>After each trim (on a timer thread).</summary>
     public event Action<TrimReport>? Trimmed;
@@ -84,8 +106,8 @@ public sealed partial class MemoryTrimmer(ChatServer chat, GroveServerOptions op
     private static partial class Log
     {
         [LoggerMessage(1020, LogLevel.Information,
-            "Gave memory back after {Changes} connections came or went: {Before:0} MiB -> {After:0} MiB, a {Millis:0} ms pause")]
-        public static partial void Trimmed(ILogger logger, long changes, double before, double after, double millis);
+            "Gave memory back after {Changes} connections came or went: {Before:0} MiB -> {After:0} MiB, a {Millis:0} ms pause; the heap holds {Heap:0.0} MiB")]
+        public static partial void Trimmed(ILogger logger, long changes, double before, double after, double millis, double heap);
     }
 }
 
