@@ -115,20 +115,21 @@ public sealed class Outbox(long maxBytes)
         return true;
     }
 
-    // Something may be there to write: ring the writer loop's bell, or start the writer on demand.
+    // Under the lock: whether the writer is to be told there may be something to write. A writer loop always is (a ring
+    // with nothing to take is harmless); a writer on demand only when none runs, and it then counts as running.
+    private bool ClaimWake()
+    {
+        if (_onDemand is null) return true;
+        if (_writerRunning) return false;
+        _writerRunning = true;
+        return true;
+    }
+
+    // After ClaimWake, outside the lock: ring the writer loop's bell, or start the writer on demand.
     private void Wake()
     {
-        if (_onDemand is null)
-        {
-            Bell.Ring();
-            return;
-        }
-        lock (_gate)
-        {
-            if (_writerRunning) return;
-            _writerRunning = true;
-        }
-        _onDemand.StartWriter();
+        if (_onDemand is null) Bell.Ring();
+        else _onDemand.StartWriter();
     }
 
     private Doorbell Bell
@@ -166,7 +167,7 @@ public sealed class Outbox(long maxBytes)
             }
             else
             {
-                ring = _queue.Count == 0;
+                ring = _queue.Count == 0 && ClaimWake();
                 _queue.AddRange(segments);
                 Interlocked.Add(ref _bytes, bytes);
                 segments = null!;
@@ -208,7 +209,7 @@ public sealed class Outbox(long maxBytes)
                 Interlocked.Add(ref _bytes, bytes - sent);
             }
             _writing = false;
-            ring = _queue.Count > 0 || _completed;
+            ring = (_queue.Count > 0 || _completed) && ClaimWake();
         }
         if (ring) Wake();
     }
@@ -220,7 +221,7 @@ public sealed class Outbox(long maxBytes)
         lock (_gate)
         {
             if (_completed) return false;
-            ring = _queue.Count == 0;
+            ring = _queue.Count == 0 && ClaimWake();
             _queue.Add(segment);
             Interlocked.Add(ref _bytes, segment.Length);
         }
@@ -287,8 +288,13 @@ public sealed class Outbox(long maxBytes)
     /// <summary>No more segments: the writer loop drains what is queued and ends.</summary>
     public void Complete()
     {
-        lock (_gate) _completed = true;
-        Wake();
+        bool ring;
+        lock (_gate)
+        {
+            _completed = true;
+            ring = ClaimWake();
+        }
+        if (ring) Wake();
     }
 }
 

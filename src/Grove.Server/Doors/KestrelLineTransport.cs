@@ -47,13 +47,9 @@ public sealed class KestrelLineTransport(ConnectionContext connection) : LineTra
                 var (framer, handler) = door.Lines(session);
                 await ReadLinesAsync(framer, session, handler);
             }
-            catch (Exception ex) when (!TcpDoor.IsConnectionLost(ex))
+            catch (Exception ex)
             {
-                failure = ex;
-            }
-            catch (Exception)
-            {
-                // The peer went away; that is an ordinary way to leave.
+                failure = TcpDoor.Unexpected(ex);
             }
             await door.CloseAsync(this, session, failure);
         }

@@ -27,13 +27,35 @@ internal static partial class RawSocket
     public static int Send(SafeSocketHandle handle, ReadOnlySpan<byte> buffer, out SocketError error) =>
         Call(handle, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(buffer), buffer.Length), receive: false, out error);
 
-    private static int Call(SafeSocketHandle handle, Span<byte> buffer, bool receive, out SocketError error)
+    /// <summary>
+    /// Holds the socket's descriptor open until <see cref="Release"/> (a concurrent close waits), so its number cannot
+    /// belong to another socket meanwhile. False, and nothing to release, when the socket is already closed.
+    /// </summary>
+    public static bool TryHold(SafeSocketHandle handle, out int fd)
     {
         var added = false;
         try
         {
-            handle.DangerousAddRef(ref added); // the descriptor stays this socket's until the call returns
-            var fd = (int)handle.DangerousGetHandle();
+            handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        fd = added ? (int)handle.DangerousGetHandle() : -1;
+        return added;
+    }
+
+    public static void Release(SafeSocketHandle handle) => handle.DangerousRelease();
+
+    private static int Call(SafeSocketHandle handle, Span<byte> buffer, bool receive, out SocketError error)
+    {
+        if (!TryHold(handle, out var fd))
+        {
+            error = SocketError.OperationAborted;
+            return 0;
+        }
+        try
+        {
             while (true)
             {
                 var n = receive
@@ -58,14 +80,9 @@ internal static partial class RawSocket
                 return 0;
             }
         }
-        catch (ObjectDisposedException)
-        {
-            error = SocketError.OperationAborted;
-            return 0;
-        }
         finally
         {
-            if (added) handle.DangerousRelease();
+            Release(handle);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Grove.Server.Doors;
@@ -62,31 +63,50 @@ internal sealed partial class ReadReadiness
         }
     }
 
-    /// <summary>Registers a connection's socket, armed. False when the kernel refuses (the caller falls back).</summary>
-    public bool Add(SocketLineTransport connection, int fd)
+    /// <summary>
+    /// Registers a connection's socket, armed; its descriptor, or -1 when the socket is already closed or the kernel
+    /// refuses (the caller then waits another way).
+    /// </summary>
+    public int Add(SocketLineTransport connection, SafeSocketHandle socket)
     {
-        lock (_grow)
+        if (!RawSocket.TryHold(socket, out var fd)) return -1;
+        try
         {
-            if (fd >= _byFd.Length)
+            lock (_grow)
             {
-                var larger = new SocketLineTransport?[Math.Max(fd + 1, _byFd.Length * 2)];
-                Array.Copy(_byFd, larger, _byFd.Length);
-                _byFd = larger;
+                if (fd >= _byFd.Length)
+                {
+                    var larger = new SocketLineTransport?[Math.Max(fd + 1, _byFd.Length * 2)];
+                    Array.Copy(_byFd, larger, _byFd.Length);
+                    _byFd = larger;
+                }
+                connection.Generation = (uint)Interlocked.Increment(ref _nextGeneration);
+                _byFd[fd] = connection;
             }
-            connection.Generation = (uint)Interlocked.Increment(ref _nextGeneration);
-            _byFd[fd] = connection;
+            var ev = new EpollEvent { Events = Interest, Data = Key(fd, connection.Generation) };
+            if (epoll_ctl(_epoll, CtlAdd, fd, ref ev) == 0) return fd;
+            Remove(connection, fd);
+            return -1;
         }
-        var ev = new EpollEvent { Events = Interest, Data = Key(fd, connection.Generation) };
-        if (epoll_ctl(_epoll, CtlAdd, fd, ref ev) == 0) return true;
-        Remove(connection, fd);
-        return false;
+        finally
+        {
+            RawSocket.Release(socket);
+        }
     }
 
     /// <summary>Arms the socket again after a read. False when the socket is gone.</summary>
-    public bool Rearm(SocketLineTransport connection, int fd)
+    public bool Rearm(SocketLineTransport connection, SafeSocketHandle socket)
     {
-        var ev = new EpollEvent { Events = Interest, Data = Key(fd, connection.Generation) };
-        return epoll_ctl(_epoll, CtlMod, fd, ref ev) == 0;
+        if (!RawSocket.TryHold(socket, out var fd)) return false;
+        try
+        {
+            var ev = new EpollEvent { Events = Interest, Data = Key(fd, connection.Generation) };
+            return epoll_ctl(_epoll, CtlMod, fd, ref ev) == 0;
+        }
+        finally
+        {
+            RawSocket.Release(socket);
+        }
     }
 
     /// <summary>Forgets a connection (before its socket is closed, so the number can be reused).</summary>

@@ -34,6 +34,20 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     private bool _broken;
     private int _finished;
 
+    // Reading: the session, its framer and handler, and the unframed bytes (a rented buffer, only while bytes wait).
+    private TcpDoor? _door;
+    private Session? _session;
+    private LineFramer? _framer;
+    private ILineHandler? _handler;
+    private byte[]? _buffer;
+    private int _length;
+    private int _reading; // epoll: 1 while a read runs (a stale or extra event then does nothing)
+    private int _ended;
+    private int _fd = -1;  // registered with ReadReadiness when not -1
+
+    /// <summary>Tells events for this connection from those for an earlier socket with the same number.</summary>
+    internal uint Generation;
+
     // The listener's list of open connections (for shutdown), threaded through the connections themselves.
     internal SocketLineTransport? Previous, Next;
 
@@ -68,20 +82,6 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         }
     }
 
-    // Reading: the session, its framer and handler, and the unframed bytes (a rented buffer, only while bytes wait).
-    private TcpDoor? _door;
-    private Session? _session;
-    private LineFramer? _framer;
-    private ILineHandler? _handler;
-    private byte[]? _buffer;
-    private int _length;
-    private int _reading; // epoll: 1 while a read runs (a stale or extra event then does nothing)
-    private int _ended;
-    private int _fd = -1;  // registered with ReadReadiness when not -1
-
-    /// <summary>Tells events for this connection from those for an earlier socket with the same number.</summary>
-    internal uint Generation;
-
     public override Task RunAsync(TcpDoor door)
     {
         Session? session;
@@ -101,14 +101,22 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         (_framer, _handler) = door.Lines(session);
         // With epoll, waiting costs nothing from here: the epoll thread calls Readable when there is something to
         // read. A socket already closed (the core may close a session at once) falls through and ends on its first read.
-        if (ReadReadiness.Shared is { } readiness && WithHandle(fd =>
+        if (ReadReadiness.Shared is { } readiness)
+        {
+            var fd = readiness.Add(this, _socket.SafeHandle);
+            if (fd >= 0)
             {
-                _fd = fd;
-                if (readiness.Add(this, fd)) return true;
-                _fd = -1;
-                return false;
-            }))
-            return Task.CompletedTask;
+                Interlocked.Exchange(ref _fd, fd);
+                // Closed while being registered: CloseSocket may not have seen the descriptor, so end from here (the
+                // end runs once, whoever gets there first).
+                if (Volatile.Read(ref _closed) != 0)
+                {
+                    readiness.Remove(this, fd);
+                    _ = EndAsync(null);
+                }
+                return Task.CompletedTask;
+            }
+        }
         return WaitAndReadAsync();
     }
 
@@ -135,7 +143,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
             }
             catch (Exception ex)
             {
-                await EndAsync(TcpDoor.IsConnectionLost(ex) ? null : ex).ConfigureAwait(false);
+                await EndAsync(TcpDoor.Unexpected(ex)).ConfigureAwait(false);
                 return;
             }
             if (!await ReadAvailableAsync().ConfigureAwait(false)) return;
@@ -151,30 +159,8 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         if (Interlocked.Exchange(ref _reading, 1) != 0) return;
         if (!await ReadAvailableAsync().ConfigureAwait(false)) return;
         Volatile.Write(ref _reading, 0);
-        if (!WithHandle(fd => ReadReadiness.Shared!.Rearm(this, fd))) await EndAsync(null).ConfigureAwait(false); // the socket was closed meanwhile (aborted)
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> with the socket's file descriptor, kept open meanwhile (a concurrent close
-    /// waits), so the number cannot belong to another socket by then. False when the socket is already closed.
-    /// </summary>
-    private bool WithHandle(Func<int, bool> action)
-    {
-        var handle = _socket.SafeHandle;
-        var added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            return action((int)handle.DangerousGetHandle());
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-        finally
-        {
-            if (added) handle.DangerousRelease();
-        }
+        // False when the socket was closed meanwhile (aborted): a closed socket gives epoll no event to end it by.
+        if (!ReadReadiness.Shared!.Rearm(this, _socket.SafeHandle)) await EndAsync(null).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -220,7 +206,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         }
         catch (Exception ex)
         {
-            if (!TcpDoor.IsConnectionLost(ex)) failure = ex;
+            failure = TcpDoor.Unexpected(ex);
             ended = true;
         }
         if (_length == 0 && _buffer is not null)
@@ -359,13 +345,13 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         }
     }
 
-    public override void Abort() => Dispose();
+    public override void Abort() => CloseSocket();
 
     public override void Finished()
     {
         if (Interlocked.Exchange(ref _finished, 1) != 0) return;
         Volatile.Write(ref _ended, 1);
-        Dispose();
+        CloseSocket();
         _listener.Remove(this);
     }
 
@@ -373,7 +359,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     {
         if (!graceful)
         {
-            Dispose();
+            CloseSocket();
             return;
         }
         // Stop reading: a receive waiting on the socket returns 0 at once, as if the peer had closed its side.
@@ -387,7 +373,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     }
 
     /// <summary>Ends the connection: a FIN after the last byte written, then the socket is released.</summary>
-    public void Dispose()
+    private void CloseSocket()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         try
@@ -397,11 +383,12 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
-        if (_fd >= 0) ReadReadiness.Shared!.Remove(this, _fd);
+        var fd = Volatile.Read(ref _fd);
+        if (fd >= 0) ReadReadiness.Shared!.Remove(this, fd);
         _socket.Dispose();
         // A closed socket leaves epoll without an event: unless a read is running (it will find the socket closed),
         // run the end from here.
-        if (_fd >= 0 && Volatile.Read(ref _reading) == 0 && Volatile.Read(ref _ended) == 0)
+        if (fd >= 0 && Volatile.Read(ref _reading) == 0 && Volatile.Read(ref _ended) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.EndAsync(null), this, preferLocal: false);
     }
 }

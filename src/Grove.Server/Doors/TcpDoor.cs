@@ -53,10 +53,13 @@ public sealed class TcpDoor(ChatServer chat, DoorKind door, IEventRenderer rende
     /// <summary>The door's framer and line handler for a session just opened.</summary>
     public (LineFramer Framer, ILineHandler Handler) Lines(Session session) => lines(session);
 
-    /// <summary>True for the ways a read ends because the peer went away (an ordinary way to leave).</summary>
-    public static bool IsConnectionLost(Exception ex) =>
+    /// <summary>
+    /// The error a read ended with, as <see cref="CloseAsync"/> takes it: null for the ways a peer goes away (an
+    /// ordinary way to leave), the exception itself for anything unexpected.
+    /// </summary>
+    public static Exception? Unexpected(Exception ex) =>
         ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
-            or ConnectionResetException or ConnectionAbortedException or OperationCanceledException;
+            or ConnectionResetException or ConnectionAbortedException or OperationCanceledException ? null : ex;
 
     /// <summary>
     /// After reading ended: leave through the core, let the writer send what is queued (at most 5 s), and give the
