@@ -38,6 +38,25 @@ public sealed class ServeProcessTests
         Assert.DoesNotContain("Exception", p.StdErr + p.StdOut);
     }
 
+    [Theory]
+    [InlineData("--port")]
+    [InlineData("--irc-port")]
+    public async Task A_second_server_on_the_same_port_is_refused_rather_than_sharing_the_connections(string flag)
+    {
+        // A listening socket that allowed port sharing (SO_REUSEPORT) would let a second server start on the same
+        // port, and the kernel would then hand each new connection to one or the other.
+        using var folder = new TempFolder();
+        await using var first = await GroveProcess.ServeAsync(folder);
+        var taken = flag == "--port" ? (await first.PlainEndPointAsync()).Port : (await first.IrcEndPointAsync()).Port;
+        var other = flag == "--port" ? "--irc-port" : "--port";
+        await using var second = GroveProcess.Start(["serve", flag, taken.ToString(), other, "0", "--http-port", "-1",
+            "--data", Path.Combine(folder.Path, "d2"), "--log-file", Path.Combine(folder.Path, "log2.txt")], folder.Path);
+        Assert.NotEqual(0, await second.WaitForExitAsync(ExitTimeout));
+        var error = Assert.Single(second.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"Port {taken}", error);
+        Assert.Contains(flag, error);
+    }
+
     [Fact]
     public async Task Sigterm_tells_every_client_closes_them_and_exits_0_within_5_seconds()
     {

@@ -30,7 +30,9 @@ public sealed partial class SocketDoorListener
         try
         {
             if (address.Equals(IPAddress.IPv6Any)) _listen.DualMode = true;
-            _listen.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true); // as Kestrel: no wait after a restart
+            // No ReuseAddress: on Linux .NET turns that into SO_REUSEPORT as well, and a second server would then bind
+            // the same port and silently take half of the connections. Bind sets SO_REUSEADDR by itself, which is
+            // what a restart needs (no wait for the old connections' TIME_WAIT).
             _listen.Bind(new IPEndPoint(address, port));
             _listen.Listen(512);
         }
