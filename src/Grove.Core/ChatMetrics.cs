@@ -7,7 +7,7 @@ public sealed class ChatMetrics
 {
     private readonly long[] _connected = new long[3];
     private readonly long[] _accepted = new long[3];
-    private long _messagesIn, _deliveries, _slowConsumers, _commits, _committedMessages, _commitTicks, _commitFailures;
+    private long _messagesIn, _deliveries, _slowConsumers, _commits, _committedMessages, _commitTicks, _commitFailures, _takenIn;
 
     public void Connected(DoorKind door) { Interlocked.Increment(ref _connected[(int)door]); Interlocked.Increment(ref _accepted[(int)door]); }
     public void Disconnected(DoorKind door) => Interlocked.Decrement(ref _connected[(int)door]);
@@ -15,6 +15,7 @@ public sealed class ChatMetrics
     public void Delivered(long count) => Interlocked.Add(ref _deliveries, count);
     public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
     public void CommitFailed() => Interlocked.Increment(ref _commitFailures);
+    public void TakenInMidRound() => Interlocked.Increment(ref _takenIn);
 
     public void Committed(int messages, TimeSpan took)
     {
@@ -32,4 +33,6 @@ public sealed class ChatMetrics
     public long CommittedMessages => Volatile.Read(ref _committedMessages);
     public TimeSpan CommitTime => TimeSpan.FromTicks(Volatile.Read(ref _commitTicks));
     public long CommitFailures => Volatile.Read(ref _commitFailures);
+    /// <summary>Batches the delivery loop took in while it was still sending the round before (see HandOverStaged).</summary>
+    public long BatchesTakenInMidRound => Volatile.Read(ref _takenIn);
 }

@@ -103,6 +103,74 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         Assert.Empty(Drain(alice)); // no echo
     }
 
+    // A connection that takes every byte at once and keeps each send call's text; one of them can run an action
+    // the first time it is handed a given line (on the delivery loop, in the middle of a hand-over).
+    private sealed class RecordingConnection : IDirectSend
+    {
+        public readonly List<string> Sends = new();
+        public string? Trigger;
+        public Action? OnTrigger;
+
+        public long TrySendNow(List<ReadOnlyMemory<byte>> segments)
+        {
+            var text = string.Concat(segments.Select(m => Encoding.UTF8.GetString(m.Span)));
+            lock (Sends) Sends.Add(text);
+            if (Trigger is not null && text.Contains(Trigger)) { Trigger = null; OnTrigger!(); }
+            return segments.Sum(m => (long)m.Length);
+        }
+
+        public List<string> Lines() { lock (Sends) return [.. Sends.SelectMany(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries))]; }
+    }
+
+    [Fact]
+    public async Task A_batch_committed_during_a_hand_over_is_taken_in_in_order_and_its_close_still_comes_after_the_goodbye()
+    {
+        // The delivery loop is handing "a" to a room's members, one send each. At the first member, two more
+        // commands are committed: bob says "b", then carol quits. The loop takes that batch in at once: the members
+        // not yet sent to get "a" and "b" in one send; everyone gets a, b and carol's quit, in that order, exactly
+        // once; carol is closed after her goodbye.
+        await using var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
+        chat.Start();
+        async Task<(Session, RecordingConnection, Control)> Join(string name)
+        {
+            var control = new Control();
+            var s = chat.Connect(DoorKind.Plain, "test", _renderer, control);
+            var connection = new RecordingConnection();
+            s.Outbox.UseDirectSend(connection);
+            await chat.ExecuteAsync(s, new ChatCommand(CommandKind.Register, name));
+            return (s, connection, control);
+        }
+        var (alice, _, _) = await Join("alice");
+        var (first, firstConnection, _) = await Join("first");
+        var (bob, _, _) = await Join("bob");
+        var (carol, _, carolControl) = await Join("carol");
+        var others = new List<RecordingConnection>();
+        for (var i = 0; i < 50; i++) others.Add((await Join($"m{i}")).Item2);
+        foreach (var c in others) lock (c.Sends) c.Sends.Clear();
+
+        var takenBefore = chat.Metrics.BatchesTakenInMidRound;
+        firstConnection.Trigger = "alice: a";
+        firstConnection.OnTrigger = () =>
+        {
+            var commits = chat.Metrics.Commits;
+            Assert.True(chat.SubmitAsync(bob, new ChatCommand(CommandKind.Say, Text: "b")).IsCompletedSuccessfully);
+            Assert.True(chat.SubmitAsync(carol, new ChatCommand(CommandKind.Quit, Text: "done")).IsCompletedSuccessfully);
+            // The commit loop runs beside this one; wait (bounded) until it has handed the batch on.
+            Assert.True(SpinWait.SpinUntil(() => chat.Metrics.Commits > commits, TimeSpan.FromSeconds(10)));
+        };
+        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Say, Text: "a"));
+        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who)); // everything before it is delivered
+
+        Assert.True(chat.Metrics.BatchesTakenInMidRound > takenBefore);
+        foreach (var c in others)
+        {
+            Assert.Equal(["alice: a", "bob: b", "quit carol done"], c.Lines());
+            Assert.StartsWith("alice: a\nbob: b\n", c.Sends[0]); // one send for both (carol's quit may be in it too)
+        }
+        Assert.True(carol.IsClosed);
+        Assert.Equal(1, carolControl.Closes);
+    }
+
     [Fact]
     public async Task A_member_whose_outbox_overflows_is_closed_as_a_slow_consumer_and_the_others_still_receive()
     {

@@ -134,6 +134,7 @@ public static class WebEndpoints
         Family("grove_connections_accepted_total", "counter", "Connections accepted per door since start.", [.. doors.Select(d => PerDoor(d, m.ConnectionsAccepted(d)))]);
         Family("grove_messages_in_total", "counter", "Room and private messages received from people.", ("", m.MessagesIn));
         Family("grove_deliveries_total", "counter", "Events written to recipients' outbound queues (messages out).", ("", m.Deliveries));
+        Family("grove_delivery_batches_taken_in_total", "counter", "Committed batches the delivery loop took in while still sending the one before (their recipients not yet sent to get both in one send).", ("", m.BatchesTakenInMidRound));
         Family("grove_slow_consumer_disconnects_total", "counter", "Connections closed because their outbound queue passed its limit.", ("", m.SlowConsumerDisconnects));
         Family("grove_rooms", "gauge", "Rooms known to the server.", ("", chat.Rooms.Count()));
         Family("grove_store_commits_total", "counter", "Store transactions (group commits).", ("", m.Commits));
