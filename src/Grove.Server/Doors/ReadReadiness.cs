@@ -42,6 +42,11 @@ internal sealed partial class ReadReadiness
     private volatile SocketLineTransport?[] _byFd = new SocketLineTransport?[4096];
     private int _nextGeneration;
 
+    [ThreadStatic] private static bool t_isEpollThread;
+
+    /// <summary>True on the epoll thread (where connections' reads start; see SocketLineTransport.Readable).</summary>
+    public static bool OnItsThread => t_isEpollThread;
+
     private ReadReadiness(int epoll)
     {
         _epoll = epoll;
@@ -120,6 +125,7 @@ internal sealed partial class ReadReadiness
 
     private void Run()
     {
+        t_isEpollThread = true;
         var events = new EpollEvent[256];
         while (true)
         {
