@@ -32,11 +32,14 @@ public sealed partial class ChatServer
             if (messages.Count > 0 || rooms.Count > 0 || !changes.IsEmpty) CommitToStore(messages, rooms, changes);
             changes.Clear();
             foreach (var b in pending) if (b.HasReads) AnswerReads(b);
+            var weight = 0;
             foreach (var b in pending)
             {
+                weight += b.CommitWeight;
                 Interlocked.Increment(ref _deliveryBacklog);
                 _toDeliver.Writer.TryWrite(b);
             }
+            Committed(weight);
             pending.Clear();
             messages.Clear();
             rooms.Clear();
@@ -270,5 +273,7 @@ public sealed partial class ChatServer
         /// <summary>Some effect is a store read for the commit loop to answer (AfterCommit).</summary>
         public bool HasReads;
         public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges;
+        /// <summary>What the batch adds to the commit loop's backlog (see MaxToCommitWeight); fixed once flushed.</summary>
+        public int CommitWeight => Messages.Count + RoomChanges.Count + 1;
     }
 }

@@ -251,6 +251,7 @@ public sealed partial class ChatServer : IAsyncDisposable
             if (worked)
             {
                 FlushBatch();
+                if (Volatile.Read(ref _toCommitWeight) > MaxToCommitWeight) await StoreCatchUpAsync().ConfigureAwait(false);
                 continue;
             }
             var a = commands.WaitToReadAsync();
@@ -355,8 +356,37 @@ public sealed partial class ChatServer : IAsyncDisposable
     private void FlushBatch()
     {
         if (_batch.IsEmpty) return;
+        Interlocked.Add(ref _toCommitWeight, _batch.CommitWeight);
         _toCommit.Writer.TryWrite(_batch);
         _batch = new Batch();
+    }
+
+    // The store sets the pace. Without a bound, a flood the store cannot keep up with (flood control off) piled up
+    // batches between the command loop and the commit loop without limit: memory grew, and a line from anyone else
+    // waited behind every line already taken (11 s behind one IRC connection streaming into a room, in a test). So
+    // the command loop waits while more than this much waits to be committed (messages, plus one per batch); the
+    // command queue then fills, the doors stop reading, and TCP slows the senders down.
+    private const int MaxToCommitWeight = 8192;
+    private int _toCommitWeight;
+    private TaskCompletionSource? _storeCaughtUp;
+
+    private async Task StoreCatchUpAsync()
+    {
+        while (Volatile.Read(ref _toCommitWeight) > MaxToCommitWeight / 2)
+        {
+            var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _storeCaughtUp, caughtUp);
+            if (Volatile.Read(ref _toCommitWeight) <= MaxToCommitWeight / 2) break; // it caught up meanwhile
+            await caughtUp.Task.ConfigureAwait(false);
+        }
+        Volatile.Write(ref _storeCaughtUp, null);
+    }
+
+    /// <summary>Commit loop: these batches are committed (or failed to be); wakes the command loop if it waits.</summary>
+    private void Committed(int weight)
+    {
+        if (Interlocked.Add(ref _toCommitWeight, -weight) <= MaxToCommitWeight / 2)
+            Volatile.Read(ref _storeCaughtUp)?.TrySetResult();
     }
 
     // Effects, in order.

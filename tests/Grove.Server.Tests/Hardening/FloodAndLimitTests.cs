@@ -47,6 +47,45 @@ public sealed class FloodAndLimitTests
     }
 
     [Fact]
+    public async Task Without_flood_control_a_connection_that_never_stops_sending_does_not_hold_up_the_others()
+    {
+        // One IRC connection streams lines into a room of its own for as long as the conversation beside it lasts (at
+        // most 60 s); every line of the conversation must still arrive within seconds. Neither the epoll thread that
+        // reads the plain and IRC doors (see SocketLineTransport.Readable) nor the store may fall behind without
+        // bound: before the commit backlog was bounded (MaxToCommitWeight), a line here waited 11 s and more.
+        await using var server = await TestServer.StartAsync(o => o.FloodControl = false);
+        await using var alice = await server.JoinAsync("alice");
+        await using var bob = await server.JoinAsync("bob");
+        using var flooder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await flooder.ConnectAsync(server.Irc);
+        await flooder.SendAsync(Encoding.UTF8.GetBytes("NICK flooder\r\nUSER flooder 0 * :f\r\nJOIN #flood\r\n"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var chunk = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("PRIVMSG #flood :a line that never ends\r\n", 400)));
+        long sent = 0;
+        var flooding = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested) sent += await flooder.SendAsync(chunk, SocketFlags.None, stop.Token);
+            }
+            catch (OperationCanceledException) { }
+            catch (SocketException) { }
+        });
+        while (Interlocked.Read(ref sent) < 1 << 20 && !flooding.IsCompleted) await Task.Delay(10); // a megabyte in flight first
+
+        for (var i = 0; i < 20; i++)
+        {
+            await alice.SendAsync($"ping {i}");
+            await bob.ExpectAsync($"^alice: ping {i}$", TimeSpan.FromSeconds(5));
+            await bob.SendAsync($"pong {i}");
+            await alice.ExpectAsync($"^bob: pong {i}$", TimeSpan.FromSeconds(5));
+        }
+        Assert.False(flooding.IsCompleted, "the flooder stopped early, so nothing was proven");
+        await stop.CancelAsync();
+        await flooding;
+    }
+
+    [Fact]
     public async Task Connections_per_address_and_in_all_are_limited_with_a_reason()
     {
         await using var server = await TestServer.StartAsync(o => { o.MaxConnectionsPerIp = 2; o.LimitLoopback = true; });
