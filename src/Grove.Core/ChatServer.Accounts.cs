@@ -42,7 +42,14 @@ public sealed partial class ChatServer
     private void LoadAccounts(StoredState state)
     {
         foreach (var a in state.Accounts) _accounts[a.Key] = a;
-        foreach (var t in state.Tokens) _tokens[t.Key] = t;
+        // A token past its lifetime is dropped here (and from the store with the first batch): otherwise one never
+        // used again would stay for ever, since expiry is otherwise only noticed when the token is presented.
+        var now = _time.GetUtcNow();
+        foreach (var t in state.Tokens)
+        {
+            if (now - t.CreatedAt > TokenLifetime) _batch.Changes.TokensRevoked.Add(t.Key);
+            else _tokens[t.Key] = t;
+        }
         _serverBans.AddRange(state.ServerBans);
         _lockdown = _options.Lockdown;
         foreach (var r in state.RoomSettings)

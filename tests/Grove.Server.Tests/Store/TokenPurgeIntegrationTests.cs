@@ -1,0 +1,75 @@
+using System.Text;
+using Grove.Core;
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.People;
+using Grove.Server.Store.Sqlite;
+using Grove.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Grove.Server.Tests.Store;
+
+public sealed class TokenPurgeIntegrationTests
+{
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private sealed class Renderer : IEventRenderer
+    {
+        public int EncodingKey(Session recipient) => 7;
+        public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient) => Encoding.UTF8.GetBytes(ev.GetType().Name + "\n");
+    }
+
+    private sealed class Control : IConnectionControl
+    {
+        public void Close(bool graceful) { }
+    }
+
+    [Fact]
+    public async Task Web_tokens_past_their_lifetime_are_removed_from_the_store_at_start_even_if_never_used_again()
+    {
+        using var folder = new TempFolder();
+        var time = new ManualTime();
+        string recent;
+
+        // Day 0: alice gets a token; day 20: another.
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
+            chat.Start();
+            var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new Renderer(), new Control());
+            await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Register, "alice"));
+            Assert.True((await chat.RegisterAccountAsync(alice, "long enough")).Ok);
+            Assert.NotNull(await chat.IssueTokenAsync(alice));
+            time.Now += TimeSpan.FromDays(20);
+            recent = (await chat.IssueTokenAsync(alice))!;
+        }
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            Assert.Equal(2, store.LoadState().Tokens.Count);
+        }
+
+        // Day 31: a restart, and nobody presents the old token.
+        time.Now += TimeSpan.FromDays(11);
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
+            chat.Start();
+            var browser = chat.Connect(DoorKind.Web, "127.0.0.1:5001", new Renderer(), new Control());
+            Assert.True((await chat.LoginWithTokenAsync(browser, recent, takeName: true)).Ok);
+        }
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            var tokens = store.LoadState().Tokens;
+            var left = Assert.Single(tokens);
+            Assert.Equal(time.Now - TimeSpan.FromDays(11), left.CreatedAt);
+        }
+    }
+}
