@@ -375,7 +375,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         while (Volatile.Read(ref _toCommitWeight) > MaxToCommitWeight / 2)
         {
             var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _storeCaughtUp, caughtUp);
+            // A full fence between publishing the signal and reading the backlog again (a plain write could be
+            // passed by the read, and a commit between the two would then wake nobody).
+            Interlocked.Exchange(ref _storeCaughtUp, caughtUp);
             if (Volatile.Read(ref _toCommitWeight) <= MaxToCommitWeight / 2) break; // it caught up meanwhile
             await caughtUp.Task.ConfigureAwait(false);
         }

@@ -1,8 +1,7 @@
-using System.Text;
 using Grove.Core;
 using Grove.Core.Commands;
-using Grove.Core.Events;
 using Grove.Core.People;
+using Grove.Server.Doors.Web;
 using Grove.Server.Store.Sqlite;
 using Grove.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,16 +16,8 @@ public sealed class TokenPurgeIntegrationTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private sealed class Renderer : IEventRenderer
-    {
-        public int EncodingKey(Session recipient) => 7;
-        public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient) => Encoding.UTF8.GetBytes(ev.GetType().Name + "\n");
-    }
-
-    private sealed class Control : IConnectionControl
-    {
-        public void Close(bool graceful) { }
-    }
+    // The sessions are web-door sessions, rendered as that door renders them; nothing here closes a connection.
+    private sealed class NoConnection : IConnectionControl { public void Close(bool graceful) { } }
 
     [Fact]
     public async Task Web_tokens_past_their_lifetime_are_removed_from_the_store_at_start_even_if_never_used_again()
@@ -41,7 +32,7 @@ public sealed class TokenPurgeIntegrationTests
             store.Open();
             await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
             chat.Start();
-            var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new Renderer(), new Control());
+            var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new WebRenderer(), new NoConnection());
             await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Register, "alice"));
             Assert.True((await chat.RegisterAccountAsync(alice, "long enough")).Ok);
             Assert.NotNull(await chat.IssueTokenAsync(alice));
@@ -61,7 +52,7 @@ public sealed class TokenPurgeIntegrationTests
             store.Open();
             await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
             chat.Start();
-            var browser = chat.Connect(DoorKind.Web, "127.0.0.1:5001", new Renderer(), new Control());
+            var browser = chat.Connect(DoorKind.Web, "127.0.0.1:5001", new WebRenderer(), new NoConnection());
             Assert.True((await chat.LoginWithTokenAsync(browser, recent, takeName: true)).Ok);
         }
         using (var store = new SqliteMessageStore(folder.Path))
