@@ -38,6 +38,7 @@ public sealed partial class SqliteMessageStore
                 foreach (var mask in bans) Run(writer, tx, "INSERT OR IGNORE INTO server_bans (mask) VALUES ($1)", mask);
             }
             tx.Commit();
+            _checkpointer?.Committed(writer);
             _problem = null;
         }
         catch (SqliteException ex)

@@ -16,6 +16,7 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
     public const string FileName = "grove.db";
 
     private SqliteConnection? _writer;
+    private SqliteCheckpointer? _checkpointer;
     private SqliteCommand? _insertMessage, _upsertRoom;
     private string _readConnectionString = "";
     private volatile string? _problem;
@@ -43,6 +44,10 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
             Execute(_writer, $"PRAGMA synchronous={(synchronous.Equals("full", StringComparison.OrdinalIgnoreCase) ? "FULL" : "NORMAL")};");
             Execute(_writer, "PRAGMA busy_timeout=5000;");
             SqliteMigrations.Apply(_writer);
+            // The log is copied into the database by a thread of its own, not inside a commit (SqliteCheckpointer).
+            Execute(_writer, "PRAGMA wal_autocheckpoint=0;");
+            Execute(_writer, "PRAGMA journal_size_limit=4194304;"); // a log that grew is cut back to 4 MB when it starts over
+            _checkpointer = new SqliteCheckpointer(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
         }
         catch (SqliteException ex)
         {
@@ -112,6 +117,7 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
                 _insertMessage.ExecuteNonQuery();
             }
             tx.Commit();
+            _checkpointer?.Committed(writer);
             _problem = null;
         }
         catch (SqliteException ex)
@@ -235,8 +241,13 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>The background checkpoints (for tests).</summary>
+    internal SqliteCheckpointer? Checkpointer => _checkpointer;
+
     public void Dispose()
     {
+        _checkpointer?.Dispose();
+        _checkpointer = null;
         _insertMessage?.Dispose();
         _upsertRoom?.Dispose();
         _writer?.Dispose();
