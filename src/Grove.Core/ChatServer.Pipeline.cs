@@ -118,6 +118,7 @@ public sealed partial class ChatServer
     private const int MaxBatchesPerRound = 16;
     private readonly List<Session> _staged = new();
     private int _deliveryBacklog; // batches committed and not yet taken by the delivery loop
+    private int _delivering;      // 1 while the delivery loop hands out a round
     private long _deliveredInRound;
 
     private async Task RunDeliveryLoop()
@@ -125,9 +126,11 @@ public sealed partial class ChatServer
         var reader = _toDeliver.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            Volatile.Write(ref _delivering, 1);
             var batches = 0;
             while (batches++ < MaxBatchesPerRound && TryTakeBatch(out var batch)) DeliverBatch(batch);
             HandOverStaged();
+            Volatile.Write(ref _delivering, 0);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Grove.Core.Commands;
 using Grove.Core.Delivery;
@@ -245,11 +246,12 @@ public sealed partial class ChatServer : IAsyncDisposable
         var control = _control.Reader;
         while (true)
         {
-            var worked = false;
-            while (control.TryRead(out var c)) { Run(c); worked = true; }
-            for (var n = 0; n < _options.MaxBatch && commands.TryRead(out var w); n++) { Run(w); worked = true; }
-            if (worked)
+            var taken = Drain(commands, control, 0);
+            if (taken > 0)
             {
+                // All caught up, but a door may be handling more input right now: commands that arrived together (two
+                // people's messages in the same instant) then go in one batch, one commit and one delivery round.
+                if (taken < _options.MaxBatch && WaitForArrivingInput()) Drain(commands, control, taken);
                 FlushBatch();
                 if (Volatile.Read(ref _toCommitWeight) > MaxToCommitWeight) await StoreCatchUpAsync().ConfigureAwait(false);
                 continue;
@@ -263,6 +265,36 @@ public sealed partial class ChatServer : IAsyncDisposable
         }
         FlushBatch();
         _toCommit.Writer.TryComplete();
+    }
+
+    /// <summary>Runs the control items and then commands, up to MaxBatch in all with those already taken; how many were taken.</summary>
+    private int Drain(ChannelReader<WorkItem> commands, ChannelReader<WorkItem> control, int taken)
+    {
+        while (control.TryRead(out var c)) { Run(c); taken++; }
+        for (; taken < _options.MaxBatch && commands.TryRead(out var w); taken++) Run(w);
+        return taken;
+    }
+
+    /// <summary>
+    /// Set by the host: true while a door is handling input it has been woken for (the epoll thread reading and
+    /// submitting lines), so that more commands may be microseconds away.
+    /// </summary>
+    public Func<bool>? InputArriving { get; set; }
+
+    // At most this long: a door's thread reads and submits a line in a few microseconds.
+    private static readonly long MaxWaitForInput = Stopwatch.Frequency / 10_000; // 100 us
+
+    /// <summary>Waits, briefly, while a door is still handling input. True when it waited.</summary>
+    private bool WaitForArrivingInput()
+    {
+        // Only on a quiet server: when a commit or a round is under way, what arrives meanwhile joins it anyway (the
+        // delivery loop takes batches in mid-round), and under load the wait would only cost time.
+        if (InputArriving is not { } arriving || Volatile.Read(ref _toCommitWeight) != 0 || Volatile.Read(ref _deliveryBacklog) != 0 ||
+            Volatile.Read(ref _delivering) != 0 || !arriving()) return false;
+        var until = Stopwatch.GetTimestamp() + MaxWaitForInput;
+        var spinner = new SpinWait();
+        while (arriving() && Stopwatch.GetTimestamp() < until) spinner.SpinOnce(sleep1Threshold: -1);
+        return true;
     }
 
     private void Run(in WorkItem w)

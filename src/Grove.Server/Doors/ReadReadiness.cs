@@ -43,6 +43,13 @@ internal sealed partial class ReadReadiness
     private int _nextGeneration;
 
     [ThreadStatic] private static bool t_isEpollThread;
+    private int _handling;
+
+    /// <summary>
+    /// True while the epoll thread is handling the sockets one wait returned (reading them, framing and submitting
+    /// their lines): more commands may then be a few microseconds away (see ChatServer.InputArriving).
+    /// </summary>
+    public bool Handling => Volatile.Read(ref _handling) != 0;
 
     /// <summary>True on the epoll thread (where connections' reads start; see SocketLineTransport.Readable).</summary>
     public static bool OnItsThread => t_isEpollThread;
@@ -136,6 +143,7 @@ internal sealed partial class ReadReadiness
                 return; // the epoll instance is unusable; connections already registered are closed by their timeouts
             }
             var table = _byFd;
+            Volatile.Write(ref _handling, 1);
             for (var i = 0; i < n; i++)
             {
                 var fd = (int)(uint)events[i].Data;
@@ -144,6 +152,7 @@ internal sealed partial class ReadReadiness
                 if (fd < table.Length && table[fd] is { } connection && connection.Generation == generation)
                     connection.Readable();
             }
+            Volatile.Write(ref _handling, 0);
         }
     }
 }

@@ -149,6 +149,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
+        if (ReadReadiness.Shared is { } readiness) host.Chat.InputArriving = () => readiness.Handling;
         host.Chat.Start();
         host._watchdog.Start();
         host._trimmer.Start();
