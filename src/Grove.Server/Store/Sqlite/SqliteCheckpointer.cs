@@ -15,13 +15,17 @@ namespace Grove.Server.Store.Sqlite;
 /// </para>
 /// <para>
 /// A log that never catches up (commits without a pause, or a reader holding an old snapshot) would grow without
-/// bound. Past <see cref="MaxLogPages"/> the writer checkpoints on its own again after its commit, as SQLite did.
+/// bound. So every <see cref="CommitsPerLengthCheck"/> commits the writer looks at the log file's length (cut back to
+/// 4 MB whenever the log starts over, so a longer file is the log now), and past <see cref="MaxLogPages"/> it
+/// checkpoints on its own after its commit, as SQLite did.
 /// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IDisposable
 {
     internal const int CommitsPerCheckpoint = 64;
     internal const int MaxLogPages = 4_096; // 16 MB with SQLite's 4 KB pages; SQLite's own default is 1,000
+    internal const int CommitsPerLengthCheck = 16;
+    private const long MaxLogBytes = MaxLogPages * (4096L + 24) + 32; // a frame is a page and its header
     private const int TriesToCatchUp = 4;
 
     private readonly SqliteConnection _connection;
@@ -30,12 +34,14 @@ internal sealed class SqliteCheckpointer : IDisposable
     private volatile bool _stopping;
     private long _commits;
     private long _checkpointedAt;
-    private int _logPages;
+    private readonly string _logFile;
+    private long _noCheckUntil; // commits: after the writer's own checkpoint, the log gets the time to start over
     private long _checkpoints, _caughtUp, _byWriter;
     private long _caughtUpThrough; // every commit up to this count is copied into the database
 
-    public SqliteCheckpointer(string connectionString)
+    public SqliteCheckpointer(string connectionString, string databasePath)
     {
+        _logFile = databasePath + "-wal";
         _connection = new SqliteConnection(connectionString);
         _connection.Open();
         _thread = new Thread(Run) { IsBackground = true, Name = "Grove store checkpoints" };
@@ -73,17 +79,30 @@ internal sealed class SqliteCheckpointer : IDisposable
     /// </summary>
     public void Committed(SqliteConnection writer)
     {
-        if (Interlocked.Increment(ref _commits) % CommitsPerCheckpoint == 0) _wake.Set();
-        if (Volatile.Read(ref _logPages) <= MaxLogPages) return;
+        var commits = Interlocked.Increment(ref _commits);
+        if (commits % CommitsPerCheckpoint == 0) _wake.Set();
+        if (commits % CommitsPerLengthCheck != 0 || commits < _noCheckUntil || LogBytes() <= MaxLogBytes) return;
         Interlocked.Increment(ref _byWriter);
+        _noCheckUntil = commits + CommitsPerCheckpoint;
         try
         {
-            var (_, log, _) = Checkpoint(writer);
-            Volatile.Write(ref _logPages, log);
+            Checkpoint(writer);
         }
         catch (SqliteException)
         {
-            // The commit itself succeeded; the checkpoint is tried again after the next one.
+            // The commit itself succeeded; the checkpoint is tried again after later ones.
+        }
+    }
+
+    private long LogBytes()
+    {
+        try
+        {
+            return new FileInfo(_logFile).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -105,7 +124,6 @@ internal sealed class SqliteCheckpointer : IDisposable
                     var through = Interlocked.Read(ref _commits);
                     var (busy, log, copied) = Checkpoint(_connection);
                     Interlocked.Increment(ref _checkpoints);
-                    Volatile.Write(ref _logPages, log);
                     if (!busy && copied >= log)
                     {
                         Interlocked.Increment(ref _caughtUp);

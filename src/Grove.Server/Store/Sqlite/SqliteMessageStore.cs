@@ -47,7 +47,7 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
             // The log is copied into the database by a thread of its own, not inside a commit (SqliteCheckpointer).
             Execute(_writer, "PRAGMA wal_autocheckpoint=0;");
             Execute(_writer, "PRAGMA journal_size_limit=4194304;"); // a log that grew is cut back to 4 MB when it starts over
-            _checkpointer = new SqliteCheckpointer(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+            _checkpointer = new SqliteCheckpointer(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString(), DatabasePath);
         }
         catch (SqliteException ex)
         {
