@@ -52,6 +52,25 @@ public sealed class CheckpointIntegrationTests
         Assert.Equal(id, store.LastMessageId());
     }
 
+    [Fact]
+    public void Once_the_store_is_closed_the_database_file_alone_holds_every_message()
+    {
+        // What operations.md says of backups: copy grove.db while the server is stopped.
+        using var folder = new TempFolder();
+        using var copy = new TempFolder();
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            for (var id = 1; id <= 10; id++) store.Commit([Message(id)], []);
+            Assert.Equal(10, store.RoomHistory("#load", long.MaxValue, 100).Count); // a reader has used the journal too
+        }
+        File.Copy(Path.Combine(folder.Path, SqliteMessageStore.FileName), Path.Combine(copy.Path, SqliteMessageStore.FileName));
+
+        using var restored = new SqliteMessageStore(copy.Path);
+        restored.Open();
+        Assert.Equal(10, restored.RoomHistory("#load", long.MaxValue, 100).Count);
+    }
+
     private static StoredMessage Message(long id, string text = "hello") =>
         new(id, DateTimeOffset.UnixEpoch.AddSeconds(id), "#load", "alice", null, text, MessageKind.Normal);
 

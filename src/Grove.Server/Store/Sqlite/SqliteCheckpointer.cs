@@ -35,7 +35,8 @@ internal sealed class SqliteCheckpointer : IDisposable
     private long _commits;
     private long _checkpointedAt;
     private readonly string _logFile;
-    private long _noCheckUntil; // commits: after the writer's own checkpoint, the log gets the time to start over
+    private long _noCheckUntil;    // commits: the writer's next look at the log's length
+    private long _standAsideUntil; // commits: this thread leaves the log to the writer until then
     private long _checkpoints, _caughtUp, _byWriter;
     private long _caughtUpThrough; // every commit up to this count is copied into the database
 
@@ -83,10 +84,15 @@ internal sealed class SqliteCheckpointer : IDisposable
         if (commits % CommitsPerCheckpoint == 0) _wake.Set();
         if (commits % CommitsPerLengthCheck != 0 || commits < _noCheckUntil || LogBytes() <= MaxLogBytes) return;
         Interlocked.Increment(ref _byWriter);
-        _noCheckUntil = commits + CommitsPerCheckpoint;
+        // This thread stands aside meanwhile: a checkpoint of its own at the writer's next commit could keep the log
+        // from starting over.
+        Volatile.Write(ref _standAsideUntil, commits + CommitsPerCheckpoint);
+        _noCheckUntil = commits + CommitsPerLengthCheck;
         try
         {
-            Checkpoint(writer);
+            // RESTART, not PASSIVE: it waits (the writer's busy timeout) for a checkpoint of this thread that is under
+            // way, and the next commit then starts the log over.
+            Checkpoint(writer, "RESTART");
         }
         catch (SqliteException)
         {
@@ -114,7 +120,7 @@ internal sealed class SqliteCheckpointer : IDisposable
             _wake.WaitOne(TimeSpan.FromSeconds(1));
             if (_stopping) return;
             var commits = Interlocked.Read(ref _commits);
-            if (commits == _checkpointedAt) continue;
+            if (commits == _checkpointedAt || commits < Volatile.Read(ref _standAsideUntil)) continue;
             _checkpointedAt = commits;
             try
             {
@@ -143,11 +149,11 @@ internal sealed class SqliteCheckpointer : IDisposable
         }
     }
 
-    /// <summary>A passive checkpoint: whether it was blocked, the pages in the log, and how many are now copied.</summary>
-    private static (bool Busy, int Log, int Copied) Checkpoint(SqliteConnection c)
+    /// <summary>A checkpoint (passive unless told): whether it was blocked, the pages in the log, and how many are now copied.</summary>
+    private static (bool Busy, int Log, int Copied) Checkpoint(SqliteConnection c, string mode = "PASSIVE")
     {
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        cmd.CommandText = $"PRAGMA wal_checkpoint({mode});";
         using var r = cmd.ExecuteReader();
         if (!r.Read()) return (true, 0, 0);
         return (r.GetInt32(0) != 0, r.GetInt32(1), r.GetInt32(2));

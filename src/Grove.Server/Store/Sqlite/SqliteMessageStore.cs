@@ -248,6 +248,21 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
     {
         _checkpointer?.Dispose();
         _checkpointer = null;
+        // Everything into the database file itself, and the journal emptied: a stopped server's grove.db is then a
+        // complete copy (the journal used to keep the last commits, since a read-only connection closes last and
+        // cannot remove it).
+        SqliteConnection.ClearAllPools();
+        if (_writer is not null)
+        {
+            try
+            {
+                Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+            catch (SqliteException)
+            {
+                // The journal keeps what is not copied; SQLite reads it back at the next start.
+            }
+        }
         _insertMessage?.Dispose();
         _upsertRoom?.Dispose();
         _writer?.Dispose();
