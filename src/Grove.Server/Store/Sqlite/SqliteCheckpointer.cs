@@ -7,7 +7,7 @@ namespace Grove.Server.Store.Sqlite;
 /// <para>
 /// By default SQLite does this itself, inside the commit that takes the log past 1,000 pages. Grove's store is on the
 /// delivery path (a message is committed before anyone sees it), so that one commit took 4 to 10 ms instead of about
-/// 0.1, and every message behind it waited: a few such stalls every second at 500 messages/s, a good part of the
+/// 0.1, and every message behind it waited: about one such stall a second at 500 messages/s, a good part of the
 /// slowest 1 % of deliveries. Here the writer only counts its commits. Every <see cref="CommitsPerCheckpoint"/>
 /// commits, and a second after the last one, this thread runs a passive checkpoint on a connection of its own, which
 /// never blocks the writer. Once a checkpoint has caught up with the last commit, the writer's next commit starts
@@ -37,7 +37,7 @@ internal sealed class SqliteCheckpointer : IDisposable
     private readonly string _logFile;
     private long _noCheckUntil;    // commits: the writer's next look at the log's length
     private long _standAsideUntil; // commits: this thread leaves the log to the writer until then
-    private long _checkpoints, _caughtUp, _byWriter;
+    private long _byWriter;
     private long _caughtUpThrough; // every commit up to this count is copied into the database
 
     public SqliteCheckpointer(string connectionString, string databasePath)
@@ -48,12 +48,6 @@ internal sealed class SqliteCheckpointer : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "Grove store checkpoints" };
         _thread.Start();
     }
-
-    /// <summary>Checkpoints run by this thread so far.</summary>
-    public long Checkpoints => Interlocked.Read(ref _checkpoints);
-
-    /// <summary>How many of them caught up with the last commit (the log then starts over).</summary>
-    public long CaughtUp => Interlocked.Read(ref _caughtUp);
 
     /// <summary>Checkpoints the writer ran itself because the log had grown past <see cref="MaxLogPages"/>.</summary>
     public long ByWriter => Interlocked.Read(ref _byWriter);
@@ -129,10 +123,8 @@ internal sealed class SqliteCheckpointer : IDisposable
                 {
                     var through = Interlocked.Read(ref _commits);
                     var (busy, log, copied) = Checkpoint(_connection);
-                    Interlocked.Increment(ref _checkpoints);
                     if (!busy && copied >= log)
                     {
-                        Interlocked.Increment(ref _caughtUp);
                         lock (_connection)
                         {
                             _caughtUpThrough = through;
