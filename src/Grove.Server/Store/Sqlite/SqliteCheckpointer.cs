@@ -15,16 +15,16 @@ namespace Grove.Server.Store.Sqlite;
 /// </para>
 /// <para>
 /// A log that never catches up (commits without a pause, or a reader holding an old snapshot) would grow without
-/// bound. So every <see cref="CommitsPerLengthCheck"/> commits the writer looks at the log file's length (cut back to
+/// bound. So after each commit the writer looks at the log file's length (one stat; the file is cut back to
 /// 4 MB whenever the log starts over, so a longer file is the log now), and past <see cref="MaxLogPages"/> it
-/// checkpoints on its own after its commit, as SQLite did.
+/// checkpoints on its own after its commit, as SQLite did, with TRUNCATE, which empties the file at once (tried again
+/// after the next commit when this thread's checkpoint is in the way).
 /// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IDisposable
 {
     internal const int CommitsPerCheckpoint = 64;
     internal const int MaxLogPages = 4_096; // 16 MB with SQLite's 4 KB pages; SQLite's own default is 1,000
-    internal const int CommitsPerLengthCheck = 16;
     private const long MaxLogBytes = MaxLogPages * (4096L + 24) + 32; // a frame is a page and its header
     private const int TriesToCatchUp = 4;
 
@@ -35,7 +35,6 @@ internal sealed class SqliteCheckpointer : IDisposable
     private long _commits;
     private long _checkpointedAt;
     private readonly string _logFile;
-    private long _noCheckUntil;    // commits: the writer's next look at the log's length
     private long _standAsideUntil; // commits: this thread leaves the log to the writer until then
     private long _byWriter;
     private long _caughtUpThrough; // every commit up to this count is copied into the database
@@ -49,7 +48,7 @@ internal sealed class SqliteCheckpointer : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Checkpoints the writer ran itself because the log had grown past <see cref="MaxLogPages"/>.</summary>
+    /// <summary>Checkpoints the writer tried itself because the log had grown past <see cref="MaxLogPages"/>.</summary>
     public long ByWriter => Interlocked.Read(ref _byWriter);
 
     /// <summary>For tests: waits until a checkpoint of this thread has caught up with every commit so far.</summary>
@@ -76,17 +75,16 @@ internal sealed class SqliteCheckpointer : IDisposable
     {
         var commits = Interlocked.Increment(ref _commits);
         if (commits % CommitsPerCheckpoint == 0) _wake.Set();
-        if (commits % CommitsPerLengthCheck != 0 || commits < _noCheckUntil || LogBytes() <= MaxLogBytes) return;
+        if (LogBytes() <= MaxLogBytes) return;
         Interlocked.Increment(ref _byWriter);
         // This thread stands aside meanwhile: a checkpoint of its own at the writer's next commit could keep the log
         // from starting over.
         Volatile.Write(ref _standAsideUntil, commits + CommitsPerCheckpoint);
-        _noCheckUntil = commits + CommitsPerLengthCheck;
         try
         {
-            // RESTART, not PASSIVE: it waits (the writer's busy timeout) for a checkpoint of this thread that is under
-            // way, and the next commit then starts the log over.
-            Checkpoint(writer, "RESTART");
+            // TRUNCATE, not PASSIVE: it waits (the writer's busy timeout) for a checkpoint of this thread that is under
+            // way, and empties the log file before it returns.
+            Checkpoint(writer, "TRUNCATE");
         }
         catch (SqliteException)
         {
