@@ -15,10 +15,10 @@ namespace Grove.Server.Store.Sqlite;
 /// </para>
 /// <para>
 /// A log that never catches up (commits without a pause, or a reader holding an old snapshot) would grow without
-/// bound. So after each commit, unless this thread has caught up lately, the writer looks at the log file's length
-/// (one stat; the file is cut back to 4 MB whenever the log starts over, so a longer file is the log now), and past
-/// <see cref="MaxLogPages"/> it checkpoints on its own after its commit, as SQLite did, with TRUNCATE, which empties
-/// the file at once (tried again after the next commit when this thread's checkpoint is in the way).
+/// bound. So after each commit the writer looks at the log file's length (one stat; the file is cut back to
+/// 4 MB whenever the log starts over, so a longer file is the log now), and past <see cref="MaxLogPages"/> it
+/// checkpoints on its own after its commit, as SQLite did, with TRUNCATE, which empties the file at once (tried again
+/// after the next commit when this thread's checkpoint is in the way).
 /// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IDisposable
@@ -75,8 +75,7 @@ internal sealed class SqliteCheckpointer : IDisposable
     {
         var commits = Interlocked.Increment(ref _commits);
         if (commits % CommitsPerCheckpoint == 0) _wake.Set();
-        // While this thread keeps up, the log started over a few commits ago and cannot be long: no need to look.
-        if (commits - Interlocked.Read(ref _caughtUpThrough) <= 2 * CommitsPerCheckpoint || LogBytes() <= MaxLogBytes) return;
+        if (LogBytes() <= MaxLogBytes) return;
         Interlocked.Increment(ref _byWriter);
         // This thread stands aside meanwhile: a checkpoint of its own at the writer's next commit could keep the log
         // from starting over.
@@ -126,7 +125,7 @@ internal sealed class SqliteCheckpointer : IDisposable
                     {
                         lock (_connection)
                         {
-                            Interlocked.Exchange(ref _caughtUpThrough, through);
+                            _caughtUpThrough = through;
                             Monitor.PulseAll(_connection);
                         }
                         break;
