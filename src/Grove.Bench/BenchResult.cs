@@ -27,6 +27,8 @@ public sealed class BenchResult
     public double LatencyP99Ms { get; init; }
     public double LatencyMaxMs { get; init; }
     public double ConnectP50Ms { get; init; }
+    /// <summary>At a fixed rate: how late the 99th percentile message left, against its time (the pacing's precision).</summary>
+    public double? SendLatenessP99Ms { get; init; }
     public double ConnectP99Ms { get; init; }
     public double? ServerCpuSeconds { get; init; }
     public double GeneratorCpuSeconds { get; init; }
@@ -76,6 +78,7 @@ public sealed class BenchResult
         sb.AppendLine(ci, $"  lost {Lost:N0}, duplicated {Duplicated:N0}");
         sb.AppendLine(ci, $"  latency    p50 {LatencyP50Ms:0.000} ms  p90 {LatencyP90Ms:0.000} ms  p99 {LatencyP99Ms:0.000} ms  max {LatencyMaxMs:0.000} ms");
         sb.AppendLine(ci, $"  connect    p50 {ConnectP50Ms:0.0} ms  p99 {ConnectP99Ms:0.0} ms");
+        if (SendLatenessP99Ms is { } late) sb.AppendLine(ci, $"  pacing     p99 {late:0.000} ms late");
         if (ServerCpuSeconds is { } cpu)
             sb.AppendLine(ci, $"  server CPU {cpu:0.00} s = {DeliveriesPerServerCpuSecond:N0} deliveries per CPU-second{(Control is null ? "" : " (both rooms)")}; RSS {ServerRssBytes / 1048576.0:0.0} MiB");
         sb.AppendLine(ci, $"  generator CPU {GeneratorCpuSeconds:0.00} s");

@@ -36,6 +36,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
     private int[][] _slotCounts = [];      // per logical sender, per window slot: receivers that have it
     private SemaphoreSlim[] _windows = [];
     private long[] _sent = [];
+    private readonly LatencyHistogram _lateness = new(); // fixed rate: each message's send time against its due time
 
     public async Task<BenchResult> RunAsync(CancellationToken ct)
     {
@@ -94,7 +95,8 @@ public sealed class FanOutWorkload(FanOutOptions o)
             var started = Stopwatch.GetTimestamp();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             stop.CancelAfter(o.Duration);
-            await Task.WhenAll(Enumerable.Range(0, o.Senders).Select(s => SendLoop(clients[s], s, stop.Token)));
+            if (o.Rate > 0) await Task.Factory.StartNew(() => PacedSends(clients, stop.Token), TaskCreationOptions.LongRunning);
+            else await Task.WhenAll(Enumerable.Range(0, o.Senders).Select(s => SendLoop(clients[s], s, stop.Token)));
             var sendElapsed = Stopwatch.GetElapsedTime(started);
 
             // Let what is in flight arrive (bounded), then count what never did.
@@ -166,6 +168,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
             LatencyMaxMs = latency.MaxMicros / 1000.0,
             ConnectP50Ms = connectTimes.Percentile(0.5) / 1000.0,
             ConnectP99Ms = connectTimes.Percentile(0.99) / 1000.0,
+            SendLatenessP99Ms = o.Rate > 0 ? _lateness.Percentile(0.99) / 1000.0 : null,
             ServerCpuSeconds = serverCpu is { } sc ? Math.Round(sc, 2) : null,
             GeneratorCpuSeconds = Math.Round(ownCpu, 2),
             DeliveriesPerServerCpuSecond = serverCpu is > 0 ? Math.Round(Delivered() / serverCpu.Value) : null,
@@ -188,12 +191,13 @@ public sealed class FanOutWorkload(FanOutOptions o)
         return socket;
     }
 
-    /// <summary>One sending client: with a control room it alternates, each message to one room and then the other.</summary>
+    /// <summary>
+    /// As fast as the window allows: one loop per sending client. With a control room it alternates, each message to
+    /// one room and then the other.
+    /// </summary>
     private async Task SendLoop(BenchConnection c, int s, CancellationToken stop)
     {
-        var pad = o.Size > 40 ? new string('x', o.Size - 40) : "";
-        var perSender = o.Rate > 0 ? o.Rate / o.Senders : 0;
-        var started = Stopwatch.GetTimestamp();
+        var pad = Pad;
         var seq = 0;
         try
         {
@@ -201,22 +205,10 @@ public sealed class FanOutWorkload(FanOutOptions o)
             {
                 for (var turn = 0; turn < _lanes; turn++)
                 {
-                    // With a control room each message goes to both rooms back to back, so whatever delays one
-                    // delays the other alike; the rooms take turns at going first.
                     var lane = (turn + seq) % _lanes;
                     var ls = lane * o.Senders + s;
-                    if (perSender > 0 && turn == 0)
-                    {
-                        // Senders are spread evenly over each period rather than all firing at once, so a fixed
-                        // rate arrives as a steady stream (one message every 1/rate seconds per room), not in bursts
-                        // of S.
-                        var due = TimeSpan.FromSeconds((seq + (double)s / o.Senders) / perSender);
-                        var now = Stopwatch.GetElapsedTime(started);
-                        if (due > now) await Task.Delay(due - now, stop);
-                    }
                     await _windows[ls].WaitAsync(stop);
-                    var payload = $"~{ls} {seq} {Stopwatch.GetTimestamp()} {pad}";
-                    await c.SendAsync(o.Protocol.Message(lane == 0 ? o.Room : ControlRoomName, payload));
+                    await c.SendAsync(Message(lane, ls, seq, pad));
                     Interlocked.Increment(ref _sent[ls]);
                 }
                 seq++;
@@ -226,6 +218,49 @@ public sealed class FanOutWorkload(FanOutOptions o)
         {
         }
     }
+
+    /// <summary>
+    /// At a fixed rate: one thread sends every message at its time, the senders taking turns (message k is sender
+    /// k mod S's, due k/rate seconds after the start), so the rate arrives as a steady stream. Timers could not do
+    /// this: .NET's fire on a millisecond tick, and senders due a fraction of a millisecond apart fired together
+    /// (at 500 messages/s over 10 senders, over half the messages came in pairs). With a control room each message
+    /// goes to both rooms back to back, so whatever delays one delays the other alike; the rooms take turns at going
+    /// first.
+    /// </summary>
+    private void PacedSends(BenchConnection[] clients, CancellationToken stop)
+    {
+        var pad = Pad;
+        var started = Stopwatch.GetTimestamp();
+        var ticksPerMessage = Stopwatch.Frequency / o.Rate;
+        try
+        {
+            for (long k = 0; !stop.IsCancellationRequested; k++)
+            {
+                var s = (int)(k % o.Senders);
+                var seq = (int)(k / o.Senders);
+                var due = started + (long)(k * ticksPerMessage);
+                Pacing.SleepUntil(due);
+                _lateness.Record((long)Stopwatch.GetElapsedTime(due).TotalMicroseconds);
+                for (var turn = 0; turn < _lanes; turn++)
+                {
+                    var lane = (turn + seq) % _lanes;
+                    var ls = lane * o.Senders + s;
+                    _windows[ls].Wait(stop);
+                    var send = clients[s].SendAsync(Message(lane, ls, seq, pad));
+                    if (!send.IsCompletedSuccessfully) send.AsTask().GetAwaiter().GetResult();
+                    Interlocked.Increment(ref _sent[ls]);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private string Pad => o.Size > 40 ? new string('x', o.Size - 40) : "";
+
+    private ReadOnlyMemory<byte> Message(int lane, int ls, int seq, string pad) =>
+        o.Protocol.Message(lane == 0 ? o.Room : ControlRoomName, $"~{ls} {seq} {Stopwatch.GetTimestamp()} {pad}");
 
     private void OnDelivery(BenchConnection receiver, ReadOnlySpan<byte> payload, int receivers)
     {
