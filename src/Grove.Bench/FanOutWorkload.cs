@@ -95,7 +95,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
             var started = Stopwatch.GetTimestamp();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             stop.CancelAfter(o.Duration);
-            if (o.Rate > 0) await Task.Factory.StartNew(() => PacedSends(clients, stop.Token), TaskCreationOptions.LongRunning);
+            if (o.Rate > 0) await PacedSendsAsync(clients, stop.Token);
             else await Task.WhenAll(Enumerable.Range(0, o.Senders).Select(s => SendLoop(clients[s], s, stop.Token)));
             var sendElapsed = Stopwatch.GetElapsedTime(started);
 
@@ -225,36 +225,63 @@ public sealed class FanOutWorkload(FanOutOptions o)
     /// this: .NET's fire on a millisecond tick, and senders due a fraction of a millisecond apart fired together
     /// (at 500 messages/s over 10 senders, over half the messages came in pairs). With a control room each message
     /// goes to both rooms back to back, so whatever delays one delays the other alike; the rooms take turns at going
-    /// first.
+    /// first. A sender that cannot send at once (its window is full, or the server is not reading its socket) queues
+    /// its messages behind the one that waits, and the others keep the pace.
     /// </summary>
-    private void PacedSends(BenchConnection[] clients, CancellationToken stop)
+    private async Task PacedSendsAsync(BenchConnection[] clients, CancellationToken stop)
+    {
+        var behind = new Task?[o.Senders];
+        await Task.Factory.StartNew(() => Pace(clients, behind, stop), TaskCreationOptions.LongRunning);
+        try
+        {
+            // What still waits to go out (bounded: a server that stopped reading for good would wait forever).
+            await Task.WhenAll(behind.OfType<Task>()).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+        }
+    }
+
+    private void Pace(BenchConnection[] clients, Task?[] behind, CancellationToken stop)
     {
         var pad = Pad;
         var started = Stopwatch.GetTimestamp();
         var ticksPerMessage = Stopwatch.Frequency / o.Rate;
-        try
+        for (long k = 0; !stop.IsCancellationRequested; k++)
         {
-            for (long k = 0; !stop.IsCancellationRequested; k++)
+            var s = (int)(k % o.Senders);
+            var seq = (int)(k / o.Senders);
+            var due = started + (long)(k * ticksPerMessage);
+            Pacing.SleepUntil(due);
+            _lateness.Record((long)Stopwatch.GetElapsedTime(due).TotalMicroseconds);
+            for (var turn = 0; turn < _lanes; turn++)
             {
-                var s = (int)(k % o.Senders);
-                var seq = (int)(k / o.Senders);
-                var due = started + (long)(k * ticksPerMessage);
-                Pacing.SleepUntil(due);
-                _lateness.Record((long)Stopwatch.GetElapsedTime(due).TotalMicroseconds);
-                for (var turn = 0; turn < _lanes; turn++)
+                var lane = (turn + seq) % _lanes;
+                var ls = lane * o.Senders + s;
+                if (behind[s] is { IsCompleted: false } || !_windows[ls].Wait(0))
                 {
-                    var lane = (turn + seq) % _lanes;
-                    var ls = lane * o.Senders + s;
-                    _windows[ls].Wait(stop);
-                    var send = clients[s].SendAsync(Message(lane, ls, seq, pad));
-                    if (!send.IsCompletedSuccessfully) send.AsTask().GetAwaiter().GetResult();
-                    Interlocked.Increment(ref _sent[ls]);
+                    behind[s] = SendLaterAsync(behind[s], clients[s], lane, ls, seq, pad, stop);
+                    continue;
                 }
+                var send = clients[s].SendAsync(Message(lane, ls, seq, pad));
+                if (send.IsCompletedSuccessfully) Interlocked.Increment(ref _sent[ls]);
+                else behind[s] = CountWhenSentAsync(send, ls);
             }
         }
-        catch (OperationCanceledException)
-        {
-        }
+    }
+
+    private async Task SendLaterAsync(Task? after, BenchConnection c, int lane, int ls, int seq, string pad, CancellationToken stop)
+    {
+        if (after is not null) await after;
+        await _windows[ls].WaitAsync(stop);
+        await c.SendAsync(Message(lane, ls, seq, pad));
+        Interlocked.Increment(ref _sent[ls]);
+    }
+
+    private async Task CountWhenSentAsync(ValueTask send, int ls)
+    {
+        await send;
+        Interlocked.Increment(ref _sent[ls]);
     }
 
     private string Pad => o.Size > 40 ? new string('x', o.Size - 40) : "";
