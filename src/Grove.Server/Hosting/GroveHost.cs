@@ -222,7 +222,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         if (_running)
         {
             var m = Chat.Metrics;
-            Log.StoreStats(Logger, m.CommittedMessages, m.Commits, m.CommitTime.TotalMilliseconds,
+            Log.StoreStats(Logger, Count(m.CommittedMessages, "message"), Count(m.Commits, "transaction"), m.CommitTime.TotalMilliseconds,
                 m.CommittedMessages == 0 ? 0 : m.CommitTime.TotalMicroseconds / m.CommittedMessages);
             Log.Stopped(Logger);
         }
@@ -287,6 +287,9 @@ public sealed partial class GroveHost : IAsyncDisposable
         return ex is GroveStartupException ? ex : new GroveStartupException($"The server could not start: {ex.GetBaseException().Message}", ex);
     }
 
+    /// <summary>"1 message", "3 messages": for the log's summary lines.</summary>
+    private static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n:N0} {noun}s";
+
     private static partial class Log
     {
         [LoggerMessage(1001, LogLevel.Information, "The {Door} door listens on {EndPoint} (connect with: {Hint})")]
@@ -301,8 +304,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         [LoggerMessage(1003, LogLevel.Information, "Shutting down: telling every client and saving history")]
         public static partial void Stopping(ILogger logger);
 
-        [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} messages in {Commits} transactions, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
-        public static partial void StoreStats(ILogger logger, long messages, long commits, double millis, double perMessage);
+        [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} in {Commits}, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
+        public static partial void StoreStats(ILogger logger, string messages, string commits, double millis, double perMessage);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);
