@@ -138,6 +138,22 @@ public sealed partial class ChatServer
         });
     }
 
+    /// <summary>
+    /// Drops the web session tokens past their lifetime; how many. Expiry is otherwise noticed only when a token is
+    /// presented (or at start), so a long-running server kept every token never presented again, in memory and in the
+    /// store. The host calls this every hour.
+    /// </summary>
+    public Task<int> PurgeExpiredTokensAsync() => OnLoop(null, () =>
+    {
+        var now = _time.GetUtcNow();
+        List<string>? expired = null;
+        foreach (var t in _tokens.Values)
+            if (now - t.CreatedAt > TokenLifetime) (expired ??= new()).Add(t.Key);
+        if (expired is null) return 0;
+        foreach (var key in expired) RevokeToken(key);
+        return expired.Count;
+    });
+
     private void RevokeToken(string tokenKey)
     {
         _tokens.Remove(tokenKey);
@@ -212,7 +228,7 @@ public sealed partial class ChatServer
     }
 
     /// <summary>Runs <paramref name="f"/> on the command loop and returns its result once its effects are delivered.</summary>
-    private async Task<T> OnLoop<T>(Session s, Func<T> f)
+    private async Task<T> OnLoop<T>(Session? s, Func<T> f)
     {
         T result = default!;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -11,7 +11,8 @@ namespace Grove.Server.Hosting;
 /// <summary>
 /// One timer for every connection (not one per connection). On every door, a connection that has not chosen a name
 /// within the registration timeout is closed. On the IRC door, a client silent for the ping interval gets a PING, and
-/// one that stays silent for the ping timeout after it is closed with "ping timeout" (RFC 2812 section 3.7.2).
+/// one that stays silent for the ping timeout after it is closed with "ping timeout" (RFC 2812 section 3.7.2). Every
+/// hour, web session tokens past their lifetime are dropped.
 /// </summary>
 public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IAsyncDisposable
 {
@@ -32,9 +33,15 @@ public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IA
         using var timer = new PeriodicTimer(tick);
         try
         {
+            var nextPurge = Environment.TickCount64 + (long)TokenPurgeInterval.TotalMilliseconds;
             while (await timer.WaitForNextTickAsync(_stop.Token))
             {
                 var now = Environment.TickCount64;
+                if (now >= nextPurge)
+                {
+                    nextPurge = now + (long)TokenPurgeInterval.TotalMilliseconds;
+                    _ = PurgeTokensAsync();
+                }
                 foreach (var s in chat.Sessions)
                 {
                     if (s.IsClosed) continue;
@@ -64,6 +71,21 @@ public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IA
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    // Web session tokens past their lifetime are dropped this often (and at start).
+    private static readonly TimeSpan TokenPurgeInterval = TimeSpan.FromHours(1);
+
+    private async Task PurgeTokensAsync()
+    {
+        try
+        {
+            await chat.PurgeExpiredTokensAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Threading.Channels.ChannelClosedException or OperationCanceledException)
+        {
+            // The server is stopping.
         }
     }
 

@@ -63,4 +63,39 @@ public sealed class TokenPurgeIntegrationTests
             Assert.Equal(time.Now - TimeSpan.FromDays(11), left.CreatedAt);
         }
     }
+
+    [Fact]
+    public async Task A_running_server_drops_tokens_past_their_lifetime_from_memory_and_the_store()
+    {
+        using var folder = new TempFolder();
+        var time = new ManualTime();
+        string old, recent;
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
+            chat.Start();
+            var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new WebRenderer(), new NoConnection());
+            await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Register, "alice"));
+            Assert.True((await chat.RegisterAccountAsync(alice, "long enough")).Ok);
+            old = (await chat.IssueTokenAsync(alice))!;
+            time.Now += TimeSpan.FromDays(20);
+            recent = (await chat.IssueTokenAsync(alice))!;
+
+            Assert.Equal(0, await chat.PurgeExpiredTokensAsync()); // day 20: both still good
+            time.Now += TimeSpan.FromDays(11);                      // day 31, no restart
+            Assert.Equal(1, await chat.PurgeExpiredTokensAsync());
+            Assert.Equal(0, await chat.PurgeExpiredTokensAsync());
+
+            var browser = chat.Connect(DoorKind.Web, "127.0.0.1:5001", new WebRenderer(), new NoConnection());
+            Assert.False((await chat.LoginWithTokenAsync(browser, old, takeName: true)).Ok);
+            Assert.True((await chat.LoginWithTokenAsync(browser, recent, takeName: true)).Ok);
+        }
+        using (var store = new SqliteMessageStore(folder.Path))
+        {
+            store.Open();
+            var left = Assert.Single(store.LoadState().Tokens);
+            Assert.Equal(time.Now - TimeSpan.FromDays(11), left.CreatedAt);
+        }
+    }
 }
