@@ -47,7 +47,7 @@ public sealed partial class ChatServer
         var now = _time.GetUtcNow();
         foreach (var t in state.Tokens)
         {
-            if (now - t.CreatedAt > TokenLifetime) _batch.Changes.TokensRevoked.Add(t.Key);
+            if (PastLifetime(t, now)) _batch.Changes.TokensRevoked.Add(t.Key);
             else _tokens[t.Key] = t;
         }
         _serverBans.AddRange(state.ServerBans);
@@ -108,6 +108,8 @@ public sealed partial class ChatServer
     /// <summary>How long a web session token logs in without the password.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromDays(30);
 
+    private static bool PastLifetime(StoredToken t, DateTimeOffset now) => now - t.CreatedAt > TokenLifetime;
+
     /// <summary>Logs in with a web session token from an earlier login (see <see cref="IssueTokenAsync"/>).</summary>
     public Task<LoginResult> LoginWithTokenAsync(Session s, string token, bool takeName)
     {
@@ -115,7 +117,7 @@ public sealed partial class ChatServer
         return OnLoop(s, () =>
         {
             if (Throttle.Blocked("token:", s.RemoteIp) is { } w) return Blocked(w);
-            if (_tokens.TryGetValue(tokenKey, out var expired) && _time.GetUtcNow() - expired.CreatedAt > TokenLifetime) RevokeToken(tokenKey);
+            if (_tokens.TryGetValue(tokenKey, out var expired) && PastLifetime(expired, _time.GetUtcNow())) RevokeToken(tokenKey);
             if (!_tokens.TryGetValue(tokenKey, out var t) || !_accounts.TryGetValue(t.Account, out var account))
             {
                 Throttle.Failed("token:", s.RemoteIp);
@@ -148,7 +150,7 @@ public sealed partial class ChatServer
         var now = _time.GetUtcNow();
         List<string>? expired = null;
         foreach (var t in _tokens.Values)
-            if (now - t.CreatedAt > TokenLifetime) (expired ??= new()).Add(t.Key);
+            if (PastLifetime(t, now)) (expired ??= new()).Add(t.Key);
         if (expired is null) return 0;
         foreach (var key in expired) RevokeToken(key);
         return expired.Count;

@@ -83,7 +83,7 @@ public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IA
         {
             await chat.PurgeExpiredTokensAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is System.Threading.Channels.ChannelClosedException or OperationCanceledException)
+        catch (System.Threading.Channels.ChannelClosedException)
         {
             // The server is stopping.
         }
