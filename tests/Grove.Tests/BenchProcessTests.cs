@@ -5,18 +5,22 @@ namespace Grove.Tests;
 
 public sealed class BenchProcessTests
 {
-    [Fact]
-    public async Task A_tiny_fanout_run_against_a_real_server_delivers_everything_and_reports_json()
+    /// <summary>Runs `grove bench fanout` with these options against a real server (flood control off); its JSON line and output.</summary>
+    private static async Task<(JsonElement Result, string StdOut)> FanOutAsync(params string[] options)
     {
         using var folder = new TempFolder();
         await using var server = await GroveProcess.ServeAsync(folder);
         var ep = await server.PlainEndPointAsync();
-        await using var bench = GroveProcess.Start(["bench", "fanout", "--port", ep.Port.ToString(), "--clients", "12", "--senders", "3",
-            "--duration", "1", "--window", "8", "--server-pid", server.Pid.ToString()], folder.Path);
+        await using var bench = GroveProcess.Start(["bench", "fanout", "--port", ep.Port.ToString(), .. options, "--server-pid", server.Pid.ToString()], folder.Path);
         Assert.Equal(0, await bench.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        var json = bench.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
-        using var doc = JsonDocument.Parse(json);
-        var r = doc.RootElement;
+        using var doc = JsonDocument.Parse(bench.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
+        return (doc.RootElement.Clone(), bench.StdOut);
+    }
+
+    [Fact]
+    public async Task A_tiny_fanout_run_against_a_real_server_delivers_everything_and_reports_json()
+    {
+        var (r, output) = await FanOutAsync("--clients", "12", "--senders", "3", "--duration", "1", "--window", "8");
         Assert.Equal("fanout", r.GetProperty("workload").GetString());
         Assert.True(r.GetProperty("messagesSent").GetInt64() > 0);
         Assert.Equal(r.GetProperty("messagesSent").GetInt64() * 11, r.GetProperty("deliveries").GetInt64());
@@ -24,21 +28,13 @@ public sealed class BenchProcessTests
         Assert.Equal(0, r.GetProperty("duplicated").GetInt64());
         Assert.True(r.GetProperty("serverCpuSeconds").GetDouble() > 0);
         Assert.True(r.GetProperty("latencyP99Ms").GetDouble() > 0);
-        Assert.Contains("deliveries per CPU-second", bench.StdOut);
+        Assert.Contains("deliveries per CPU-second", output);
     }
 
     [Fact]
     public async Task A_fixed_rate_run_sends_the_rate_for_the_duration_and_reports_its_pacing()
     {
-        using var folder = new TempFolder();
-        await using var server = await GroveProcess.ServeAsync(folder);
-        var ep = await server.PlainEndPointAsync();
-        await using var bench = GroveProcess.Start(["bench", "fanout", "--port", ep.Port.ToString(), "--clients", "6", "--senders", "4",
-            "--rate", "100", "--duration", "2", "--server-pid", server.Pid.ToString()], folder.Path);
-        Assert.Equal(0, await bench.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        var json = bench.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
-        using var doc = JsonDocument.Parse(json);
-        var r = doc.RootElement;
+        var (r, output) = await FanOutAsync("--clients", "6", "--senders", "4", "--rate", "100", "--duration", "2");
         // One message every 10 ms for 2 s, taking turns over the 4 senders: 200 (201 when the last one is due just
         // as the run ends); fewer only if the generator was starved for a good part of the run.
         var sent = r.GetProperty("messagesSent").GetInt64();
@@ -46,7 +42,7 @@ public sealed class BenchProcessTests
         Assert.Equal(sent * 5, r.GetProperty("deliveries").GetInt64());
         Assert.Equal(0, r.GetProperty("lost").GetInt64());
         Assert.True(r.GetProperty("sendLatenessP99Ms").GetDouble() >= 0);
-        Assert.Contains("pacing     p99", bench.StdOut);
+        Assert.Contains("pacing     p99", output);
     }
 
     [Fact]

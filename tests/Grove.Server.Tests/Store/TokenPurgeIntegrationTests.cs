@@ -19,6 +19,23 @@ public sealed class TokenPurgeIntegrationTests
     // The sessions are web-door sessions, rendered as that door renders them; nothing here closes a connection.
     private sealed class NoConnection : IConnectionControl { public void Close(bool graceful) { } }
 
+    private static ChatServer Started(SqliteMessageStore store, TimeProvider time)
+    {
+        store.Open();
+        var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
+        chat.Start();
+        return chat;
+    }
+
+    /// <summary>A web connection named alice, with an account.</summary>
+    private static async Task<Session> AliceWithAccountAsync(ChatServer chat)
+    {
+        var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new WebRenderer(), new NoConnection());
+        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Register, "alice"));
+        Assert.True((await chat.RegisterAccountAsync(alice, "long enough")).Ok);
+        return alice;
+    }
+
     [Fact]
     public async Task Web_tokens_past_their_lifetime_are_removed_from_the_store_at_start_even_if_never_used_again()
     {
@@ -29,12 +46,8 @@ public sealed class TokenPurgeIntegrationTests
         // Day 0: alice gets a token; day 20: another.
         using (var store = new SqliteMessageStore(folder.Path))
         {
-            store.Open();
-            await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
-            chat.Start();
-            var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new WebRenderer(), new NoConnection());
-            await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Register, "alice"));
-            Assert.True((await chat.RegisterAccountAsync(alice, "long enough")).Ok);
+            await using var chat = Started(store, time);
+            var alice = await AliceWithAccountAsync(chat);
             Assert.NotNull(await chat.IssueTokenAsync(alice));
             time.Now += TimeSpan.FromDays(20);
             recent = (await chat.IssueTokenAsync(alice))!;
@@ -49,9 +62,7 @@ public sealed class TokenPurgeIntegrationTests
         time.Now += TimeSpan.FromDays(11);
         using (var store = new SqliteMessageStore(folder.Path))
         {
-            store.Open();
-            await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
-            chat.Start();
+            await using var chat = Started(store, time);
             var browser = chat.Connect(DoorKind.Web, "127.0.0.1:5001", new WebRenderer(), new NoConnection());
             Assert.True((await chat.LoginWithTokenAsync(browser, recent, takeName: true)).Ok);
         }
@@ -72,12 +83,8 @@ public sealed class TokenPurgeIntegrationTests
         string old, recent;
         using (var store = new SqliteMessageStore(folder.Path))
         {
-            store.Open();
-            await using var chat = new ChatServer(new ChatOptions { PasswordIterations = 1_000 }, store, NullLogger<ChatServer>.Instance, time);
-            chat.Start();
-            var alice = chat.Connect(DoorKind.Web, "127.0.0.1:5000", new WebRenderer(), new NoConnection());
-            await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Register, "alice"));
-            Assert.True((await chat.RegisterAccountAsync(alice, "long enough")).Ok);
+            await using var chat = Started(store, time);
+            var alice = await AliceWithAccountAsync(chat);
             old = (await chat.IssueTokenAsync(alice))!;
             time.Now += TimeSpan.FromDays(20);
             recent = (await chat.IssueTokenAsync(alice))!;
