@@ -94,9 +94,17 @@ public sealed class FanOutWorkload(FanOutOptions o)
             var ownCpu0 = ProcStats.OwnCpuSeconds();
             var started = Stopwatch.GetTimestamp();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            stop.CancelAfter(o.Duration);
-            if (o.Rate > 0) await PacedSendsAsync(clients, stop.Token);
-            else await Task.WhenAll(Enumerable.Range(0, o.Senders).Select(s => SendLoop(clients[s], s, stop.Token)));
+            if (o.Rate > 0)
+            {
+                // The schedule is the run: rate × duration messages, however late a timer would have fired.
+                await PacedSendsAsync(clients, stop.Token);
+                stop.Cancel();
+            }
+            else
+            {
+                stop.CancelAfter(o.Duration);
+                await Task.WhenAll(Enumerable.Range(0, o.Senders).Select(s => SendLoop(clients[s], s, stop.Token)));
+            }
             var sendElapsed = Stopwatch.GetElapsedTime(started);
 
             // Let what is in flight arrive (bounded), then count what never did.
@@ -226,7 +234,8 @@ public sealed class FanOutWorkload(FanOutOptions o)
     /// (at 500 messages/s over 10 senders, over half the messages came in pairs). With a control room each message
     /// goes to both rooms back to back, so whatever delays one delays the other alike; the rooms take turns at going
     /// first. A sender that cannot send at once (its window is full, or the server is not reading its socket) queues
-    /// its messages behind the one that waits, and the others keep the pace.
+    /// its messages behind the one that waits, and the others keep the pace. The run is the schedule: exactly
+    /// rate × duration messages (fewer only when stopped), the last one due one interval before the duration ends.
     /// </summary>
     private async Task PacedSendsAsync(BenchConnection[] clients, CancellationToken stop)
     {
@@ -247,7 +256,8 @@ public sealed class FanOutWorkload(FanOutOptions o)
         var pad = Pad;
         var started = Stopwatch.GetTimestamp();
         var ticksPerMessage = Stopwatch.Frequency / o.Rate;
-        for (long k = 0; !stop.IsCancellationRequested; k++)
+        var total = (long)Math.Round(o.Rate * o.Duration.TotalSeconds);
+        for (long k = 0; k < total && !stop.IsCancellationRequested; k++)
         {
             var s = (int)(k % o.Senders);
             var seq = (int)(k / o.Senders);
@@ -268,6 +278,8 @@ public sealed class FanOutWorkload(FanOutOptions o)
                 else behind[s] = CountWhenSentAsync(send, ls);
             }
         }
+        // The last message's interval belongs to the run too, so the rate it reports is the rate asked for.
+        if (!stop.IsCancellationRequested) Pacing.SleepUntil(started + (long)(total * ticksPerMessage));
     }
 
     private async Task SendLaterAsync(Task? after, BenchConnection c, int lane, int ls, int seq, string pad, CancellationToken stop)
