@@ -143,18 +143,37 @@ public sealed partial class ChatServer
 
     private void DeliverBatch(Batch batch)
     {
-        foreach (var e in batch.Effects)
+        var outer = _batchLeft; // a batch taken in by a hand-over within another batch's last effect
+        var effects = batch.Effects;
+        try
         {
-            try
+            for (var i = 0; i < effects.Count; i++)
             {
-                Deliver(e);
-            }
-            catch (Exception ex)
-            {
-                Log.DeliveryFailed(_logger, ex, e.Event?.GetType().Name ?? e.Kind.ToString());
+                _batchLeft = effects.Count - i - 1;
+                try
+                {
+                    Deliver(effects[i]);
+                }
+                catch (Exception ex)
+                {
+                    Log.DeliveryFailed(_logger, ex, effects[i].Event?.GetType().Name ?? effects[i].Kind.ToString());
+                }
             }
         }
+        finally
+        {
+            _batchLeft = outer;
+        }
     }
+
+    // Delivery loop only: the effects still to come in the batch being delivered. A close or completion hands over
+    // what is staged before its own effect; with more of its batch to come, that hand-over must not take in a later
+    // batch, whose messages would then reach everyone before the rest of this one (someone's messages out of order
+    // whenever a person was closed in a busy room).
+    private int _batchLeft;
+
+    /// <summary>Batches committed and not yet taken by the delivery loop (for tests).</summary>
+    internal int DeliveryBacklog => Volatile.Read(ref _deliveryBacklog);
 
     private void Deliver(in Effect e)
     {
@@ -207,7 +226,8 @@ public sealed partial class ChatServer
         // Sending to a big room takes a while (a few microseconds per recipient, mostly the kernel's). A batch
         // committed meanwhile is taken in at once rather than after the round: the recipients not yet sent to get
         // both in one send, and those already sent to are staged again at the end. The later message then waits
-        // for part of a round, not all of it, and the round costs fewer sends. Each recipient's order is kept.
+        // for part of a round, not all of it, and the round costs fewer sends. Each recipient's order is kept. Only
+        // between batches: a hand-over before a close with more of its batch to come takes nothing in.
         var sendNow = Volatile.Read(ref _deliveryBacklog) == 0;
         var takenIn = 0;
         // _handedOver is a field: a close or completion in a batch taken in hands over the rest first (re-entry).
@@ -223,7 +243,7 @@ public sealed partial class ChatServer
                 }
             }
             DropStaged(s);
-            if (sendNow && takenIn < MaxBatchesPerRound && Volatile.Read(ref _deliveryBacklog) > 0 && TryTakeBatch(out var batch))
+            if (sendNow && _batchLeft == 0 && takenIn < MaxBatchesPerRound && Volatile.Read(ref _deliveryBacklog) > 0 && TryTakeBatch(out var batch))
             {
                 takenIn++;
                 Metrics.TakenInMidRound();

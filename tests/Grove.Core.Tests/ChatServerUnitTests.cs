@@ -152,11 +152,11 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         firstConnection.Trigger = "alice: a";
         firstConnection.OnTrigger = () =>
         {
-            var commits = chat.Metrics.Commits;
             Assert.True(chat.SubmitAsync(bob, new ChatCommand(CommandKind.Say, Text: "b")).IsCompletedSuccessfully);
             Assert.True(chat.SubmitAsync(carol, new ChatCommand(CommandKind.Quit, Text: "done")).IsCompletedSuccessfully);
-            // The commit loop runs beside this one; wait (bounded) until it has handed the batch on.
-            Assert.True(SpinWait.SpinUntil(() => chat.Metrics.Commits > commits, TimeSpan.FromSeconds(10)));
+            // The commit loop runs beside this one; wait (bounded) until it has handed the batch on (counting a commit
+            // was not enough: the batch is handed on a moment after).
+            Assert.True(SpinWait.SpinUntil(() => chat.DeliveryBacklog > 0, TimeSpan.FromSeconds(10)));
         };
         await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Say, Text: "a"));
         await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who)); // everything before it is delivered
@@ -169,6 +169,54 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         }
         Assert.True(carol.IsClosed);
         Assert.Equal(1, carolControl.Closes);
+    }
+
+    [Fact]
+    public async Task A_close_in_the_middle_of_a_batch_takes_no_later_batch_in_before_the_rest_of_its_own()
+    {
+        // One batch: carol quits, then alice says "c". Before carol is closed, the delivery loop hands over what is
+        // staged (her goodbye and the others' "quit carol"). At the first member, bob's "d" is committed. That hand-
+        // over is in the middle of a batch, so it must not take "d" in: everyone gets the quit, "c", then "d". It
+        // did take it in, and every member got "d" before "c" (found by the slow-consumer bench: a person's
+        // messages out of order whenever someone was closed in a busy room).
+        await using var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
+        chat.Start();
+        async Task<(Session, RecordingConnection)> Join(string name)
+        {
+            var s = chat.Connect(DoorKind.Plain, "test", _renderer, new Control());
+            var connection = new RecordingConnection();
+            s.Outbox.UseDirectSend(connection);
+            await chat.ExecuteAsync(s, new ChatCommand(CommandKind.Register, name));
+            return (s, connection);
+        }
+        var (alice, _) = await Join("alice");
+        var (bob, _) = await Join("bob");
+        var (carol, _) = await Join("carol");
+        var (_, firstConnection) = await Join("first");
+        var others = new List<RecordingConnection>();
+        for (var i = 0; i < 20; i++) others.Add((await Join($"m{i}")).Item2);
+        foreach (var c in others) lock (c.Sends) c.Sends.Clear();
+
+        firstConnection.Trigger = "quit carol";
+        firstConnection.OnTrigger = () =>
+        {
+            Assert.True(chat.SubmitAsync(bob, new ChatCommand(CommandKind.Say, Text: "d")).IsCompletedSuccessfully);
+            // Committed and waiting for the delivery loop, which is in the middle of the hand-over (bounded wait).
+            Assert.True(SpinWait.SpinUntil(() => chat.DeliveryBacklog > 0, TimeSpan.FromSeconds(10)));
+        };
+        // Hold the command loop (a step of bob's that waits) while carol's quit and alice's "c" are queued behind it,
+        // so that the loop takes both into one batch.
+        using var hold = new ManualResetEventSlim();
+        Func<ChatEvent?> wait = () => { hold.Wait(TimeSpan.FromSeconds(10)); return null; };
+        await chat.RunUnitAsync(bob, [wait], label: null);
+        await chat.SubmitAsync(carol, new ChatCommand(CommandKind.Quit, Text: "done"));
+        await chat.SubmitAsync(alice, new ChatCommand(CommandKind.Say, Text: "c"));
+        hold.Set();
+        Assert.True(SpinWait.SpinUntil(() => others[^1].Lines().Contains("bob: d"), TimeSpan.FromSeconds(10)));
+        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who)); // everything before it is delivered
+
+        Assert.Null(firstConnection.Trigger); // the hand-over before the close did reach the first member
+        foreach (var c in others) Assert.Equal(["quit carol done", "alice: c", "bob: d"], c.Lines());
     }
 
     [Fact]
