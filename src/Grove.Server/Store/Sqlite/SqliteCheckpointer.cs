@@ -17,8 +17,9 @@ namespace Grove.Server.Store.Sqlite;
 /// A log that never catches up (commits without a pause, or a reader holding an old snapshot) would grow without
 /// bound. So after each commit the writer looks at the log file's length (one stat; the file is cut back to
 /// 4 MB whenever the log starts over, so a longer file is the log now), and past <see cref="MaxLogPages"/> it
-/// checkpoints on its own after its commit, as SQLite did, with TRUNCATE, which empties the file at once (tried again
-/// after the next commit when this thread's checkpoint is in the way).
+/// checkpoints on its own after its commit, as SQLite did, with TRUNCATE, which empties the file at once. A checkpoint
+/// of this thread under way would make it fail at once (SQLite's checkpoint lock does not wait), so the writer waits
+/// for that one to end first: the bound then holds however this thread is scheduled.
 /// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IDisposable
@@ -30,6 +31,7 @@ internal sealed class SqliteCheckpointer : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly AutoResetEvent _wake = new(false);
+    private readonly object _checkpointing = new(); // held for each checkpoint, this thread's or the writer's
     private readonly Thread _thread;
     private volatile bool _stopping;
     private long _commits;
@@ -82,9 +84,10 @@ internal sealed class SqliteCheckpointer : IDisposable
         Volatile.Write(ref _standAsideUntil, commits + CommitsPerCheckpoint);
         try
         {
-            // TRUNCATE, not PASSIVE: it waits (the writer's busy timeout) for a checkpoint of this thread that is under
-            // way, and empties the log file before it returns.
-            Checkpoint(writer, "TRUNCATE");
+            // TRUNCATE, not PASSIVE: it empties the log file before it returns. After this thread's checkpoint, if one
+            // is under way: under load that thread can go unscheduled for a while holding SQLite's checkpoint lock,
+            // and the log grew past the bound (19 MB in a test with the machine paused for a second).
+            lock (_checkpointing) Checkpoint(writer, "TRUNCATE");
         }
         catch (SqliteException)
         {
@@ -120,7 +123,9 @@ internal sealed class SqliteCheckpointer : IDisposable
                 for (var i = 0; i < TriesToCatchUp && !_stopping; i++)
                 {
                     var through = Interlocked.Read(ref _commits);
-                    var (busy, log, copied) = Checkpoint(_connection);
+                    bool busy;
+                    int log, copied;
+                    lock (_checkpointing) (busy, log, copied) = Checkpoint(_connection);
                     if (!busy && copied >= log)
                     {
                         lock (_connection)
