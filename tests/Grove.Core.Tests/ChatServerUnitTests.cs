@@ -122,6 +122,17 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         public List<string> Lines() { lock (Sends) return [.. Sends.SelectMany(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries))]; }
     }
 
+    /// <summary>Registers a person on <paramref name="chat"/> whose output takes the fast path into a <see cref="RecordingConnection"/>.</summary>
+    private async Task<(Session Session, RecordingConnection Connection, Control Control)> JoinRecorded(ChatServer chat, string name)
+    {
+        var control = new Control();
+        var s = chat.Connect(DoorKind.Plain, "test", _renderer, control);
+        var connection = new RecordingConnection();
+        s.Outbox.UseDirectSend(connection);
+        await chat.ExecuteAsync(s, new ChatCommand(CommandKind.Register, name));
+        return (s, connection, control);
+    }
+
     [Fact]
     public async Task A_batch_committed_during_a_hand_over_is_taken_in_in_order_and_its_close_still_comes_after_the_goodbye()
     {
@@ -131,21 +142,12 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         // once; carol is closed after her goodbye.
         await using var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
         chat.Start();
-        async Task<(Session, RecordingConnection, Control)> Join(string name)
-        {
-            var control = new Control();
-            var s = chat.Connect(DoorKind.Plain, "test", _renderer, control);
-            var connection = new RecordingConnection();
-            s.Outbox.UseDirectSend(connection);
-            await chat.ExecuteAsync(s, new ChatCommand(CommandKind.Register, name));
-            return (s, connection, control);
-        }
-        var (alice, _, _) = await Join("alice");
-        var (first, firstConnection, _) = await Join("first");
-        var (bob, _, _) = await Join("bob");
-        var (carol, _, carolControl) = await Join("carol");
+        var (alice, _, _) = await JoinRecorded(chat, "alice");
+        var (first, firstConnection, _) = await JoinRecorded(chat, "first");
+        var (bob, _, _) = await JoinRecorded(chat, "bob");
+        var (carol, _, carolControl) = await JoinRecorded(chat, "carol");
         var others = new List<RecordingConnection>();
-        for (var i = 0; i < 50; i++) others.Add((await Join($"m{i}")).Item2);
+        for (var i = 0; i < 50; i++) others.Add((await JoinRecorded(chat, $"m{i}")).Connection);
         foreach (var c in others) lock (c.Sends) c.Sends.Clear();
 
         var takenBefore = chat.Metrics.BatchesTakenInMidRound;
@@ -181,20 +183,12 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         // messages out of order whenever someone was closed in a busy room).
         await using var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
         chat.Start();
-        async Task<(Session, RecordingConnection)> Join(string name)
-        {
-            var s = chat.Connect(DoorKind.Plain, "test", _renderer, new Control());
-            var connection = new RecordingConnection();
-            s.Outbox.UseDirectSend(connection);
-            await chat.ExecuteAsync(s, new ChatCommand(CommandKind.Register, name));
-            return (s, connection);
-        }
-        var (alice, _) = await Join("alice");
-        var (bob, _) = await Join("bob");
-        var (carol, _) = await Join("carol");
-        var (_, firstConnection) = await Join("first");
+        var (alice, _, _) = await JoinRecorded(chat, "alice");
+        var (bob, _, _) = await JoinRecorded(chat, "bob");
+        var (carol, _, _) = await JoinRecorded(chat, "carol");
+        var (_, firstConnection, _) = await JoinRecorded(chat, "first");
         var others = new List<RecordingConnection>();
-        for (var i = 0; i < 20; i++) others.Add((await Join($"m{i}")).Item2);
+        for (var i = 0; i < 20; i++) others.Add((await JoinRecorded(chat, $"m{i}")).Connection);
         foreach (var c in others) lock (c.Sends) c.Sends.Clear();
 
         firstConnection.Trigger = "quit carol";
@@ -227,18 +221,10 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         // member in one send.
         await using var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
         chat.Start();
-        async Task<(Session, RecordingConnection)> Join(string name)
-        {
-            var s = chat.Connect(DoorKind.Plain, "test", _renderer, new Control());
-            var connection = new RecordingConnection();
-            s.Outbox.UseDirectSend(connection);
-            await chat.ExecuteAsync(s, new ChatCommand(CommandKind.Register, name));
-            return (s, connection);
-        }
-        var (alice, _) = await Join("alice");
-        var (bob, _) = await Join("bob");
+        var (alice, _, _) = await JoinRecorded(chat, "alice");
+        var (bob, _, _) = await JoinRecorded(chat, "bob");
         var others = new List<RecordingConnection>();
-        for (var i = 0; i < 20; i++) others.Add((await Join($"m{i}")).Item2);
+        for (var i = 0; i < 20; i++) others.Add((await JoinRecorded(chat, $"m{i}")).Connection);
 
         // The loop waits only on a quiet server (no commit or round under way); a round just finishing can make it
         // skip one try, so the scenario is tried again until the door was asked.
