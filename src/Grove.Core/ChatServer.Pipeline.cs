@@ -143,33 +143,26 @@ public sealed partial class ChatServer
 
     private void DeliverBatch(Batch batch)
     {
-        var outer = _batchLeft; // a batch taken in by a hand-over within another batch's last effect
         var effects = batch.Effects;
-        try
+        for (var i = 0; i < effects.Count; i++)
         {
-            for (var i = 0; i < effects.Count; i++)
+            _batchLeft = effects.Count - i - 1;
+            try
             {
-                _batchLeft = effects.Count - i - 1;
-                try
-                {
-                    Deliver(effects[i]);
-                }
-                catch (Exception ex)
-                {
-                    Log.DeliveryFailed(_logger, ex, effects[i].Event?.GetType().Name ?? effects[i].Kind.ToString());
-                }
+                Deliver(effects[i]);
             }
-        }
-        finally
-        {
-            _batchLeft = outer;
+            catch (Exception ex)
+            {
+                Log.DeliveryFailed(_logger, ex, effects[i].Event?.GetType().Name ?? effects[i].Kind.ToString());
+            }
         }
     }
 
-    // Delivery loop only: the effects still to come in the batch being delivered. A close or completion hands over
-    // what is staged before its own effect; with more of its batch to come, that hand-over must not take in a later
-    // batch, whose messages would then reach everyone before the rest of this one (someone's messages out of order
-    // whenever a person was closed in a busy room).
+    // Delivery loop only: the effects still to come in the batch being delivered (0 between batches, as the last
+    // effect leaves it). A close or completion hands over what is staged before its own effect; with more of its batch
+    // to come, that hand-over must not take in a later batch, whose messages would then reach everyone before the rest
+    // of this one (someone's messages out of order whenever a person was closed in a busy room). A batch is taken in
+    // only at 0, so a batch delivered inside a hand-over also ends at 0.
     private int _batchLeft;
 
     /// <summary>Batches committed and not yet taken by the delivery loop (for tests).</summary>

@@ -84,10 +84,10 @@ internal sealed class SqliteCheckpointer : IDisposable
         Volatile.Write(ref _standAsideUntil, commits + CommitsPerCheckpoint);
         try
         {
-            // TRUNCATE, not PASSIVE: it empties the log file before it returns. After this thread's checkpoint, if one
-            // is under way: under load that thread can go unscheduled for a while holding SQLite's checkpoint lock,
-            // and the log grew past the bound (19 MB in a test with the machine paused for a second).
-            lock (_checkpointing) Checkpoint(writer, "TRUNCATE");
+            // TRUNCATE, not PASSIVE: it empties the log file before it returns. Checkpoint waits for this thread's own,
+            // if one is under way: under load that thread can go unscheduled for a while holding SQLite's checkpoint
+            // lock, and the log grew past the bound (19 MB in a test with the machine paused for a second).
+            Checkpoint(writer, "TRUNCATE");
         }
         catch (SqliteException)
         {
@@ -123,9 +123,7 @@ internal sealed class SqliteCheckpointer : IDisposable
                 for (var i = 0; i < TriesToCatchUp && !_stopping; i++)
                 {
                     var through = Interlocked.Read(ref _commits);
-                    bool busy;
-                    int log, copied;
-                    lock (_checkpointing) (busy, log, copied) = Checkpoint(_connection);
+                    var (busy, log, copied) = Checkpoint(_connection);
                     if (!busy && copied >= log)
                     {
                         lock (_connection)
@@ -144,14 +142,20 @@ internal sealed class SqliteCheckpointer : IDisposable
         }
     }
 
-    /// <summary>A checkpoint (passive unless told): whether it was blocked, the pages in the log, and how many are now copied.</summary>
-    private static (bool Busy, int Log, int Copied) Checkpoint(SqliteConnection c, string mode = "PASSIVE")
+    /// <summary>
+    /// A checkpoint (passive unless told), one at a time: whether it was blocked, the pages in the log, and how many
+    /// are now copied.
+    /// </summary>
+    private (bool Busy, int Log, int Copied) Checkpoint(SqliteConnection c, string mode = "PASSIVE")
     {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = $"PRAGMA wal_checkpoint({mode});";
-        using var r = cmd.ExecuteReader();
-        if (!r.Read()) return (true, 0, 0);
-        return (r.GetInt32(0) != 0, r.GetInt32(1), r.GetInt32(2));
+        lock (_checkpointing)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"PRAGMA wal_checkpoint({mode});";
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) return (true, 0, 0);
+            return (r.GetInt32(0) != 0, r.GetInt32(1), r.GetInt32(2));
+        }
     }
 
     public void Dispose()
