@@ -264,7 +264,8 @@ public sealed partial class ChatServer
             if (s.AutoJoinDefaultRoom) Join(s, _options.DefaultRoom);
             return;
         }
-        Send(s, new WelcomeReply(s.Name!, rooms[0].Name, rooms[0].Members.Length));
+        // The person is already counted in the room (their other connection): the others are everyone else.
+        Send(s, new WelcomeReply(s.Name!, rooms[0].Name, rooms[0].PeopleCount - 1));
         foreach (var room in rooms) EnterRoom(s, room, welcome: false, created: false, announce: false);
     }
 

@@ -34,6 +34,11 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.TargetNotInRoom, $"{target.Name} is not in {room.Name}.", target.Name + " " + room.Name);
             return;
         }
+        if (ProtectedFrom(s, room, target) is { } shielded)
+        {
+            Error(s, ErrorCode.Protected, shielded, room.Name);
+            return;
+        }
         var why = TextLimits.CleanReason(reason, s.Name!);
         SendRoom(room, new KickEvent(room.Name, s.Name!, target.Name!, why) { By = s.Origin }, except: null);
         room.RemoveMember(target);
@@ -161,6 +166,11 @@ public sealed partial class ChatServer
                             Error(s, ErrorCode.TargetNotInRoom, $"{target.Name} is not in {room.Name}.", target.Name + " " + room.Name);
                             break;
                         }
+                        if (!adding && c == 'o' && ProtectedFrom(s, room, target) is { } shielded)
+                        {
+                            Error(s, ErrorCode.Protected, shielded, room.Name);
+                            break;
+                        }
                         var bit = c == 'o' ? MemberStatus.Operator : MemberStatus.Voice;
                         var status = room.StatusOf(target);
                         var updated = adding ? status | bit : status & ~bit;
@@ -187,6 +197,7 @@ public sealed partial class ChatServer
                         var existing = list.FindIndex(b => NameRules.Fold(b.Mask) == NameRules.Fold(mask));
                         if (adding && existing < 0)
                         {
+                            if (ProtectedFromMask(s, room, mask) is { } shielded) { Error(s, ErrorCode.Protected, shielded, room.Name); break; }
                             if (list.Count >= MaxBansPerRoom) { Error(s, ErrorCode.BadArgument, $"{room.Name} has the most {(c == 'b' ? "bans" : "mutes")} it can hold ({MaxBansPerRoom}).", room.Name); break; }
                             list.Add(new BanEntry(mask, s.Name!, _time.GetUtcNow()));
                             Applied(c, mask);

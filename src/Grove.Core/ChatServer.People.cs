@@ -86,7 +86,7 @@ public sealed partial class ChatServer
             JoinGroup(s, holder);
             return;
         }
-        if (!CheckNameFree(s, name)) return;
+        if (!CheckNameFree(s, name, choosing: true)) return;
         if (_lockdown && s.Account is null)
         {
             Error(s, ErrorCode.Lockdown, "The server is in lockdown: only registered accounts may sign in right now. Log in with /login NAME PASSWORD.", name);
@@ -111,7 +111,11 @@ public sealed partial class ChatServer
         else Send(s, new WelcomeReply(name, "", 0));
     }
 
-    private bool CheckNameFree(Session s, string name)
+    /// <summary>
+    /// True when the name is valid and free for this person. With <paramref name="choosing"/> (a first name, not /nick)
+    /// an account's name that is online says so: its password joins that person's connections.
+    /// </summary>
+    private bool CheckNameFree(Session s, string name, bool choosing = false)
     {
         var problem = NameRules.ValidateName(name);
         if (problem is not null)
@@ -120,14 +124,22 @@ public sealed partial class ChatServer
             return false;
         }
         var key = NameRules.Fold(name);
-        if (_byName.TryGetValue(key, out var holder) && !ReferenceEquals(holder, s))
+        var held = _byName.TryGetValue(key, out var holder) && !ReferenceEquals(holder, s);
+        var registered = _accounts.TryGetValue(key, out var account) && s.AccountKey != key;
+        if (held && registered && choosing)
+        {
+            Send(s, new ErrorReply(ErrorCode.NameRegistered,
+                $"{holder!.Name} is online with this account. Give its password to join them, or choose another name.", holder.Name) { NameOnline = true });
+            return false;
+        }
+        if (held)
         {
             Error(s, ErrorCode.NameInUse, $"The name \"{name}\" is already taken.", name);
             return false;
         }
-        if (_accounts.TryGetValue(key, out var account) && s.AccountKey != key)
+        if (registered)
         {
-            Error(s, ErrorCode.NameRegistered, $"The name \"{account.Name}\" is registered. Log in with /login {account.Name} PASSWORD, or choose another name.", name);
+            Error(s, ErrorCode.NameRegistered, $"The name \"{account!.Name}\" is registered. Log in with /login {account.Name} PASSWORD, or choose another name.", name);
             return false;
         }
         return true;
@@ -171,7 +183,7 @@ public sealed partial class ChatServer
             return;
         }
         text = TextLimits.RemoveLineBreaks(text);
-        if (text.Length == 0)
+        if (string.IsNullOrWhiteSpace(text))
         {
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
@@ -197,7 +209,19 @@ public sealed partial class ChatServer
     {
         if (room is null)
         {
-            var names = _byName.Values.Where(p => !p.Invisible || ReferenceEquals(p, s)).Select(p => p.Name!)
+            // Invisible (+i) people are hidden only from those who share no room with them.
+            HashSet<string>? near = null;
+            bool Listed(Session p)
+            {
+                if (p.Name == s.Name || !GroupOf(p).Any(static c => c.Invisible)) return true;
+                if (near is null)
+                {
+                    near = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var r in s.Rooms) foreach (var m in r.Members) near.Add(m.Name!);
+                }
+                return near.Contains(p.Name!);
+            }
+            var names = _byName.Values.Where(Listed).Select(p => p.Name!)
                 .Order(StringComparer.OrdinalIgnoreCase).Take(MaxListed).ToList();
             Send(s, new WhoReply(null, names) { Total = _byName.Count });
             return;

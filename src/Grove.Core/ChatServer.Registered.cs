@@ -126,6 +126,40 @@ public sealed partial class ChatServer
                 Kill(s, p.Name!, "banned from this server");
     }
 
+    private const string Beyond = "room operators cannot kick, ban, mute or deop them.";
+
+    /// <summary>
+    /// Why <paramref name="actor"/> may not kick, ban, mute or deop <paramref name="target"/> in the room, or null when
+    /// they may: a registered room's owner answers only to themselves and server operators, a server operator only to
+    /// server operators.
+    /// </summary>
+    private string? ProtectedFrom(Session actor, Room room, Session target)
+    {
+        if (actor.IsOperator || actor.Name == target.Name) return null;
+        if (room.Owner is { } owner && target.AccountKey == owner && actor.AccountKey != owner) return $"{target.Name} owns {room.Name}: {Beyond}";
+        if (GroupOf(target).Any(static c => c.IsOperator)) return $"{target.Name} is a server operator: {Beyond}";
+        return null;
+    }
+
+    /// <summary>The same for a ban or mute mask: it may not match the owner or a server operator, here or not.</summary>
+    private string? ProtectedFromMask(Session actor, Room room, string mask)
+    {
+        if (actor.IsOperator) return null;
+        foreach (var m in room.Members)
+            if (Mask.MatchesPerson(mask, m.Origin) && ProtectedFrom(actor, room, m) is { } why) return why;
+        // Away from the room they are their account, under its name, on any door.
+        if (room.Owner is { } owner && actor.AccountKey != owner && MatchesAccount(mask, AccountName(owner)))
+            return $"{AccountName(owner)} owns {room.Name}: {Beyond}";
+        foreach (var op in _options.OperatorAccounts)
+            if (MatchesAccount(mask, op)) return $"{op} is a server operator: {Beyond}";
+        return null;
+    }
+
+    private static readonly string[] DoorHosts = ["plain.grove", "irc.grove", "web.grove"];
+
+    private static bool MatchesAccount(string mask, string name) =>
+        DoorHosts.Any(host => Mask.MatchesPerson(mask, new Origin(name, name, host, name)));
+
     private bool ServerBanned(Origin who) => _serverBans.Any(m => Mask.MatchesPerson(m, who));
 
     // LOCKDOWN on|off: while on, only accounts may sign in; guests already here stay.

@@ -48,7 +48,7 @@ public sealed partial class ChatServer
             return;
         }
         text = TextLimits.RemoveLineBreaks(text);
-        if (text.Length == 0)
+        if (string.IsNullOrWhiteSpace(text))
         {
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
@@ -127,7 +127,7 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.BadRoomKey, $"{room.Name} needs a key to join.", room.Name);
             return false;
         }
-        if (room.Limit > 0 && room.Members.Length >= room.Limit)
+        if (room.Limit > 0 && room.PeopleCount >= room.Limit)
         {
             Error(s, ErrorCode.RoomFull, $"{room.Name} is full.", room.Name);
             return false;
@@ -142,7 +142,8 @@ public sealed partial class ChatServer
     /// </summary>
     private void EnterRoom(Session s, Room room, bool welcome, bool created, bool announce = true)
     {
-        var others = room.Members.Length;
+        var others = room.PeopleCount;
+        var empty = room.Members.Length == 0;
         if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName }, except: null);
         room.AddMember(s);
         if (!announce)
@@ -161,7 +162,7 @@ public sealed partial class ChatServer
         }
         // The first person in an empty room is its operator (as on IRC, where an empty channel starts anew),
         // except in the default room, which belongs to everyone.
-        else if (others == 0 && room.Key != NameRules.Fold(_options.DefaultRoom))
+        else if (empty && room.Key != NameRules.Fold(_options.DefaultRoom))
             room.SetStatus(s, MemberStatus.Operator);
         s.Rooms.Add(room);
         s.CurrentRoom = room;
@@ -175,6 +176,7 @@ public sealed partial class ChatServer
             AwayMessages = people.Select(m => m.AwayMessage).ToList(),
             TopicSetBy = room.TopicSetBy,
             TopicSetAt = room.TopicSetAt,
+            Self = s.Name,
         });
         var recent = room.Recent.Latest(_options.HistoryOnJoin);
         var cursor = Cursor(s, room.Key);
@@ -211,10 +213,10 @@ public sealed partial class ChatServer
     private void ListRooms(Session s)
     {
         var list = _rooms.Values
-            .OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal)
             .Where(r => (r.Modes & RoomModes.Secret) == 0 || r.Contains(s))
             .Take(MaxListed)
-            .Select(r => new RoomSummary(r.Name, r.Members.Length, r.Topic)).ToList();
+            .Select(r => new RoomSummary(r.Name, r.PeopleCount, r.Topic)).ToList();
         Send(s, new RoomsReply(list) { Total = _rooms.Count });
     }
 

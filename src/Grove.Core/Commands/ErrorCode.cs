@@ -36,4 +36,5 @@ public enum ErrorCode
     NotLoggedIn,        // the command needs an account
     Lockdown,           // only accounts may sign in right now
     Muted,              // muted in that room
+    Protected,          // the room's owner and server operators are beyond a room operator's reach
 }

@@ -19,7 +19,8 @@ public static class PlainCommandParser
 
     public static ParseResult Parse(string line)
     {
-        if (line.Length == 0) return new(null, ErrorCode.EmptyMessage, "Empty lines are not sent.");
+        // A line of only spaces is as empty as an empty line: nothing to send.
+        if (string.IsNullOrWhiteSpace(line)) return new(null, ErrorCode.EmptyMessage, "Empty lines are not sent.");
         if (line is "bye" or "exit") return new(new ChatCommand(CommandKind.Quit));
         if (line.StartsWith("//", StringComparison.Ordinal)) return new(new ChatCommand(CommandKind.Say, Text: line[1..]));
 

@@ -12,6 +12,8 @@ public sealed class ErrorReply(ErrorCode code, string text, string? subject = nu
     public string Text { get; } = text;
     /// <summary>The name or room the error is about, when there is one (IRC puts it in the numeric).</summary>
     public string? Subject { get; } = subject;
+    /// <summary>For <see cref="ErrorCode.NameRegistered"/>: the account is online, and its password joins its connections.</summary>
+    public bool NameOnline { get; init; }
 }
 
 /// <summary>Registration succeeded: the person is in <see cref="Room"/> with <see cref="Others"/> other people.</summary>
@@ -33,6 +35,8 @@ public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string
     public IReadOnlyList<Rooms.MemberStatus> Statuses { get; init; } = [];
     public string? TopicSetBy { get; init; }
     public DateTimeOffset? TopicSetAt { get; init; }
+    /// <summary>The name of the person who joined (in <see cref="Members"/> too), so a door can list the others.</summary>
+    public string? Self { get; init; }
     /// <summary>True for the join into the default room that follows choosing a name.</summary>
     public bool IsWelcome { get; } = isWelcome;
     public string Room { get; } = room;

@@ -36,6 +36,14 @@ public sealed class Room(string name)
 
     public Session[] Members => _members;
 
+    private volatile int _people;
+
+    /// <summary>
+    /// How many people are in the room, each once: the connections of one account share a name and count as one
+    /// person (<see cref="Members"/> has every connection). Any thread.
+    /// </summary>
+    public int PeopleCount => _people;
+
     /// <summary>New rooms are +nt, as on most IRC networks.</summary>
     public RoomModes Modes { get; internal set; } = RoomModes.TopicLock | RoomModes.NoExternal;
     public string? Password { get; internal set; }
@@ -93,6 +101,7 @@ public sealed class Room(string name)
     internal void AddMember(Session s)
     {
         var old = _members;
+        if (!HasName(old, s.Name)) _people++;
         var next = new Session[old.Length + 1];
         old.CopyTo(next, 0);
         next[^1] = s;
@@ -109,7 +118,15 @@ public sealed class Room(string name)
         Array.Copy(old, 0, next, 0, i);
         Array.Copy(old, i + 1, next, i, old.Length - i - 1);
         _members = next;
+        if (!HasName(next, s.Name)) _people--;
         return true;
+    }
+
+    // A scan, like the copy beside it: joins and parts are rare next to messages.
+    private static bool HasName(Session[] members, string? name)
+    {
+        foreach (var m in members) if (string.Equals(m.Name, name, StringComparison.Ordinal)) return true;
+        return false;
     }
 
     public bool Contains(Session s) => Array.IndexOf(_members, s) >= 0;

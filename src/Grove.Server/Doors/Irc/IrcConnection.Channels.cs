@@ -159,12 +159,13 @@ public sealed partial class IrcConnection
             var sb = new StringBuilder();
             sb.Append(renderer.Numeric(321, session, "Channel", "Users  Name"));
             var shown = 0;
-            foreach (var room in chat.AllRooms.OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal))
+            // People, not connections: one account on several doors is one user of the channel.
+            foreach (var room in chat.AllRooms.OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal))
             {
                 if (!CanSee(room) || only is not null && !only.Contains(room.Key)) continue;
-                if (below is { } b && room.Members.Length >= b || above is { } a && room.Members.Length <= a) continue;
+                if (below is { } b && room.PeopleCount >= b || above is { } a && room.PeopleCount <= a) continue;
                 if (++shown > MaxListEntries) break;
-                sb.Append(renderer.Numeric(322, session, room.Name, room.Members.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), room.Topic ?? ""));
+                sb.Append(renderer.Numeric(322, session, room.Name, room.PeopleCount.ToString(System.Globalization.CultureInfo.InvariantCulture), room.Topic ?? ""));
             }
             sb.Append(renderer.Numeric(323, session, "End of /LIST"));
             return sb.ToString();

@@ -346,6 +346,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             ErrorCode.TooManyRooms => Numeric(405, me, subject, "You have joined too many channels"),
             ErrorCode.Banned => Numeric(474, me, subject, "Cannot join channel (+b)"),
             ErrorCode.OperatorNeeded => Numeric(482, me, subject, "You're not channel operator"),
+            ErrorCode.Protected => Numeric(482, me, subject, e.Text),
             ErrorCode.NotPrivileged => Numeric(481, me, "Permission Denied- You're not an IRC operator"),
             ErrorCode.TargetNotInRoom => Numeric(441, me, [.. subject.Split(' '), "They aren't on that channel"]),
             ErrorCode.TargetAlreadyInRoom => Numeric(443, me, [.. subject.Split(' '), "is already on channel"]),

@@ -115,16 +115,16 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
             await PromptAgain(session);
             return;
         }
-        else
+        if (chat.IsRegisteredName(line))
         {
-            await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: line));
-            if (session.State == SessionState.Unregistered && !session.IsClosed && chat.IsRegisteredName(line))
-            {
-                prompt.PasswordFor = line;
-                session.Outbox.TryEnqueue(PlainRenderer.PasswordPrompt(line));
-                return;
-            }
+            // One line that says what to do, whether the account is online (the password joins its connections) or not.
+            prompt.PasswordFor = line;
+            await chat.QueryAsync(session, () => chat.FindPerson(line) is { } online
+                ? new RawReply(PlainRenderer.PasswordPrompt(online.Name!, online: true))
+                : new RawReply(PlainRenderer.PasswordPrompt(line, online: false)));
+            return;
         }
+        await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: line));
         if (session.State == SessionState.Unregistered && !session.IsClosed) session.Outbox.TryEnqueue(PlainRenderer.NamePrompt);
     }
 

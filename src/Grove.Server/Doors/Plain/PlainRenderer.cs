@@ -19,9 +19,13 @@ public sealed class PlainRenderer : IEventRenderer
 
     public static readonly byte[] NamePrompt = TextRules.Utf8.GetBytes("What is your name?" + Eol);
 
-    /// <summary>Asked after a registered name is typed at the name prompt.</summary>
-    public static byte[] PasswordPrompt(string name) =>
-        TextRules.Utf8.GetBytes($"The name {name} is registered. Type its password (or an empty line to choose another name):" + Eol);
+    /// <summary>
+    /// Asked after a registered name is typed at the name prompt; <paramref name="online"/> when the account is. Both
+    /// start alike, which the terminal client recognises.
+    /// </summary>
+    public static byte[] PasswordPrompt(string name, bool online) => TextRules.Utf8.GetBytes((online
+        ? $"The name {name} is registered. Type its password to join {name}, who is online with this account (or an empty line to choose another name):"
+        : $"The name {name} is registered. Type its password (or an empty line to choose another name):") + Eol);
 
     public static byte[] Greeting(string serverName) =>
         TextRules.Utf8.GetBytes($"Welcome to Grove ({serverName})!" + Eol);
@@ -94,8 +98,9 @@ public sealed class PlainRenderer : IEventRenderer
             case JoinedReply j:
                 if (!j.IsWelcome)
                 {
-                    var count = j.Members.Count - 1;
-                    var who = count == 0 ? "nobody else is here" : $"also here: {string.Join(", ", j.Members.Where(n => n.Length > 0).Take(25))}{(j.Members.Count > 25 ? ", …" : "")}";
+                    // The others only: the person is in the list too (other doors show it with them).
+                    var rest = j.Members.Where(n => n.Length > 0 && n != j.Self).ToList();
+                    var who = rest.Count == 0 ? "nobody else is here" : $"also here: {string.Join(", ", rest.Take(25))}{(rest.Count > 25 ? ", …" : "")}";
                     Line(sb, $"* You joined {j.Room}{(j.Created ? " (a new room)" : "")}; {who}.");
                 }
                 if (j.Topic is not null) Line(sb, $"* Topic of {j.Room}: {Clean(j.Topic)}");

@@ -33,7 +33,8 @@ public static class WebEndpoints
         MapFile(app, "/style.css", "style.css", "text/css; charset=utf-8");
         MapFile(app, "/favicon.svg", "favicon.svg", "image/svg+xml");
 
-        app.MapGet("/api/rooms", () => Results.Json(PublicRooms(chat).Select(r => new { name = r.Name, members = r.Members.Length, topic = r.Topic })));
+        // Counts are of people: one account's connections on several doors are one member.
+        app.MapGet("/api/rooms", () => Results.Json(PublicRooms(chat).Select(r => new { name = r.Name, members = r.PeopleCount, topic = r.Topic })));
 
         app.MapGet("/api/rooms/{room}/messages", (string room, long? before, int? limit) =>
         {
@@ -49,10 +50,14 @@ public static class WebEndpoints
             });
         });
 
-        app.MapGet("/api/users", () => Results.Json(chat.Sessions
-            .Where(s => s.State == SessionState.Registered && !s.Invisible)
-            .OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
-            .Select(s => new { name = s.Name, door = ChatServer.DoorName(s.Door), away = s.AwayMessage })));
+        app.MapGet("/api/users", () => Results.Json(People(chat)
+            .Where(p => !p.Any(static s => s.Invisible))
+            .Select(p => new
+            {
+                name = p.Key,
+                doors = p.Select(s => ChatServer.DoorName(s.Door)).Distinct(),
+                away = p.Select(s => s.AwayMessage).FirstOrDefault(a => a is not null),
+            })));
 
         app.MapGet("/healthz", () =>
         {
@@ -73,9 +78,12 @@ public static class WebEndpoints
                 irc = chat.Metrics.ConnectionsOpen(DoorKind.Irc),
                 web = chat.Metrics.ConnectionsOpen(DoorKind.Web),
             },
-            people = chat.Sessions.Where(s => s.State == SessionState.Registered)
-                .Select(s => new { name = s.Name, door = ChatServer.DoorName(s.Door), address = s.RemoteAddress }),
-            rooms = chat.Rooms.OrderByDescending(r => r.Members.Length).Select(r => new { name = r.Name, members = r.Members.Length }),
+            people = People(chat).Select(p => new
+            {
+                name = p.Key,
+                connections = p.Select(s => new { door = ChatServer.DoorName(s.Door), address = s.RemoteAddress }),
+            }),
+            rooms = chat.Rooms.OrderByDescending(r => r.PeopleCount).Select(r => new { name = r.Name, members = r.PeopleCount, connections = r.Members.Length }),
             messagesIn = chat.Metrics.MessagesIn,
             messagesPerSecond = Math.Round(rate.PerSecond, 1),
             deliveries = chat.Metrics.Deliveries,
@@ -92,7 +100,13 @@ public static class WebEndpoints
     private static bool IsPublic(Room r) => (r.Modes & (RoomModes.Secret | RoomModes.InviteOnly)) == 0 && r.Password is null;
 
     private static IEnumerable<Room> PublicRooms(ChatServer chat) =>
-        chat.Rooms.Where(IsPublic).OrderByDescending(r => r.Members.Length).ThenBy(r => r.Key, StringComparer.Ordinal);
+        chat.Rooms.Where(IsPublic).OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal);
+
+    /// <summary>Everyone with a name, by name: the connections of one account share it and are one person.</summary>
+    private static IEnumerable<IGrouping<string, Session>> People(ChatServer chat) =>
+        chat.Sessions.Where(static s => s.State == SessionState.Registered && s.Name is not null)
+            .GroupBy(static s => s.Name!, StringComparer.Ordinal)
+            .OrderBy(static p => p.Key, StringComparer.OrdinalIgnoreCase);
 
     private static void MapFile(WebApplication app, string path, string resource, string contentType) =>
         app.MapGet(path, () => Resource(resource, contentType));

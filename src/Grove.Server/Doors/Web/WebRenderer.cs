@@ -221,6 +221,7 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("code", JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Code.ToString()));
                 w.WriteString("text", e.Text);
                 if (e.Subject is not null) w.WriteString("subject", e.Subject);
+                if (e.NameOnline) w.WriteBoolean("online", true);
                 break;
             case GoodbyeReply g:
                 w.WriteString("type", "goodbye");
