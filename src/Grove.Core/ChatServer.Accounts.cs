@@ -256,6 +256,7 @@ public sealed partial class ChatServer
         var group = holder.Group ??= new List<Session> { holder };
         group.Add(s);
         s.Group = group;
+        s.IsExtraConnection = true;
         Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), s.Name!);
         var rooms = holder.Rooms.ToList();
         if (rooms.Count == 0)
@@ -304,7 +305,11 @@ public sealed partial class ChatServer
         s.Rooms.Clear();
         s.CurrentRoom = null;
         var key = NameRules.Fold(s.Name!);
-        if (_byName.TryGetValue(key, out var holder) && ReferenceEquals(holder, s)) _byName[key] = group[0];
+        if (_byName.TryGetValue(key, out var holder) && ReferenceEquals(holder, s))
+        {
+            _byName[key] = group[0];
+            group[0].IsExtraConnection = false;
+        }
         return true;
     }
 }

@@ -108,6 +108,13 @@ public sealed class Session
     /// </summary>
     internal List<Session>? Group { get; set; }
 
+    /// <summary>
+    /// True for a connection that joined the name of its account's connection already online: counts of people skip it.
+    /// Set on the command loop; any thread may read it.
+    /// </summary>
+    public bool IsExtraConnection { get => _extra; internal set => _extra = value; }
+    private volatile bool _extra;
+
     /// <summary>The IP address without the port, for limits and the operator's eyes only (never shown to users).</summary>
     public string RemoteIp
     {

@@ -88,6 +88,7 @@ public sealed class OnePersonTests
         await dave.ExpectAsync("^\\*   #lobby \\(3\\)$");
 
         await using var erin = await server.IrcAsync("erin");
+        Assert.Contains(erin.Seen, l => l.EndsWith(" 251 erin :There are 4 users and 0 invisible on 1 servers", StringComparison.Ordinal));
         await erin.SendAsync("JOIN #lobby");
         var names = await erin.ExpectAsync(" 353 erin = #lobby :");
         Assert.Single(Regex.Matches(names, "\\balice\\b"));

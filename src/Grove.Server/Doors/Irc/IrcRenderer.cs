@@ -386,7 +386,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         foreach (var s in chat.Sessions)
         {
             if (s.State == SessionState.Unregistered) { unknown++; continue; }
-            if (s.State != SessionState.Registered) continue;
+            // One account's other connections are the same user.
+            if (s.State != SessionState.Registered || s.IsExtraConnection) continue;
             users++;
             if (s.Invisible) invisible++;
             if (s.IsOperator) ops++;
