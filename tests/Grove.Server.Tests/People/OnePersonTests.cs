@@ -106,6 +106,18 @@ public sealed class OnePersonTests
         var people = status.GetProperty("people").EnumerateArray().ToList();
         Assert.Equal(4, people.Count);
         Assert.Equal(3, people.Single(p => p.GetProperty("name").GetString() == "alice").GetProperty("connections").GetArrayLength());
+
+        // alice stays one member while any connection stays (the first one going too), and none once the last goes.
+        await alice.SendAsync("/quit");
+        await alice.ReadUntilClosedAsync();
+        await dave.SendAsync("/rooms");
+        await dave.ExpectAsync("^\\*   #lobby \\(4\\)$");
+        await irc.SendAsync("QUIT :bye");
+        await irc.ReadUntilClosedAsync();
+        await web.DisposeAsync();
+        await dave.ExpectAsync("^\\* alice left");
+        await dave.SendAsync("/rooms");
+        await dave.ExpectAsync("^\\*   #lobby \\(3\\)$");
     }
 
     [Fact]
