@@ -36,4 +36,5 @@ public enum ErrorCode
     NotLoggedIn,        // the command needs an account
     Lockdown,           // only accounts may sign in right now
     Muted,              // muted in that room
+    ServerBusy,         // too much waits already (password hashing): try again in a moment
 }

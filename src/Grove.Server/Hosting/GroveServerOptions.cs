@@ -123,6 +123,12 @@ public sealed class GroveServerOptions
     /// </summary>
     public int IdleTimeoutSeconds { get; set; }
 
+    /// <summary>
+    /// Logins and registrations that may wait for a password-hashing worker (there are the cores minus one of them, at
+    /// least one); past this they are refused with "the server is busy", so hashing never starves the rest.
+    /// </summary>
+    public int PasswordQueueLimit { get; set; } = 32;
+
     /// <summary>Rooms one person may be in at once (IRC CHANLIMIT).</summary>
     public int MaxRoomsPerPerson { get; set; } = 50;
 
