@@ -151,6 +151,11 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         }
         string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         var type = typeEl.GetString();
+        if (WebMessageFields.Problem(root) is { } problem)
+        {
+            await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, problem));
+            return;
+        }
         if (session.State != SessionState.Registered && type is not ("hello" or "ping" or "quit"))
         {
             await chat.ReplyAsync(session, new ErrorReply(ErrorCode.NotRegistered, "Choose a name first (hello)."));
