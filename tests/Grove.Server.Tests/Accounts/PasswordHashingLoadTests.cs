@@ -61,4 +61,46 @@ public sealed class PasswordHashingLoadTests : IAsyncLifetime
             foreach (var c in clients) await c.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Each_door_words_the_busy_refusal_its_own_way()
+    {
+        // More people per door than there are workers and places in the queue together, so each door hears "busy".
+        var perDoor = Environment.ProcessorCount + 4;
+        var plain = await Task.WhenAll(Enumerable.Range(0, perDoor).Select(i => _server.JoinAsync($"pl{i}")));
+        var irc = await Task.WhenAll(Enumerable.Range(0, perDoor).Select(i => _server.IrcAsync($"irc{i}")));
+        var web = await Task.WhenAll(Enumerable.Range(0, perDoor).Select(async i =>
+        {
+            var ws = await WsClient.OpenAsync(_server.Http.Port);
+            await ws.Send(new { type = "hello", name = $"web{i}" });
+            await ws.Expect("welcome");
+            return ws;
+        }));
+        try
+        {
+            await Task.WhenAll(plain.Select(c => c.SendAsync("/register correct horse battery"))
+                .Concat(irc.Select(c => c.SendAsync("REGISTER correct-horse-battery")))
+                .Concat(web.Select(ws => ws.Send(new { type = "command", text = "/register correct horse battery" }))));
+            var timeout = TimeSpan.FromSeconds(60);
+            var plainAnswers = await Task.WhenAll(plain.Select(c => c.ExpectAsync(@"^(\* The name \S+ is now your account|! The server is busy)", timeout)));
+            var ircAnswers = await Task.WhenAll(irc.Select(c => c.ExpectAsync(@" (900|FAIL REGISTER) ", timeout)));
+            var webAnswers = await Task.WhenAll(web.Select(async ws =>
+            {
+                while (true)
+                {
+                    var m = await ws.Next(timeout);
+                    if (m.GetProperty("type").GetString() is "loggedin") return "loggedin";
+                    if (m.GetProperty("type").GetString() is "error") return $"{m.GetProperty("code").GetString()}: {m.GetProperty("text").GetString()}";
+                }
+            }));
+            Assert.Contains("! The server is busy; try again in a moment.", plainAnswers);
+            Assert.Contains(ircAnswers, l => l.EndsWith(" FAIL REGISTER TEMPORARILY_UNAVAILABLE :The server is busy; try again in a moment.", StringComparison.Ordinal));
+            Assert.Contains("server_busy: The server is busy; try again in a moment.", webAnswers);
+        }
+        finally
+        {
+            foreach (var c in plain.Concat(irc)) await c.DisposeAsync();
+            foreach (var ws in web) await ws.DisposeAsync();
+        }
+    }
 }
