@@ -65,7 +65,7 @@ internal sealed class RawWebSocket : IAsyncDisposable
     /// <summary>
     /// Reads server frames until a Close frame (its status code) or the end of the stream (null), within the timeout.
     /// </summary>
-    public async Task<int?> ReadUntilCloseAsync(TimeSpan timeout)
+    public async Task<int?> ReadUntilCloseAsync(TimeSpan timeout, List<string>? texts = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         var header = new byte[2];
@@ -84,6 +84,7 @@ internal sealed class RawWebSocket : IAsyncDisposable
             var payload = new byte[length];
             if (!await ReadExactly(payload, cts.Token)) return null;
             if (opcode == 8) return payload.Length >= 2 ? payload[0] << 8 | payload[1] : 1005;
+            if (opcode == 1) texts?.Add(Encoding.UTF8.GetString(payload));
         }
     }
 

@@ -115,4 +115,22 @@ public sealed class WebDoorHardeningTests : IAsyncLifetime
         await c.Send(new { type = "ping" });
         await c.Expect("pong");
     }
+
+    [Fact]
+    public async Task Flood_control_counts_the_frames_of_a_message()
+    {
+        // 60 frames a message (under the limit of 64) cost 8 lines: the second message already floods. Counted as one
+        // line each, three messages would stay within the burst of 10.
+        await using var flood = await TestServer.StartAsync(o => { o.FloodControl = true; o.FloodBurst = 10; o.FloodRate = 2; o.FloodMaxDelaySeconds = 1; });
+        await using var ws = await RawWebSocket.ConnectAsync(flood.Http, $"127.0.0.1:{flood.Http.Port}");
+        Assert.Equal(101, ws.Status);
+        var message = new List<byte>(RawWebSocket.Frame(fin: false, opcode: 1, "{\"type\":"u8));
+        for (var i = 0; i < 58; i++) message.AddRange(RawWebSocket.Frame(fin: false, opcode: 0, []));
+        message.AddRange(RawWebSocket.Frame(fin: true, opcode: 0, "\"ping\"}"u8));
+        for (var i = 0; i < 3; i++) await ws.Stream.WriteAsync(message.ToArray());
+        var texts = new List<string>();
+        var code = await ws.ReadUntilCloseAsync(TimeSpan.FromSeconds(10), texts);
+        Assert.Contains(texts, t => t.Contains("Excess flood"));
+        Assert.Equal(1000, code);
+    }
 }
