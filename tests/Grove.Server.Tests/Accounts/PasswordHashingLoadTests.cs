@@ -47,9 +47,11 @@ public sealed class PasswordHashingLoadTests : IAsyncLifetime
             } while (!answers.IsCompleted && probes < 5000);
 
             var lines = await answers;
-            Assert.True(slowest < TimeSpan.FromSeconds(1), $"/healthz took {slowest.TotalMilliseconds:0} ms at worst over {probes} requests");
+            // Milliseconds when hashing keeps to its workers; 22.7 s on the thread pool. The bounds leave room for a test
+            // run that shares two cores with other test hosts.
+            Assert.True(slowest < TimeSpan.FromSeconds(3), $"/healthz took {slowest.TotalMilliseconds:0} ms at worst over {probes} requests");
             var handshakeTook = await handshake;
-            Assert.True(handshakeTook < TimeSpan.FromSeconds(2), $"the WebSocket handshake took {handshakeTook.TotalMilliseconds:0} ms");
+            Assert.True(handshakeTook < TimeSpan.FromSeconds(5), $"the WebSocket handshake took {handshakeTook.TotalMilliseconds:0} ms");
             var busy = lines.Count(l => l.StartsWith('!'));
             var registered = lines.Length - busy;
             // At most the queue and the workers' share of the crowd were hashed; the rest were refused at once.
