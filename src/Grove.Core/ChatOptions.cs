@@ -33,6 +33,12 @@ public sealed class ChatOptions
     /// <summary>PBKDF2 iterations for new password hashes (each stored hash keeps its own count).</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
 
+    /// <summary>
+    /// Logins and registrations that may wait for a hashing thread; more are refused as "busy" (see
+    /// <see cref="Accounts.PasswordWorkers"/>).
+    /// </summary>
+    public int PasswordQueueLimit { get; set; } = 32;
+
     /// <summary>Failed logins allowed per account, and per IP address, within <see cref="LoginWindow"/>.</summary>
     public int MaxLoginFailuresPerAccount { get; set; } = 5;
     public int MaxLoginFailuresPerAddress { get; set; } = 20;

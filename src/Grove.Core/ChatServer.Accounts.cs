@@ -10,7 +10,7 @@ namespace Grove.Core;
 
 // Accounts: registering a name, logging in (password or web token) and out, and one account on many connections
 // (ChatServer.Registered.cs has registered rooms, moderation, lockdown and the audit log). Password hashing is slow on
-// purpose, so it runs on the thread pool between two short steps on the command loop (OnLoop), never on the loop.
+// purpose, so it runs on threads of its own (PasswordWorkers) between two short steps on the command loop (OnLoop).
 public sealed partial class ChatServer
 {
     // Written on the command loop; read from any thread (a door asks whether a name is registered).
@@ -69,7 +69,8 @@ public sealed partial class ChatServer
         }
     }
 
-    public enum LoginOutcome { LoggedIn, Failed, Blocked }
+    /// <summary>Blocked: too many failures, wait. Busy: too many logins and registrations wait for hashing already.</summary>
+    public enum LoginOutcome { LoggedIn, Failed, Blocked, Busy }
 
     /// <summary>What came of a login or registration: the outcome, words for the person, and the account.</summary>
     public readonly record struct LoginResult(LoginOutcome Outcome, string Message, string? Account = null)
@@ -90,7 +91,8 @@ public sealed partial class ChatServer
             (_accounts.TryGetValue(key, out var a) ? a.PasswordHash : null, Throttle.Blocked(key, s.RemoteIp)));
         if (wait is { } w) return Blocked(w);
         // An unknown account costs the same time as a known one, so timing does not tell which names exist.
-        var ok = await Task.Run(() => PasswordHasher.Verify(password, hash ?? PasswordHasher.Decoy)) && hash is not null;
+        if (PasswordWork?.TryRun(() => PasswordHasher.Verify(password, hash ?? PasswordHasher.Decoy)) is not { } verifying) return Busy;
+        var ok = await verifying && hash is not null;
         return await OnLoop(s, () =>
         {
             if (!ok)
@@ -182,7 +184,8 @@ public sealed partial class ChatServer
             return new LoginResult(LoginOutcome.Failed, $"A password may have at most {MaxPasswordLength} characters.");
         if (!PasswordHasher.IsAcceptable(password))
             return new LoginResult(LoginOutcome.Failed, "A password may not contain control characters.");
-        var hash = await Task.Run(() => PasswordHasher.Hash(password, _options.PasswordIterations));
+        if (PasswordWork?.TryRun(() => PasswordHasher.Hash(password, _options.PasswordIterations)) is not { } hashing) return Busy;
+        var hash = await hashing;
         return await OnLoop(s, () =>
         {
             if (s.State != SessionState.Registered) return new LoginResult(LoginOutcome.Failed, "Choose a name first.");
@@ -200,6 +203,29 @@ public sealed partial class ChatServer
             AnnounceAccount(s);
             return new LoginResult(LoginOutcome.LoggedIn, $"The name {account.Name} is now your account.", account.Name);
         });
+    }
+
+    private static readonly LoginResult Busy = new(LoginOutcome.Busy, "The server is busy; try again in a moment.");
+
+    // Hashing has threads of its own with a bounded queue (PasswordWorkers says why), made at the first login and
+    // ended with the server; after that every login is refused as busy.
+    private PasswordWorkers? _passwordWork;
+    private bool _passwordWorkStopped;
+    private readonly Lock _passwordWorkGate = new();
+
+    private PasswordWorkers? PasswordWork
+    {
+        get
+        {
+            lock (_passwordWorkGate)
+                return _passwordWorkStopped ? null : _passwordWork ??= new PasswordWorkers(_options.PasswordQueueLimit);
+        }
+    }
+
+    private void StopPasswordWork()
+    {
+        lock (_passwordWorkGate) _passwordWorkStopped = true;
+        _passwordWork?.Dispose();
     }
 
     private static LoginResult Blocked(TimeSpan wait) => new(LoginOutcome.Blocked,

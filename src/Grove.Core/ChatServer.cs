@@ -227,6 +227,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         {
             Log.StopTimedOut(_logger);
         }
+        StopPasswordWork();
     }
 
     // ---- Stage 1: the command loop -------------------------------------------------------------------------

@@ -36,6 +36,8 @@ internal static class ServeCommand
         ("--registration-timeout", "RegistrationTimeoutSeconds", "seconds a connection may take to choose a name (default 30)"),
         ("--idle-timeout", "IdleTimeoutSeconds", "seconds without input before a plain or web connection is closed (default 0: never)"),
         ("--memory-trim-after", "MemoryTrimAfter", "after this many connections came or went in a surge, then a calm, compact the heap once to give memory back (default 1000; 0: never)"),
+        ("--password-queue-limit", "PasswordQueueLimit", "logins and registrations that may wait for password hashing; more are told the server is busy (default 32)"),
+        ("--allowed-hosts", "AllowedHosts", "host names the web door answers to besides localhost, IP addresses and --host, comma-separated (chat.example.org, *.example.org)"),
         ("--server-operators", "ServerOperators", "accounts that are server operators when logged in, comma-separated (kill, server bans, lockdown, audit)"),
         ("--lockdown", "Lockdown", "true or false: start with only registered accounts allowed to sign in (default false)"),
         ("--config", "", "a settings file to read instead of ./appsettings.json"),
@@ -90,6 +92,7 @@ internal static class ServeCommand
         if (options.HttpPort is < -1 or > 65535) throw new GroveStartupException($"--http-port must be between 0 and 65535, or -1 for no web door (got {options.HttpPort}).");
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
+        if (options.PasswordQueueLimit < 1) throw new GroveStartupException($"--password-queue-limit must be at least 1 (got {options.PasswordQueueLimit}).");
         return options;
     }
 

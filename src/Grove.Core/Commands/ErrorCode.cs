@@ -37,4 +37,5 @@ public enum ErrorCode
     Lockdown,           // only accounts may sign in right now
     Muted,              // muted in that room
     Protected,          // the room's owner and server operators are beyond a room operator's reach
+    ServerBusy,         // too much waits already (password hashing): try again in a moment
 }

@@ -36,6 +36,7 @@ public static class AccountCommands
 
     public static ErrorReply Failure(CommandKind kind, ChatServer.LoginResult result) => new(
         result.Outcome == ChatServer.LoginOutcome.Blocked ? ErrorCode.TooManyAttempts
+            : result.Outcome == ChatServer.LoginOutcome.Busy ? ErrorCode.ServerBusy
             : kind == CommandKind.RegisterAccount ? ErrorCode.BadArgument : ErrorCode.LoginFailed,
         result.Message);
 }

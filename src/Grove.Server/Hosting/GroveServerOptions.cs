@@ -24,8 +24,21 @@ public sealed class GroveServerOptions
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = new();
 
+    /// <summary>
+    /// Host names the web door answers to besides loopback names (localhost), IP addresses and <see cref="Host"/>,
+    /// separated by commas (`chat.example.org`, `*.example.org`). A request naming any other host is refused, so a web
+    /// page whose name was made to point at this server (DNS rebinding) cannot use the WebSocket, the API or /status.
+    /// </summary>
+    public string AllowedHosts { get; set; } = "";
+
     /// <summary>The largest WebSocket message accepted, in bytes; a larger one closes the socket (1009).</summary>
     public int MaxWebSocketMessageBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// The most frames (fragments) one WebSocket message may arrive in; more closes the socket (1008). Empty
+    /// fragments cost no bytes, so without this an endless message of them would never be cut off.
+    /// </summary>
+    public int MaxWebSocketFragments { get; set; } = 64;
 
     /// <summary>Whether /status answers requests from other machines (default: loopback only).</summary>
     public bool StatusAllowRemote { get; set; }
@@ -122,6 +135,12 @@ public sealed class GroveServerOptions
     /// (the default: people may sit quietly in a room). IRC connections have the ping timeout instead.
     /// </summary>
     public int IdleTimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// Logins and registrations that may wait for a password-hashing worker (there are the cores minus one of them, at
+    /// least one); past this they are refused with "the server is busy", so hashing never starves the rest.
+    /// </summary>
+    public int PasswordQueueLimit { get; set; } = 32;
 
     /// <summary>Rooms one person may be in at once (IRC CHANLIMIT).</summary>
     public int MaxRoomsPerPerson { get; set; } = 50;

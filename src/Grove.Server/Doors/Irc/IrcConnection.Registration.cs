@@ -141,7 +141,9 @@ public sealed partial class IrcConnection
         }
         await Flush();
         var result = await chat.RegisterAccountAsync(session, password);
-        if (!result.Ok) Lines(IrcMessage.Text(info.ServerName, "FAIL", "REGISTER", "ACCOUNT_NOT_CREATED", result.Message));
+        // IRCv3 account-registration names the code for "try again later".
+        if (!result.Ok) Lines(IrcMessage.Text(info.ServerName, "FAIL", "REGISTER",
+            result.Outcome == Grove.Core.ChatServer.LoginOutcome.Busy ? "TEMPORARILY_UNAVAILABLE" : "ACCOUNT_NOT_CREATED", result.Message));
         else if (Has(IrcCaps.StandardReplies)) Lines(IrcMessage.Text(info.ServerName, "REGISTER", "SUCCESS", result.Account!, result.Message));
     }
 

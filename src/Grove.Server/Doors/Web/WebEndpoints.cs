@@ -9,6 +9,7 @@ using Grove.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Grove.Server.Doors.Web;
 
@@ -20,10 +21,12 @@ public static class WebEndpoints
 
     public static void Map(WebApplication app)
     {
+        var options = (GroveServerOptions)app.Services.GetService(typeof(GroveServerOptions))!;
+        var loggers = (ILoggerFactory)app.Services.GetService(typeof(ILoggerFactory))!;
+        WebGuard.Use(app, options, loggers.CreateLogger("Grove.Server.Doors.Web.WebGuard"));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         var door = app.Services.GetService(typeof(WebSocketDoor)) as WebSocketDoor ?? throw new InvalidOperationException();
         var chat = (ChatServer)app.Services.GetService(typeof(ChatServer))!;
-        var options = (GroveServerOptions)app.Services.GetService(typeof(GroveServerOptions))!;
         var ring = (LogRing)app.Services.GetService(typeof(LogRing))!;
         var rate = (RateSampler)app.Services.GetService(typeof(RateSampler))!;
 
@@ -32,6 +35,9 @@ public static class WebEndpoints
         MapFile(app, "/app.js", "app.js", "text/javascript; charset=utf-8");
         MapFile(app, "/style.css", "style.css", "text/css; charset=utf-8");
         MapFile(app, "/favicon.svg", "favicon.svg", "image/svg+xml");
+        // The status page's own files: the Content-Security-Policy allows no inline script or style.
+        MapFile(app, "/status.js", "status.js", "text/javascript; charset=utf-8");
+        MapFile(app, "/status.css", "status.css", "text/css; charset=utf-8");
 
         // Counts are of people: one account's connections on several doors are one member.
         app.MapGet("/api/rooms", () => Results.Json(PublicRooms(chat).Select(r => new { name = r.Name, members = r.PeopleCount, topic = r.Topic })));

@@ -96,6 +96,9 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         await writer;
     }
 
+    /// <summary>Frames of one message that count as one more line in flood control.</summary>
+    public const int FramesPerLine = 8;
+
     private async Task ReadLoop(Session session, WebSocket socket, CancellationToken ct)
     {
         var gate = new Grove.Core.Limits.FloodGate(flood, time);
@@ -103,6 +106,7 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         while (socket.State == WebSocketState.Open && !session.IsClosed)
         {
             var filled = 0;
+            var frames = 0;
             ValueWebSocketReceiveResult result;
             do
             {
@@ -115,8 +119,16 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
                 result = await socket.ReceiveAsync(buffer.AsMemory(filled), ct);
                 if (result.MessageType == WebSocketMessageType.Close) return;
                 filled += result.Count;
+                // Empty fragments cost no bytes: counting frames is what ends a message that never ends.
+                if (++frames >= options.MaxWebSocketFragments && !result.EndOfMessage)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, $"A message may arrive in at most {options.MaxWebSocketFragments} frames", CancellationToken.None);
+                    return;
+                }
             } while (!result.EndOfMessage);
-            if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
+            // Flood control counts frames too: a message costs one line, and one more for every FramesPerLine after its first.
+            for (var extra = (frames - 1) / FramesPerLine; extra >= 0; extra--)
+                if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
             if (result.MessageType != WebSocketMessageType.Text)
             {
                 await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, "Send JSON text messages."));
@@ -151,6 +163,11 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         }
         string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         var type = typeEl.GetString();
+        if (WebMessageFields.Problem(root) is { } problem)
+        {
+            await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, problem));
+            return;
+        }
         if (session.State != SessionState.Registered && type is not ("hello" or "ping" or "quit"))
         {
             await chat.ReplyAsync(session, new ErrorReply(ErrorCode.NotRegistered, "Choose a name first (hello)."));
