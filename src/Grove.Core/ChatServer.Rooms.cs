@@ -315,9 +315,10 @@ public sealed partial class ChatServer
         var other = NameRules.Fold(name);
         var cursor = Cursor(s, "@" + other);
         var before = cursor.Oldest == 0 ? long.MaxValue : cursor.Oldest;
+        var owners = s.HistoryOwners;
         AfterCommit(() =>
         {
-            var rows = _store.PrivateHistory(me, other, before, n);
+            var rows = _store.PrivateHistory(me, other, owners, before, n);
             if (rows.Count > 0) cursor.Oldest = rows[0].Id;
             return new HistoryReply(name, rows.Select(r => (ChatEvent)new PrivateMessageEvent(r.Id, r.Time, r.From, r.To!, r.Text, r.Kind) { IsHistory = true }).ToList(), onJoin: false);
         }, s);

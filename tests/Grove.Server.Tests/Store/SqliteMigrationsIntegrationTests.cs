@@ -36,8 +36,13 @@ public sealed class SqliteMigrationsIntegrationTests
             cmd.CommandText = """
                 INSERT INTO rooms (key, name, topic) VALUES ('#old', '#Old', 'from before');
                 INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (7, 1000, '#old', 'Ann', NULL, 'hello', 0);
+                INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (6, 500, NULL, 'Ann', 'Bo', 'as a guest', 0);
                 INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (8, 2000, NULL, 'Ann', 'Bo', 'psst', 0);
                 """;
+            cmd.ExecuteNonQuery();
+            // Ann registered her name between her two messages; Bo never did.
+            SqliteMigrations.Apply(c, upTo: 3);
+            cmd.CommandText = "INSERT INTO accounts (key, name, password, created_at) VALUES ('ann', 'Ann', 'x', 1000);";
             cmd.ExecuteNonQuery();
         }
 
@@ -46,9 +51,12 @@ public sealed class SqliteMigrationsIntegrationTests
         Assert.Equal(8, store.LastMessageId());
         Assert.Equal("from before", Assert.Single(store.LoadRooms()).Topic);
         Assert.Equal("hello", Assert.Single(store.RoomHistory("#old", long.MaxValue, 10)).Text);
-        Assert.Equal("psst", Assert.Single(store.PrivateHistory("bo", "ann", long.MaxValue, 10)).Text);
-        store.Commit([new StoredMessage(9, DateTimeOffset.UtcNow, null, "Bo", "Ann", "reply", MessageKind.Normal)], []);
-        Assert.Equal(2, store.PrivateHistory("ann", "bo", long.MaxValue, 10).Count);
+        // Only what Ann's account sent after it existed is hers; the guests' messages belong to no one now.
+        Assert.Equal("psst", Assert.Single(store.PrivateHistory("bo", "ann", ["a:ann"], long.MaxValue, 10)).Text);
+        Assert.Empty(store.PrivateHistory("bo", "ann", ["a:bo"], long.MaxValue, 10));
+        store.Commit([new StoredMessage(9, DateTimeOffset.UtcNow, null, "Bo", "Ann", "reply", MessageKind.Normal) { FromOwner = "g:1", ToOwner = "a:ann" }], []);
+        Assert.Equal(2, store.PrivateHistory("ann", "bo", ["a:ann"], long.MaxValue, 10).Count);
+        Assert.Equal("reply", Assert.Single(store.PrivateHistory("ann", "bo", ["g:1"], long.MaxValue, 10)).Text);
     }
 
     [Fact]

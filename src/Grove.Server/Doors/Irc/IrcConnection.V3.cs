@@ -133,7 +133,7 @@ public sealed partial class IrcConnection
             string[] rooms = [];
             Read(() => { rooms = chat.RoomsOf(session).Select(r => r.Key).ToArray(); return null; },
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
-                    store.Conversations(NameRules.Fold(session.Name!), rooms, from, to, tlimit)
+                    store.Conversations(session.HistoryOwners, rooms, from, to, tlimit)
                         .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
                             chat.RoomNamed(c.Target)?.Name ?? c.Target, "timestamp=" + IrcRenderer.Time(c.Latest)))))
                         .ToList()));
@@ -172,7 +172,8 @@ public sealed partial class IrcConnection
             return null;
         }, store =>
         {
-            var baseRange = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit, NewestFirst: true);
+            var baseRange = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit, NewestFirst: true)
+                { Owners = session.HistoryOwners };
             IReadOnlyList<StoredMessage> rows = sub switch
             {
                 "LATEST" => store.Range(After(baseRange, r1)),

@@ -262,7 +262,7 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         }, store =>
         {
             var range = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit + 1, NewestFirst: true)
-                { BeforeId = before };
+                { BeforeId = before, Owners = session.HistoryOwners };
             var rows = store.Range(range);
             var complete = rows.Count <= limit;
             var events = rows.Skip(complete ? 0 : 1).Select(row => row.Room is not null

@@ -55,8 +55,9 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         }
         _insertMessage = _writer.CreateCommand();
         _insertMessage.CommandText =
-            "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind) VALUES ($id, $time, $room, $sender, $recipient, $pair, $text, $kind)";
-        foreach (var p in new[] { "$id", "$time", "$room", "$sender", "$recipient", "$pair", "$text", "$kind" })
+            "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind, sender_owner, recipient_owner) " +
+            "VALUES ($id, $time, $room, $sender, $recipient, $pair, $text, $kind, $fromOwner, $toOwner)";
+        foreach (var p in new[] { "$id", "$time", "$room", "$sender", "$recipient", "$pair", "$text", "$kind", "$fromOwner", "$toOwner" })
             _insertMessage.Parameters.Add(new SqliteParameter(p, null));
         _upsertRoom = _writer.CreateCommand();
         _upsertRoom.CommandText =
@@ -114,6 +115,8 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
                 p[5].Value = m.To is null ? DBNull.Value : Pair(NameRules.Fold(m.From), NameRules.Fold(m.To));
                 p[6].Value = m.Text;
                 p[7].Value = (int)m.Kind;
+                p[8].Value = (object?)m.FromOwner ?? DBNull.Value;
+                p[9].Value = (object?)m.ToOwner ?? DBNull.Value;
                 _insertMessage.ExecuteNonQuery();
             }
             tx.Commit();
@@ -142,17 +145,31 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
 
     public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) =>
         Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE room = $k AND id < $before ORDER BY id DESC LIMIT $limit",
-            roomKey, beforeId, limit);
+            roomKey, beforeId, limit, null);
 
-    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit) =>
-        Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE pair = $k AND id < $before ORDER BY id DESC LIMIT $limit",
-            Pair(nameKeyA, nameKeyB), beforeId, limit);
+    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, IReadOnlyList<string> owners, long beforeId, int limit) =>
+        Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE pair = $k AND " + OwnedBy(owners) +
+            " AND id < $before ORDER BY id DESC LIMIT $limit", Pair(nameKeyA, nameKeyB), beforeId, limit, owners);
 
-    private List<StoredMessage> Query(string sql, string key, long beforeId, int limit)
+    /// <summary>The condition "sent or received by one of the owners" over parameters $o0, $o1, …; false for none.</summary>
+    private static string OwnedBy(IReadOnlyList<string>? owners)
+    {
+        if (owners is not { Count: > 0 }) return "0";
+        var list = string.Join(", ", Enumerable.Range(0, owners.Count).Select(i => "$o" + i));
+        return $"(sender_owner IN ({list}) OR recipient_owner IN ({list}))";
+    }
+
+    private static void AddOwners(SqliteCommand cmd, IReadOnlyList<string>? owners)
+    {
+        for (var i = 0; owners is not null && i < owners.Count; i++) cmd.Parameters.AddWithValue("$o" + i, owners[i]);
+    }
+
+    private List<StoredMessage> Query(string sql, string key, long beforeId, int limit, IReadOnlyList<string>? owners)
     {
         using var c = ReadConnection();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
+        AddOwners(cmd, owners);
         cmd.Parameters.AddWithValue("$k", key);
         cmd.Parameters.AddWithValue("$before", beforeId);
         cmd.Parameters.AddWithValue("$limit", limit);
@@ -171,7 +188,12 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         using var cmd = c.CreateCommand();
         var sql = new System.Text.StringBuilder("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE ");
         if (r.RoomKey is not null) { sql.Append("room = $k"); cmd.Parameters.AddWithValue("$k", r.RoomKey); }
-        else { sql.Append("pair = $k"); cmd.Parameters.AddWithValue("$k", Pair(r.NameA!, r.NameB!)); }
+        else
+        {
+            sql.Append("pair = $k AND ").Append(OwnedBy(r.Owners));
+            cmd.Parameters.AddWithValue("$k", Pair(r.NameA!, r.NameB!));
+            AddOwners(cmd, r.Owners);
+        }
         if (r.AfterId is { } a) { sql.Append(" AND id > $aid"); cmd.Parameters.AddWithValue("$aid", a); }
         if (r.BeforeId is { } b) { sql.Append(" AND id < $bid"); cmd.Parameters.AddWithValue("$bid", b); }
         if (r.After is { } at) { sql.Append(" AND time > $at"); cmd.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds()); }
@@ -189,18 +211,18 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         return list;
     }
 
-    public IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit)
+    public IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit)
     {
         using var c = ReadConnection();
         var result = new List<ConversationSummary>();
-        using (var cmd = c.CreateCommand())
+        if (owners.Count > 0)
         {
-            // Private conversations: the pair key holds both folded names; the other one is the target. Exact prefix
-            // and suffix comparisons, not LIKE: '_' is a wildcard there and may appear in names.
-            cmd.CommandText = "SELECT pair, MAX(time), MAX(CASE WHEN lower(sender) = $me THEN recipient ELSE sender END) FROM messages " +
-                              "WHERE (substr(pair, 1, length($me) + 1) = $me || ' ' OR substr(pair, -length($me) - 1) = ' ' || $me) " +
-                              "AND time > $from AND time < $to GROUP BY pair";
-            cmd.Parameters.AddWithValue("$me", nameKey);
+            using var cmd = c.CreateCommand();
+            // Private conversations the owners had; the other person is the target.
+            var mine = string.Join(", ", Enumerable.Range(0, owners.Count).Select(i => "$o" + i));
+            cmd.CommandText = $"SELECT pair, MAX(time), MAX(CASE WHEN sender_owner IN ({mine}) THEN recipient ELSE sender END) FROM messages " +
+                              $"WHERE pair IS NOT NULL AND {OwnedBy(owners)} AND time > $from AND time < $to GROUP BY pair";
+            AddOwners(cmd, owners);
             cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
             using var r = cmd.ExecuteReader();

@@ -80,6 +80,19 @@ public static class SqliteMigrations
             mask TEXT PRIMARY KEY
         );
         """,
+        // 4: a private message belongs to the accounts or guest connections that had it ('a:' account key, 'g:'
+        // connection token), not to the names, which someone else may take later. Older messages get their account
+        // owners where the name was already registered when they were sent; a guest's stay readable by no one.
+        """
+        ALTER TABLE messages ADD COLUMN sender_owner TEXT;
+        ALTER TABLE messages ADD COLUMN recipient_owner TEXT;
+        UPDATE messages SET sender_owner = 'a:' || lower(sender)
+            WHERE recipient IS NOT NULL
+              AND EXISTS (SELECT 1 FROM accounts a WHERE a.key = lower(messages.sender) AND a.created_at <= messages.time);
+        UPDATE messages SET recipient_owner = 'a:' || lower(recipient)
+            WHERE recipient IS NOT NULL
+              AND EXISTS (SELECT 1 FROM accounts a WHERE a.key = lower(messages.recipient) AND a.created_at <= messages.time);
+        """,
     ];
 
     public static int CurrentVersion => Steps.Count;
