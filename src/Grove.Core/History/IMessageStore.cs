@@ -11,6 +11,9 @@ public sealed record StoredMessage(long Id, DateTimeOffset Time, string? Room, s
 {
     public string? FromOwner { get; init; }
     public string? ToOwner { get; init; }
+    /// <summary>A room message's gates when it was sent (<see cref="Rooms.Admission"/>).</summary>
+    public Rooms.RoomGates Gates { get; init; }
+    public long GatesSince { get; init; }
 }
 
 /// <summary>A room as the store keeps it.</summary>
@@ -34,8 +37,11 @@ public interface IMessageStore : IDisposable
 
     IReadOnlyList<StoredRoom> LoadRooms();
 
-    /// <summary>The newest <paramref name="limit"/> messages of a room with id below <paramref name="beforeId"/>, oldest first.</summary>
-    IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit);
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages of a room with id below <paramref name="beforeId"/> that a member
+    /// admitted so may see (null: someone outside, who sees only messages sent behind no gate), oldest first.
+    /// </summary>
+    IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Rooms.Admission? reader = null);
 
     /// <summary>
     /// The newest messages between two people (names folded) that one of <paramref name="owners"/> sent or received
@@ -72,11 +78,13 @@ public interface IMessageStore : IDisposable
 /// Which messages to read: a room (<see cref="RoomKey"/>) or a private conversation (<see cref="NameA"/> and
 /// <see cref="NameB"/>, folded, of which only what one of <see cref="Owners"/> sent or received: none when null);
 /// optional exclusive bounds by id and by time; <see cref="NewestFirst"/> takes the newest <see cref="Limit"/> inside
-/// the bounds (the result is still oldest first).
+/// the bounds (the result is still oldest first). A room's messages are those <see cref="Reader"/> may see.
 /// </summary>
 public sealed record HistoryRange(string? RoomKey, string? NameA, string? NameB, int Limit, bool NewestFirst)
 {
     public IReadOnlyList<string>? Owners { get; init; }
+    /// <summary>For a room: how the reader was admitted; null shows only messages sent behind no gate.</summary>
+    public Rooms.Admission? Reader { get; init; }
     public long? AfterId { get; init; }
     public long? BeforeId { get; init; }
     public DateTimeOffset? After { get; init; }
@@ -96,7 +104,7 @@ public sealed class NullMessageStore : IMessageStore
     public long LastMessageId() => 0;
     public void Commit(IReadOnlyList<StoredMessage> messages, IReadOnlyList<StoredRoom> rooms) { }
     public IReadOnlyList<StoredRoom> LoadRooms() => [];
-    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) => [];
+    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Rooms.Admission? reader) => [];
     public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, IReadOnlyList<string> owners, long beforeId, int limit) => [];
     public IReadOnlyList<StoredMessage> Range(HistoryRange range) => [];
     public IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) => [];

@@ -20,7 +20,7 @@ public sealed class StoreFaultTests
             inner.Commit(messages, rooms);
         }
         public IReadOnlyList<StoredRoom> LoadRooms() => inner.LoadRooms();
-        public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) => inner.RoomHistory(roomKey, beforeId, limit);
+        public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Grove.Core.Rooms.Admission? reader) => inner.RoomHistory(roomKey, beforeId, limit, reader);
         public IReadOnlyList<StoredMessage> PrivateHistory(string a, string b, IReadOnlyList<string> owners, long beforeId, int limit) => inner.PrivateHistory(a, b, owners, beforeId, limit);
         public IReadOnlyList<StoredMessage> Range(HistoryRange range) => inner.Range(range);
         public IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) =>
