@@ -85,4 +85,40 @@ public sealed class GatedRoomHistoryTests
         Assert.Contains(trentReplay, l => l.EndsWith(Open));
         Assert.DoesNotContain(trentReplay, l => l.Contains("vault code"));
     }
+
+    [Fact]
+    public async Task A_registered_room_keeps_its_gates_over_a_restart_and_its_history_for_who_passes_them()
+    {
+        // Guards the other side: the rule must not take a registered room's history from its owner and invitees.
+        const string Password = "correct horse battery";
+        using var folder = new TempFolder();
+        await using (var first = await TestServer.StartAsync(null, folder))
+        {
+            await using var alice = await first.RegisteredAsync("alice", Password);
+            await alice.SendAsync("/join #keep");
+            await alice.SendAsync("/room register");
+            await alice.ExpectAsync("^\\* #keep is registered");
+            await alice.SendAsync("/mode #keep +i");
+            await alice.ExpectAsync("^\\* alice sets mode \\+i");
+            await alice.SendAsync(Secret);
+            await alice.LinesUntilBarrierAsync();
+        }
+
+        await using var second = await TestServer.StartAsync(null, folder);
+        await using var bob = await second.IrcAsync("bob");
+        await bob.SendAsync("JOIN #keep");
+        await bob.ExpectAsync(" 473 bob #keep ");
+        await using var owner = await LineClient.ConnectAsync(second.Plain);
+        await owner.ExpectAsync("^What is your name\\?$");
+        await owner.SendAsync("alice");
+        await owner.ExpectAsync("^The name alice is registered\\. Type its password");
+        await owner.SendAsync(Password);
+        await owner.ExpectAsync("^\\* Welcome, alice!");
+        await owner.SendAsync("/join #keep");
+        Assert.Contains(await owner.LinesUntilBarrierAsync(), l => l.EndsWith(Secret));
+        await owner.SendAsync("/invite bob #keep");
+        await bob.ExpectAsync(" INVITE bob :?#keep$");
+        await bob.SendAsync("JOIN #keep");
+        Assert.Contains(await bob.IrcBarrierAsync(), l => l.EndsWith(Secret));
+    }
 }
