@@ -60,6 +60,36 @@ public sealed class SqliteMigrationsIntegrationTests
     }
 
     [Fact]
+    public void Older_messages_of_a_registered_room_take_its_gates_and_others_stay_open()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, SqliteMessageStore.FileName);
+        SQLitePCL.Batteries_V2.Init();
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            SqliteMigrations.Apply(c, upTo: 4);
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO room_settings (key, name, owner, modes, password, user_limit, bans, mutes, operators, voices, registered_at)
+                    VALUES ('#den', '#den', 'ann', 'nti', 'k1', 0, '[]', '[]', '[]', '[]', 0);
+                INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (1, 1000, '#den', 'Ann', NULL, 'behind gates', 0);
+                INSERT INTO messages (id, time, room, sender, recipient, text, kind) VALUES (2, 1000, '#open', 'Ann', NULL, 'in the open', 0);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = new SqliteMessageStore(folder.Path);
+        store.Open();
+        var den = Assert.Single(store.RoomHistory("#den", long.MaxValue, 10, Grove.Core.Rooms.Admission.Everything));
+        Assert.Equal(Grove.Core.Rooms.RoomGates.InviteOnly | Grove.Core.Rooms.RoomGates.Keyed, den.Gates);
+        Assert.Empty(store.RoomHistory("#den", long.MaxValue, 10));
+        Assert.Empty(store.RoomHistory("#den", long.MaxValue, 10, new(Grove.Core.Rooms.RoomGates.InviteOnly, 0, 5)));
+        Assert.Single(store.RoomHistory("#den", long.MaxValue, 10, new(Grove.Core.Rooms.RoomGates.All, 0, 5)));
+        Assert.Equal("in the open", Assert.Single(store.RoomHistory("#open", long.MaxValue, 10)).Text);
+    }
+
+    [Fact]
     public void Sql_metacharacters_are_stored_as_text()
     {
         using var folder = new TempFolder();
