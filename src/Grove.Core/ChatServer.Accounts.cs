@@ -192,6 +192,10 @@ public sealed partial class ChatServer
             if (s.Account is { } current) return new LoginResult(LoginOutcome.Failed, $"You are already logged in as {current}.");
             var key = NameRules.Fold(s.Name!);
             if (_accounts.ContainsKey(key)) return new LoginResult(LoginOutcome.Failed, $"The name {s.Name} is already registered.");
+            // Whoever registered a server operator's name would be a server operator: those accounts are made on the
+            // server's machine (grove account create), never from a door.
+            if (IsOperatorAccount(key))
+                return new LoginResult(LoginOutcome.Failed, $"The name {s.Name} is kept for a server operator; its account is created on the server's machine.");
             var account = new StoredAccount(key, s.Name!, hash, _time.GetUtcNow());
             _accounts[key] = account;
             _batch.Changes.Accounts.Add(account);

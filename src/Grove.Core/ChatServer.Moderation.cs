@@ -100,6 +100,7 @@ public sealed partial class ChatServer
         }
         var applied = new System.Text.StringBuilder();
         var appliedArgs = new List<string>();
+        var gatesBefore = (room.Gates, room.Password);
         var adding = true;
         var sign = '\0';
         var next = 0;
@@ -214,6 +215,8 @@ public sealed partial class ChatServer
                     break;
             }
         }
+        // New gates (or a new key) are other gates: who passes them later gets nothing sent behind the old ones.
+        if ((room.Gates, room.Password) != gatesBefore) room.GatesSince = _lastId;
         if (applied.Length > 0)
         {
             SendRoom(room, new ModeEvent(room.Name, s.Name!, applied.ToString(), appliedArgs) { By = s.Origin }, except: null);

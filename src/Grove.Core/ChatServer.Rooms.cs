@@ -63,9 +63,10 @@ public sealed partial class ChatServer
             Send(s, new EchoReply(statusEvent));
             return;
         }
-        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
+        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind)
+            { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot, Gates = room.Gates, GatesSince = room.GatesSince };
         room.Recent.Add(ev);
-        _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind));
+        _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind) { Gates = ev.Gates, GatesSince = ev.GatesSince });
         WarnIfStoreFailing(s);
         Metrics.MessageIn();
         Log.RoomMessage(_logger, ev.From, room.Name, text);
@@ -145,12 +146,15 @@ public sealed partial class ChatServer
         var others = room.PeopleCount;
         var empty = room.Members.Length == 0;
         if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName }, except: null);
-        room.AddMember(s);
-        if (!announce)
+        // The person passed the gates the room has now (Join checked them); another connection of someone already
+        // inside comes in as that one did.
+        var sibling = announce ? null : room.Members.FirstOrDefault(m => m.Name == s.Name);
+        var admission = sibling is not null ? room.AdmissionOf(sibling)! : new Admission(room.Gates, room.GatesSince, _lastId);
+        room.AddMember(s, admission);
+        if (sibling is not null)
         {
             // The same standing as the person's connection already in the room.
-            var sibling = room.Members.FirstOrDefault(m => !ReferenceEquals(m, s) && m.Name == s.Name);
-            if (sibling is not null) room.SetStatus(s, room.StatusOf(sibling));
+            room.SetStatus(s, room.StatusOf(sibling));
         }
         else if (room.Owner is not null)
         {
@@ -178,7 +182,7 @@ public sealed partial class ChatServer
             TopicSetAt = room.TopicSetAt,
             Self = s.Name,
         });
-        var recent = room.Recent.Latest(_options.HistoryOnJoin);
+        var recent = room.Recent.Latest(_options.HistoryOnJoin, admission);
         var cursor = Cursor(s, room.Key);
         cursor.Oldest = recent is { Count: > 0 } ? recent[0].Id : _lastId + 1;
         if (recent is { Count: > 0 })
@@ -287,7 +291,8 @@ public sealed partial class ChatServer
         }
         var cursor = Cursor(s, room.Key);
         var before = cursor.Oldest;
-        var fromRing = room.Recent.Latest(n, before);
+        var reader = room.AdmissionOf(s)!;
+        var fromRing = room.Recent.Latest(n, reader, before);
         if (fromRing is not null)
         {
             if (fromRing.Count > 0) cursor.Oldest = fromRing[0].Id;
@@ -299,7 +304,7 @@ public sealed partial class ChatServer
         var key = room.Key;
         AfterCommit(() =>
         {
-            var rows = _store.RoomHistory(key, before, n);
+            var rows = _store.RoomHistory(key, before, n, reader);
             if (rows.Count > 0) cursor.Oldest = Math.Min(cursor.Oldest, rows[0].Id);
             return new HistoryReply(roomName2, rows.Select(r => (ChatEvent)ToEvent(r, roomName2, history: true)).ToList(), onJoin: false);
         }, s);
@@ -317,9 +322,10 @@ public sealed partial class ChatServer
         var other = NameRules.Fold(name);
         var cursor = Cursor(s, "@" + other);
         var before = cursor.Oldest == 0 ? long.MaxValue : cursor.Oldest;
+        var owners = s.HistoryOwners;
         AfterCommit(() =>
         {
-            var rows = _store.PrivateHistory(me, other, before, n);
+            var rows = _store.PrivateHistory(me, other, owners, before, n);
             if (rows.Count > 0) cursor.Oldest = rows[0].Id;
             return new HistoryReply(name, rows.Select(r => (ChatEvent)new PrivateMessageEvent(r.Id, r.Time, r.From, r.To!, r.Text, r.Kind) { IsHistory = true }).ToList(), onJoin: false);
         }, s);
@@ -398,8 +404,8 @@ public sealed partial class ChatServer
     private static StoredRoom Stored(Room r) => new(r.Name, r.Topic, r.TopicSetBy, r.TopicSetAt);
 
     private static RoomMessageEvent AsHistory(RoomMessageEvent m) =>
-        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true, By = m.By, FromBot = m.FromBot, At = m.Time };
+        new(m.Id, m.Time, m.Room, m.From, m.Text, m.Kind) { IsHistory = true, By = m.By, FromBot = m.FromBot, At = m.Time, Gates = m.Gates, GatesSince = m.GatesSince };
 
     internal static RoomMessageEvent ToEvent(StoredMessage m, string roomName, bool history = false) =>
-        new(m.Id, m.Time, roomName, m.From, m.Text, m.Kind) { IsHistory = history, At = m.Time };
+        new(m.Id, m.Time, roomName, m.From, m.Text, m.Kind) { IsHistory = history, At = m.Time, Gates = m.Gates, GatesSince = m.GatesSince };
 }

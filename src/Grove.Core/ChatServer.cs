@@ -86,10 +86,15 @@ public sealed partial class ChatServer : IAsyncDisposable
             room.Topic = r.Topic;
             room.TopicSetBy = r.TopicSetBy;
             room.TopicSetAt = r.TopicSetAt;
-            foreach (var m in _store.RoomHistory(room.Key, long.MaxValue, room.Recent.Capacity))
+            foreach (var m in _store.RoomHistory(room.Key, long.MaxValue, room.Recent.Capacity, Admission.Everything))
                 room.Recent.Add(ToEvent(m, room.Name));
         }
         LoadAccounts(_store.LoadState());
+        // A registered room keeps its gates over a restart: its gated history goes on where its newest message was
+        // sent behind the same gates; otherwise the gates it has now count from here.
+        foreach (var room in _rooms.Values)
+            if (room.Gates != RoomGates.None)
+                room.GatesSince = room.Recent.Latest(1, Admission.Everything) is [{ } last] && last.Gates == room.Gates ? last.GatesSince : _lastId;
         _commandLoop = Task.Run(RunCommandLoop);
         _commitLoop = Task.Run(RunCommitLoop);
         _deliveryLoop = Task.Run(RunDeliveryLoop);

@@ -51,6 +51,9 @@ public sealed class RoomMessageEvent(long id, DateTimeOffset time, string room, 
     public MessageKind Kind { get; } = kind;
     /// <summary>True when replayed from history rather than happening now.</summary>
     public bool IsHistory { get; init; }
+    /// <summary>The room's gates when it was sent: who may have it replayed (<see cref="Rooms.Admission"/>).</summary>
+    public Rooms.RoomGates Gates { get; init; }
+    public long GatesSince { get; init; }
     /// <summary>Client-only tags to relay (IRCv3 message-tags), escaped; null when none.</summary>
     public string? ClientTags { get; init; }
     /// <summary>The sender is marked as a bot.</summary>

@@ -3,8 +3,18 @@ using Grove.Core.Events;
 
 namespace Grove.Core.History;
 
-/// <summary>A message as the store keeps it. <see cref="Room"/> is null for a private message.</summary>
-public sealed record StoredMessage(long Id, DateTimeOffset Time, string? Room, string From, string? To, string Text, MessageKind Kind);
+/// <summary>
+/// A message as the store keeps it. <see cref="Room"/> is null for a private message, which belongs to
+/// <see cref="FromOwner"/> and <see cref="ToOwner"/> (<see cref="People.Session.HistoryOwner"/>), not to the names.
+/// </summary>
+public sealed record StoredMessage(long Id, DateTimeOffset Time, string? Room, string From, string? To, string Text, MessageKind Kind)
+{
+    public string? FromOwner { get; init; }
+    public string? ToOwner { get; init; }
+    /// <summary>A room message's gates when it was sent (<see cref="Rooms.Admission"/>).</summary>
+    public Rooms.RoomGates Gates { get; init; }
+    public long GatesSince { get; init; }
+}
 
 /// <summary>A room as the store keeps it.</summary>
 public sealed record StoredRoom(string Name, string? Topic, string? TopicSetBy, DateTimeOffset? TopicSetAt);
@@ -27,20 +37,26 @@ public interface IMessageStore : IDisposable
 
     IReadOnlyList<StoredRoom> LoadRooms();
 
-    /// <summary>The newest <paramref name="limit"/> messages of a room with id below <paramref name="beforeId"/>, oldest first.</summary>
-    IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit);
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages of a room with id below <paramref name="beforeId"/> that a member
+    /// admitted so may see (null: someone outside, who sees only messages sent behind no gate), oldest first.
+    /// </summary>
+    IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Rooms.Admission? reader = null);
 
-    /// <summary>The newest messages between two people (names folded), oldest first.</summary>
-    IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit);
+    /// <summary>
+    /// The newest messages between two people (names folded) that one of <paramref name="owners"/> sent or received
+    /// (<see cref="People.Session.HistoryOwners"/>), oldest first.
+    /// </summary>
+    IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, IReadOnlyList<string> owners, long beforeId, int limit);
 
     /// <summary>Messages of one conversation within bounds (all bounds exclusive), oldest first.</summary>
     IReadOnlyList<StoredMessage> Range(HistoryRange range);
 
     /// <summary>
-    /// The conversations with messages between two times: the given rooms and the person's private conversations,
-    /// each with the time of its latest message in the window, most recent first.
+    /// The conversations with messages between two times: the given rooms and the private conversations one of
+    /// <paramref name="owners"/> had, each with the time of its latest message in the window, most recent first.
     /// </summary>
-    IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit);
+    IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit);
 
     /// <summary>True when the last operation worked; false with <paramref name="problem"/> after a failure.</summary>
     bool IsHealthy(out string? problem);
@@ -60,11 +76,15 @@ public interface IMessageStore : IDisposable
 
 /// <summary>
 /// Which messages to read: a room (<see cref="RoomKey"/>) or a private conversation (<see cref="NameA"/> and
-/// <see cref="NameB"/>, folded); optional exclusive bounds by id and by time; <see cref="NewestFirst"/> takes the
-/// newest <see cref="Limit"/> inside the bounds (the result is still oldest first).
+/// <see cref="NameB"/>, folded, of which only what one of <see cref="Owners"/> sent or received: none when null);
+/// optional exclusive bounds by id and by time; <see cref="NewestFirst"/> takes the newest <see cref="Limit"/> inside
+/// the bounds (the result is still oldest first). A room's messages are those <see cref="Reader"/> may see.
 /// </summary>
 public sealed record HistoryRange(string? RoomKey, string? NameA, string? NameB, int Limit, bool NewestFirst)
 {
+    public IReadOnlyList<string>? Owners { get; init; }
+    /// <summary>For a room: how the reader was admitted; null shows only messages sent behind no gate.</summary>
+    public Rooms.Admission? Reader { get; init; }
     public long? AfterId { get; init; }
     public long? BeforeId { get; init; }
     public DateTimeOffset? After { get; init; }
@@ -84,10 +104,10 @@ public sealed class NullMessageStore : IMessageStore
     public long LastMessageId() => 0;
     public void Commit(IReadOnlyList<StoredMessage> messages, IReadOnlyList<StoredRoom> rooms) { }
     public IReadOnlyList<StoredRoom> LoadRooms() => [];
-    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) => [];
-    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit) => [];
+    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Rooms.Admission? reader) => [];
+    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, IReadOnlyList<string> owners, long beforeId, int limit) => [];
     public IReadOnlyList<StoredMessage> Range(HistoryRange range) => [];
-    public IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) => [];
+    public IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) => [];
     public bool IsHealthy(out string? problem) { problem = null; return true; }
     public void Dispose() { }
 }

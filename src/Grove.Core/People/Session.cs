@@ -103,6 +103,27 @@ public sealed class Session
     public string? AccountKey => _account is { } a ? Names.NameRules.Fold(a) : null;
 
     /// <summary>
+    /// Who owns the private messages this connection sends or receives now: its account ("a:" and the folded name),
+    /// or, for a guest, this connection alone ("g:" and a random token), never the name, which someone else may take later.
+    /// </summary>
+    public string HistoryOwner => AccountKey is { } a ? "a:" + a : GuestOwner;
+
+    /// <summary>Every owner whose private messages this connection may read: its account's, and its own as a guest.</summary>
+    public IReadOnlyList<string> HistoryOwners => AccountKey is { } a ? ["a:" + a, GuestOwner] : [GuestOwner];
+
+    // Made on first use (most connections never send a private message); the first one made is kept by every thread.
+    private string GuestOwner
+    {
+        get
+        {
+            if (_guestOwner is { } g) return g;
+            var made = "g:" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            return Interlocked.CompareExchange(ref _guestOwner, made, null) ?? made;
+        }
+    }
+    private string? _guestOwner;
+
+    /// <summary>
     /// Every connection of one account that shares this name, this one included (one account, many connections),
     /// or null when this is the only one. The same list object for all of them. Core loop only.
     /// </summary>

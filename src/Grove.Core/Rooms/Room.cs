@@ -20,6 +20,33 @@ public enum RoomModes
     Secret = 16,        // +s: not listed to non-members
 }
 
+/// <summary>The gates a room had when a message was sent: whoever reads it later must have passed the same ones.</summary>
+[Flags]
+public enum RoomGates
+{
+    None = 0,
+    Secret = 1,         // +s
+    InviteOnly = 2,     // +i
+    Keyed = 4,          // +k
+    All = Secret | InviteOnly | Keyed,
+}
+
+/// <summary>
+/// How a member came in: the gates the room had when they joined (which they passed), since when those gates stood
+/// (<see cref="Room.GatesSince"/>), and the last message id before they joined. A message sent behind gates is replayed
+/// to them only when it came after they joined (they saw it live), or when they passed the very gates it was sent
+/// behind: the same ones, set at the same time. Gates set again later (say by whoever is first in the room after a
+/// restart) are other gates and open nothing older.
+/// </summary>
+public sealed record Admission(RoomGates Gates, long GatesSince, long JoinedAfterId)
+{
+    /// <summary>Sees every message (loading the server's own memory, never for a person).</summary>
+    public static readonly Admission Everything = new(RoomGates.All, -1, -1);
+
+    public bool MaySee(RoomGates gates, long gatesSince, long id) =>
+        gates == RoomGates.None || id > JoinedAfterId || gatesSince == GatesSince && (gates & ~Gates) == 0;
+}
+
 /// <summary>A member's standing in a room (IRC prefixes @ and +).</summary>
 [Flags]
 public enum MemberStatus { None = 0, Voice = 1, Operator = 2 }
@@ -49,6 +76,19 @@ public sealed class Room(string name)
     public string? Password { get; internal set; }
     public int Limit { get; internal set; }
     public DateTimeOffset CreatedAt { get; internal set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The gates in force now: secret, invite-only, keyed.</summary>
+    public RoomGates Gates =>
+        ((Modes & RoomModes.Secret) != 0 ? RoomGates.Secret : 0) | ((Modes & RoomModes.InviteOnly) != 0 ? RoomGates.InviteOnly : 0)
+        | (Password is not null ? RoomGates.Keyed : 0);
+
+    /// <summary>The last message id before the current gates (and key) were set. Core loop only.</summary>
+    public long GatesSince { get; internal set; }
+
+    private readonly Dictionary<Session, Admission> _admissions = new();
+
+    /// <summary>How a member came in (see <see cref="Admission"/>); null for someone not in the room. Core loop only.</summary>
+    public Admission? AdmissionOf(Session s) => _admissions.GetValueOrDefault(s);
 
     /// <summary>Ban masks (nick!user@host with * and ?). Core loop only.</summary>
     public List<BanEntry> Bans { get; } = new();
@@ -98,8 +138,9 @@ public sealed class Room(string name)
     /// <summary>Recent messages, newest last, so a join can replay them without reading the store.</summary>
     internal RecentMessages Recent { get; } = new(512);
 
-    internal void AddMember(Session s)
+    internal void AddMember(Session s, Admission admission)
     {
+        _admissions[s] = admission;
         var old = _members;
         if (!HasName(old, s.Name)) _people++;
         var next = new Session[old.Length + 1];
@@ -111,6 +152,7 @@ public sealed class Room(string name)
     internal bool RemoveMember(Session s)
     {
         _status.Remove(s);
+        _admissions.Remove(s);
         var old = _members;
         var i = Array.IndexOf(old, s);
         if (i < 0) return false;
@@ -151,14 +193,17 @@ internal sealed class RecentMessages(int capacity)
         if (_count < _ring.Length) _count++;
     }
 
-    /// <summary>The newest <paramref name="n"/> messages older than <paramref name="beforeId"/>, oldest first; null when the ring cannot tell for sure.</summary>
-    public List<RoomMessageEvent>? Latest(int n, long beforeId = long.MaxValue)
+    /// <summary>
+    /// The newest <paramref name="n"/> messages older than <paramref name="beforeId"/> that the <paramref name="reader"/>
+    /// may see, oldest first; null when the ring cannot tell for sure.
+    /// </summary>
+    public List<RoomMessageEvent>? Latest(int n, Admission reader, long beforeId = long.MaxValue)
     {
         var result = new List<RoomMessageEvent>(Math.Min(n, _count));
         for (var k = 1; k <= _count && result.Count < n; k++)
         {
             var m = _ring[(_next - k + _ring.Length) % _ring.Length];
-            if (m.Id < beforeId) result.Add(m);
+            if (m.Id < beforeId && reader.MaySee(m.Gates, m.GatesSince, m.Id)) result.Add(m);
         }
         // If the ring is full and we ran out of it before finding n, older messages may exist only in the store.
         if (result.Count < n && _count == _ring.Length) return null;

@@ -152,6 +152,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
         if (ReadReadiness.Shared is { } readiness) host.Chat.InputArriving = () => readiness.Handling;
         host.Chat.Start();
+        foreach (var name in host.Chat.Options.OperatorAccounts)
+            if (!host.Chat.IsRegisteredName(name)) Log.OperatorWithoutAccount(host.Logger, name, $"grove account create {name}");
         host._watchdog.Start();
         host._trimmer.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
@@ -307,6 +309,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} in {Commits}, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
         public static partial void StoreStats(ILogger logger, string messages, string commits, double millis, double perMessage);
+
+        [LoggerMessage(1007, LogLevel.Warning, "The server operator \"{Name}\" has no account yet (no one can register it from a door): create it on this machine with {Command}")]
+        public static partial void OperatorWithoutAccount(ILogger logger, string name, string command);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);

@@ -167,8 +167,17 @@ public sealed class ModerationTests
     [Fact]
     public async Task Server_operators_lock_down_ban_from_the_server_and_kill_on_every_door()
     {
-        await using var server = await TestServer.StartAsync(o => o.ServerOperators = "root");
-        await using var root = await RegisteredAsync(server, "root");
+        // A server operator's account is made on the machine (as grove account create does), never from a door.
+        using var folder = new TempFolder();
+        using (var store = new Grove.Server.Store.Sqlite.SqliteMessageStore(Path.Combine(folder.Path, "data")))
+        {
+            store.Open();
+            var changes = new Grove.Core.Accounts.StoreChanges();
+            changes.Accounts.Add(new("root", "root", Grove.Core.Accounts.PasswordHasher.Hash(Password), DateTimeOffset.UtcNow));
+            store.CommitChanges(changes);
+        }
+        await using var server = await TestServer.StartAsync(o => o.ServerOperators = "root", folder);
+        await using var root = await LoginAsync(server, "root");
         await using var bob = await server.IrcAsync("bob");
         await using var carol = await RegisteredAsync(server, "carol");
 

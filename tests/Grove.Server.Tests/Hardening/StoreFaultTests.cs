@@ -20,11 +20,11 @@ public sealed class StoreFaultTests
             inner.Commit(messages, rooms);
         }
         public IReadOnlyList<StoredRoom> LoadRooms() => inner.LoadRooms();
-        public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) => inner.RoomHistory(roomKey, beforeId, limit);
-        public IReadOnlyList<StoredMessage> PrivateHistory(string a, string b, long beforeId, int limit) => inner.PrivateHistory(a, b, beforeId, limit);
+        public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Grove.Core.Rooms.Admission? reader) => inner.RoomHistory(roomKey, beforeId, limit, reader);
+        public IReadOnlyList<StoredMessage> PrivateHistory(string a, string b, IReadOnlyList<string> owners, long beforeId, int limit) => inner.PrivateHistory(a, b, owners, beforeId, limit);
         public IReadOnlyList<StoredMessage> Range(HistoryRange range) => inner.Range(range);
-        public IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) =>
-            inner.Conversations(nameKey, roomKeys, from, to, limit);
+        public IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit) =>
+            inner.Conversations(owners, roomKeys, from, to, limit);
         public bool IsHealthy(out string? problem)
         {
             problem = Failing ? "disk I/O error (injected)" : null;

@@ -10,8 +10,9 @@ public sealed class RestartIntegrationTests
         using var folder = new TempFolder();
         await using (var first = await TestServer.StartAsync(null, folder))
         {
-            await using var alice = await first.JoinAsync("alice");
-            await using var bob = await first.JoinAsync("bob");
+            // Accounts, so their private conversation is theirs after the restart (a guest's belongs to its connection).
+            await using var alice = await first.RegisteredAsync("alice", "correct horse");
+            await using var bob = await first.RegisteredAsync("bob", "correct horse");
             await alice.SendAsync("/join #garden");
             await alice.SendAsync("/topic Tomatoes and basil");
             await alice.SendAsync("first planting 🌱");
@@ -28,7 +29,12 @@ public sealed class RestartIntegrationTests
         await carol.ExpectAsync("^\\* Topic of #garden: Tomatoes and basil$");
         Assert.Matches("^\\[history \\d\\d:\\d\\d\\] alice: first planting 🌱$", await carol.NextLineAsync());
 
-        await using var bob2 = await second.JoinAsync("bob");
+        await using var bob2 = await LineClient.ConnectAsync(second.Plain);
+        await bob2.ExpectAsync("^What is your name\\?$");
+        await bob2.SendAsync("bob");
+        await bob2.ExpectAsync("^The name bob is registered\\. Type its password");
+        await bob2.SendAsync("correct horse");
+        await bob2.ExpectAsync("^\\* Welcome, bob!");
         await bob2.SendAsync("/history alice");
         Assert.Matches("\\[private alice to bob\\] between us$", await bob2.ExpectAsync("^\\[history"));
         // New messages continue the ids after the old ones.

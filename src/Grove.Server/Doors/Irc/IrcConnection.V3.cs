@@ -5,6 +5,7 @@ using Grove.Core.Events;
 using Grove.Core.History;
 using Grove.Core.Names;
 using Grove.Core.People;
+using Grove.Core.Rooms;
 using Grove.Wire.Irc;
 
 namespace Grove.Server.Doors.Irc;
@@ -133,7 +134,7 @@ public sealed partial class IrcConnection
             string[] rooms = [];
             Read(() => { rooms = chat.RoomsOf(session).Select(r => r.Key).ToArray(); return null; },
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
-                    store.Conversations(NameRules.Fold(session.Name!), rooms, from, to, tlimit)
+                    store.Conversations(session.HistoryOwners, rooms, from, to, tlimit)
                         .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
                             chat.RoomNamed(c.Target)?.Name ?? c.Target, "timestamp=" + IrcRenderer.Time(c.Latest)))))
                         .ToList()));
@@ -159,6 +160,7 @@ public sealed partial class IrcConnection
         var isRoom = NameRules.LooksLikeRoom(target);
         var me = NameRules.Fold(session.Name!);
         var display = target;
+        Admission? reader = null;
         Read(() =>
         {
             if (isRoom)
@@ -166,13 +168,15 @@ public sealed partial class IrcConnection
                 var room = chat.RoomNamed(target);
                 if (room is null || !room.Contains(session)) return new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub, "You are not in that channel", target)));
                 display = room.Name;
+                reader = room.AdmissionOf(session);
             }
             else if (NameRules.ValidateName(target) is not null)
                 return new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub, "Not a channel or a nick", target)));
             return null;
         }, store =>
         {
-            var baseRange = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit, NewestFirst: true);
+            var baseRange = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit, NewestFirst: true)
+                { Owners = session.HistoryOwners, Reader = reader };
             IReadOnlyList<StoredMessage> rows = sub switch
             {
                 "LATEST" => store.Range(After(baseRange, r1)),

@@ -48,7 +48,7 @@ public static class WebEndpoints
             var r = chat.FindRoom(name);
             if (r is null || !IsPublic(r)) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
             var n = Math.Clamp(limit ?? 50, 1, MaxApiMessages);
-            var rows = chat.Store.RoomHistory(r.Key, before ?? long.MaxValue, n);
+            var rows = chat.Store.RoomHistory(r.Key, before ?? long.MaxValue, n, reader: null); // no one is admitted: only what was sent behind no gate
             return Results.Json(new
             {
                 room = r.Name,

@@ -9,6 +9,7 @@ using Grove.Core.Events;
 using Grove.Core.History;
 using Grove.Core.Names;
 using Grove.Core.People;
+using Grove.Core.Rooms;
 using Grove.Server.Hosting;
 using Grove.Wire;
 using Microsoft.AspNetCore.Http;
@@ -269,17 +270,19 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         var isRoom = NameRules.LooksLikeRoom(target);
         var display = target;
         var me = NameRules.Fold(session.Name!);
+        Admission? reader = null;
         await chat.ReadHistoryAsync(session, () =>
         {
             if (!isRoom) return NameRules.ValidateName(target) is null ? null : new ErrorReply(ErrorCode.ErroneousName, "Not a room or a name.", target);
             var r = chat.RoomNamed(target);
             if (r is null || !r.Contains(session)) return new ErrorReply(ErrorCode.NotInRoom, $"You are not in {target}.", target);
             display = r.Name;
+            reader = r.AdmissionOf(session);
             return null;
         }, store =>
         {
             var range = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit + 1, NewestFirst: true)
-                { BeforeId = before };
+                { BeforeId = before, Owners = session.HistoryOwners, Reader = reader };
             var rows = store.Range(range);
             var complete = rows.Count <= limit;
             var events = rows.Skip(complete ? 0 : 1).Select(row => row.Room is not null

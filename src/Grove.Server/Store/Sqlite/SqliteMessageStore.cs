@@ -1,6 +1,7 @@
 using Grove.Core.Events;
 using Grove.Core.History;
 using Grove.Core.Names;
+using Grove.Core.Rooms;
 using Microsoft.Data.Sqlite;
 
 namespace Grove.Server.Store.Sqlite;
@@ -55,8 +56,9 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         }
         _insertMessage = _writer.CreateCommand();
         _insertMessage.CommandText =
-            "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind) VALUES ($id, $time, $room, $sender, $recipient, $pair, $text, $kind)";
-        foreach (var p in new[] { "$id", "$time", "$room", "$sender", "$recipient", "$pair", "$text", "$kind" })
+            "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind, sender_owner, recipient_owner, gates, gates_since) " +
+            "VALUES ($id, $time, $room, $sender, $recipient, $pair, $text, $kind, $fromOwner, $toOwner, $gates, $gatesSince)";
+        foreach (var p in new[] { "$id", "$time", "$room", "$sender", "$recipient", "$pair", "$text", "$kind", "$fromOwner", "$toOwner", "$gates", "$gatesSince" })
             _insertMessage.Parameters.Add(new SqliteParameter(p, null));
         _upsertRoom = _writer.CreateCommand();
         _upsertRoom.CommandText =
@@ -114,6 +116,10 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
                 p[5].Value = m.To is null ? DBNull.Value : Pair(NameRules.Fold(m.From), NameRules.Fold(m.To));
                 p[6].Value = m.Text;
                 p[7].Value = (int)m.Kind;
+                p[8].Value = (object?)m.FromOwner ?? DBNull.Value;
+                p[9].Value = (object?)m.ToOwner ?? DBNull.Value;
+                p[10].Value = (int)m.Gates;
+                p[11].Value = m.GatesSince;
                 _insertMessage.ExecuteNonQuery();
             }
             tx.Commit();
@@ -140,27 +146,59 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         return list;
     }
 
-    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit) =>
-        Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE room = $k AND id < $before ORDER BY id DESC LIMIT $limit",
-            roomKey, beforeId, limit);
+    private const string Columns = "SELECT id, time, room, sender, recipient, text, kind, gates, gates_since FROM messages WHERE ";
 
-    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, long beforeId, int limit) =>
-        Query("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE pair = $k AND id < $before ORDER BY id DESC LIMIT $limit",
-            Pair(nameKeyA, nameKeyB), beforeId, limit);
+    public IReadOnlyList<StoredMessage> RoomHistory(string roomKey, long beforeId, int limit, Admission? reader = null) =>
+        Query(Columns + "room = $k AND " + Visible(reader) + " AND id < $before ORDER BY id DESC LIMIT $limit",
+            roomKey, beforeId, limit, null, reader);
 
-    private List<StoredMessage> Query(string sql, string key, long beforeId, int limit)
+    public IReadOnlyList<StoredMessage> PrivateHistory(string nameKeyA, string nameKeyB, IReadOnlyList<string> owners, long beforeId, int limit) =>
+        Query(Columns + "pair = $k AND " + OwnedBy(owners) + " AND id < $before ORDER BY id DESC LIMIT $limit",
+            Pair(nameKeyA, nameKeyB), beforeId, limit, owners, null);
+
+    /// <summary>The condition "the reader may see it" (<see cref="Admission.MaySee"/>) over $gates and $since.</summary>
+    private static string Visible(Admission? reader) => reader is null
+        ? "gates = 0"
+        : "(gates = 0 OR id > $joined OR gates_since = $since AND (gates & ~$gates) = 0)";
+
+    private static void AddReader(SqliteCommand cmd, Admission? reader)
+    {
+        if (reader is null) return;
+        cmd.Parameters.AddWithValue("$gates", (int)reader.Gates);
+        cmd.Parameters.AddWithValue("$since", reader.GatesSince);
+        cmd.Parameters.AddWithValue("$joined", reader.JoinedAfterId);
+    }
+
+    private static StoredMessage Row(SqliteDataReader r) =>
+        new(r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
+            r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), (MessageKind)r.GetInt32(6)) { Gates = (RoomGates)r.GetInt32(7), GatesSince = r.GetInt64(8) };
+
+    /// <summary>The condition "sent or received by one of the owners" over parameters $o0, $o1, …; false for none.</summary>
+    private static string OwnedBy(IReadOnlyList<string>? owners)
+    {
+        if (owners is not { Count: > 0 }) return "0";
+        var list = string.Join(", ", Enumerable.Range(0, owners.Count).Select(i => "$o" + i));
+        return $"(sender_owner IN ({list}) OR recipient_owner IN ({list}))";
+    }
+
+    private static void AddOwners(SqliteCommand cmd, IReadOnlyList<string>? owners)
+    {
+        for (var i = 0; owners is not null && i < owners.Count; i++) cmd.Parameters.AddWithValue("$o" + i, owners[i]);
+    }
+
+    private List<StoredMessage> Query(string sql, string key, long beforeId, int limit, IReadOnlyList<string>? owners, Admission? reader)
     {
         using var c = ReadConnection();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
+        AddOwners(cmd, owners);
+        AddReader(cmd, reader);
         cmd.Parameters.AddWithValue("$k", key);
         cmd.Parameters.AddWithValue("$before", beforeId);
         cmd.Parameters.AddWithValue("$limit", limit);
         using var r = cmd.ExecuteReader();
         var list = new List<StoredMessage>();
-        while (r.Read())
-            list.Add(new StoredMessage(r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
-                r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), (MessageKind)r.GetInt32(6)));
+        while (r.Read()) list.Add(Row(r));
         list.Reverse();
         return list;
     }
@@ -169,9 +207,19 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
     {
         using var c = ReadConnection();
         using var cmd = c.CreateCommand();
-        var sql = new System.Text.StringBuilder("SELECT id, time, room, sender, recipient, text, kind FROM messages WHERE ");
-        if (r.RoomKey is not null) { sql.Append("room = $k"); cmd.Parameters.AddWithValue("$k", r.RoomKey); }
-        else { sql.Append("pair = $k"); cmd.Parameters.AddWithValue("$k", Pair(r.NameA!, r.NameB!)); }
+        var sql = new System.Text.StringBuilder(Columns);
+        if (r.RoomKey is not null)
+        {
+            sql.Append("room = $k AND ").Append(Visible(r.Reader));
+            cmd.Parameters.AddWithValue("$k", r.RoomKey);
+            AddReader(cmd, r.Reader);
+        }
+        else
+        {
+            sql.Append("pair = $k AND ").Append(OwnedBy(r.Owners));
+            cmd.Parameters.AddWithValue("$k", Pair(r.NameA!, r.NameB!));
+            AddOwners(cmd, r.Owners);
+        }
         if (r.AfterId is { } a) { sql.Append(" AND id > $aid"); cmd.Parameters.AddWithValue("$aid", a); }
         if (r.BeforeId is { } b) { sql.Append(" AND id < $bid"); cmd.Parameters.AddWithValue("$bid", b); }
         if (r.After is { } at) { sql.Append(" AND time > $at"); cmd.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds()); }
@@ -181,26 +229,23 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         cmd.CommandText = sql.ToString();
         var list = new List<StoredMessage>();
         using (var reader = cmd.ExecuteReader())
-            while (reader.Read())
-                list.Add(new StoredMessage(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                    reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.GetString(5), (MessageKind)reader.GetInt32(6)));
+            while (reader.Read()) list.Add(Row(reader));
         if (r.NewestFirst) list.Reverse();
         return list;
     }
 
-    public IReadOnlyList<ConversationSummary> Conversations(string nameKey, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit)
+    public IReadOnlyList<ConversationSummary> Conversations(IReadOnlyList<string> owners, IReadOnlyCollection<string> roomKeys, DateTimeOffset from, DateTimeOffset to, int limit)
     {
         using var c = ReadConnection();
         var result = new List<ConversationSummary>();
-        using (var cmd = c.CreateCommand())
+        if (owners.Count > 0)
         {
-            // Private conversations: the pair key holds both folded names; the other one is the target. Exact prefix
-            // and suffix comparisons, not LIKE: '_' is a wildcard there and may appear in names.
-            cmd.CommandText = "SELECT pair, MAX(time), MAX(CASE WHEN lower(sender) = $me THEN recipient ELSE sender END) FROM messages " +
-                              "WHERE (substr(pair, 1, length($me) + 1) = $me || ' ' OR substr(pair, -length($me) - 1) = ' ' || $me) " +
-                              "AND time > $from AND time < $to GROUP BY pair";
-            cmd.Parameters.AddWithValue("$me", nameKey);
+            using var cmd = c.CreateCommand();
+            // Private conversations the owners had; the other person is the target.
+            var mine = string.Join(", ", Enumerable.Range(0, owners.Count).Select(i => "$o" + i));
+            cmd.CommandText = $"SELECT pair, MAX(time), MAX(CASE WHEN sender_owner IN ({mine}) THEN recipient ELSE sender END) FROM messages " +
+                              $"WHERE pair IS NOT NULL AND {OwnedBy(owners)} AND time > $from AND time < $to GROUP BY pair";
+            AddOwners(cmd, owners);
             cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
             using var r = cmd.ExecuteReader();

@@ -80,6 +80,32 @@ public static class SqliteMigrations
             mask TEXT PRIMARY KEY
         );
         """,
+        // 4: a private message belongs to the accounts or guest connections that had it ('a:' account key, 'g:'
+        // connection token), not to the names, which someone else may take later. Older messages get their account
+        // owners where the name was already registered when they were sent; a guest's stay readable by no one.
+        """
+        ALTER TABLE messages ADD COLUMN sender_owner TEXT;
+        ALTER TABLE messages ADD COLUMN recipient_owner TEXT;
+        UPDATE messages SET sender_owner = 'a:' || lower(sender)
+            WHERE recipient IS NOT NULL
+              AND EXISTS (SELECT 1 FROM accounts a WHERE a.key = lower(messages.sender) AND a.created_at <= messages.time);
+        UPDATE messages SET recipient_owner = 'a:' || lower(recipient)
+            WHERE recipient IS NOT NULL
+              AND EXISTS (SELECT 1 FROM accounts a WHERE a.key = lower(messages.recipient) AND a.created_at <= messages.time);
+        """,
+        // 5: a room message keeps the gates the room had when it was sent (1 secret, 2 invite-only, 4 keyed) and since
+        // when they stood (a message id), so it is replayed only to who passed those very gates. Older messages of a
+        // registered room take the gates it has now; those of other rooms are not known and stay open.
+        """
+        ALTER TABLE messages ADD COLUMN gates INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN gates_since INTEGER NOT NULL DEFAULT 0;
+        UPDATE messages SET gates =
+              (SELECT (CASE WHEN instr(rs.modes, 's') > 0 THEN 1 ELSE 0 END)
+                    | (CASE WHEN instr(rs.modes, 'i') > 0 THEN 2 ELSE 0 END)
+                    | (CASE WHEN rs.password IS NOT NULL THEN 4 ELSE 0 END)
+               FROM room_settings rs WHERE rs.key = messages.room)
+            WHERE room IN (SELECT key FROM room_settings);
+        """,
     ];
 
     public static int CurrentVersion => Steps.Count;
