@@ -66,7 +66,6 @@ public sealed partial class ChatServer
         var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
         room.Recent.Add(ev);
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind));
-        WarnIfStoreFailing(s);
         Metrics.MessageIn();
         Log.RoomMessage(_logger, ev.From, room.Name, text);
         SendRoom(room, ev, except: s);

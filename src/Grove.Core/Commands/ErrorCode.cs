@@ -36,4 +36,5 @@ public enum ErrorCode
     NotLoggedIn,        // the command needs an account
     Lockdown,           // only accounts may sign in right now
     Muted,              // muted in that room
+    StoreUnavailable,   // the message could not be stored (a full disk): it was not delivered either
 }

@@ -74,7 +74,8 @@ public sealed partial class GroveHost : IAsyncDisposable
     public static async Task<GroveHost> StartAsync(GroveServerOptions options, CancellationToken ct = default)
     {
         var address = ResolveHost(options.Host);
-        var store = OpenStore(options);
+        var certificate = LoadCertificate(options); // before the store, whose lock on the data folder must not leak
+        var store = OpenStore(options, out var sqlite);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -114,7 +115,6 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<MemoryTrimmer>();
 
         ListenOptions? http = null, plainTls = null, ircTls = null, https = null;
-        var certificate = LoadCertificate(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -149,6 +149,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
+        Log.DatabaseChecked(host.Logger, sqlite.DatabasePath, sqlite.CheckTime.TotalMilliseconds);
+        if (sqlite.Damage.Count > 0) Log.DatabaseDamaged(host.Logger, sqlite.DatabasePath, string.Join("; ", sqlite.Damage));
         if (ReadReadiness.Shared is { } readiness) host.Chat.InputArriving = () => readiness.Handling;
         host.Chat.Start();
         host._watchdog.Start();
@@ -247,9 +249,9 @@ public sealed partial class GroveHost : IAsyncDisposable
         }
     }
 
-    private static IMessageStore OpenStore(GroveServerOptions options)
+    private static IMessageStore OpenStore(GroveServerOptions options, out SqliteMessageStore sqlite)
     {
-        var store = new SqliteMessageStore(options.Data);
+        var store = sqlite = new SqliteMessageStore(options.Data) { Repair = options.Repair };
         store.Open();
         return options.WrapStore?.Invoke(store) ?? store;
     }
@@ -306,6 +308,12 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} in {Commits}, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
         public static partial void StoreStats(ILogger logger, string messages, string commits, double millis, double perMessage);
+
+        [LoggerMessage(1040, LogLevel.Debug, "The start-up check of {Path} (PRAGMA quick_check) took {Millis:0} ms")]
+        public static partial void DatabaseChecked(ILogger logger, string path, double millis);
+
+        [LoggerMessage(1041, LogLevel.Warning, "The database {Path} is damaged and runs as it is (--repair): {Problems}. Stop the server and recover it as docs/operations.md says")]
+        public static partial void DatabaseDamaged(ILogger logger, string path, string problems);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);
