@@ -61,6 +61,15 @@ public sealed class StoreFaultTests
         await alice.ExpectAsync("^! The server cannot store messages right now; try again in a moment\\.$");
         await ircCarol.SendAsync("PRIVMSG #lobby :during the fault 3");
         await ircCarol.ExpectAsync("NOTICE carol :The server cannot store messages right now; try again in a moment\\.$");
+        await using (var web = await WsClient.OpenAsync(server.Http.Port))
+        {
+            await web.Send(new { type = "hello", name = "erin" });
+            await web.Expect("welcome");
+            await web.Send(new { type = "say", room = "#lobby", text = "during the fault 4" });
+            var error = await web.Expect("error");
+            Assert.Equal("store_unavailable", error.GetProperty("code").GetString());
+            Assert.Equal("#lobby", error.GetProperty("subject").GetString());
+        }
         Assert.DoesNotContain(await bob.LinesUntilBarrierAsync(), l => l.Contains("during the fault"));
         Assert.DoesNotContain(await ircCarol.IrcBarrierAsync(), l => l.Contains("during the fault"));
         var answer = await http.GetAsync(health);
