@@ -32,7 +32,7 @@ public sealed partial class ChatServer
             var stored = messages.Count == 0 && rooms.Count == 0 && changes.IsEmpty || CommitToStore(messages, rooms, changes);
             changes.Clear();
             // Nothing is delivered that is not stored: the messages of a failed commit are withheld, their senders told.
-            if (!stored) foreach (var b in pending) if (b.Messages.Count > 0) WithholdUnstored(b);
+            WithholdUnstored(pending, stored ? null : messages);
             foreach (var b in pending) if (b.HasReads) AnswerReads(b);
             var weight = 0;
             foreach (var b in pending)
@@ -249,7 +249,9 @@ public sealed partial class ChatServer
         public bool HasChanges => _changes is { IsEmpty: false };
         /// <summary>Some effect is a store read for the commit loop to answer (AfterCommit).</summary>
         public bool HasReads;
-        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges;
+        /// <summary>Ids of unstored messages the command loop has taken out of the rooms' rings (ForgetUnstored).</summary>
+        public List<long>? Forgotten;
+        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges && Forgotten is null;
         /// <summary>What the batch adds to the commit loop's backlog (see MaxToCommitWeight); fixed once flushed.</summary>
         public int CommitWeight => Messages.Count + RoomChanges.Count + 1;
     }

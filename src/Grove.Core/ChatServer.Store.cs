@@ -86,31 +86,44 @@ public sealed partial class ChatServer
         return await waiting.ConfigureAwait(false);
     }
 
+    // Commit loop only: messages that were not stored and may still be in a room's recent ring, so in a join's replay
+    // or a /history answer made by the command loop before it heard of the failure.
+    private readonly HashSet<long> _unstored = new();
+
     /// <summary>
-    /// Commit loop, for a batch whose messages were not stored: takes out every copy of them (to rooms, to the other
-    /// person, to the sender's other connections) and puts the refusal in place of the sender's own copy.
+    /// Commit loop: when <paramref name="failed"/> holds messages that could not be stored, every copy of them in the
+    /// batches is taken out (to rooms, to the other person, to the sender's other connections) and the sender's own
+    /// copy becomes the refusal; until the command loop has taken them out of the rooms' rings, replays lose them too.
     /// </summary>
-    private void WithholdUnstored(Batch b)
+    private void WithholdUnstored(List<Batch> pending, List<StoredMessage>? failed)
     {
-        var ids = new HashSet<long>();
-        var inRooms = new List<StoredMessage>();
-        foreach (var m in b.Messages)
+        if (failed is { Count: > 0 })
         {
-            ids.Add(m.Id);
-            if (m.Room is not null) inRooms.Add(m);
+            var inRooms = new List<StoredMessage>();
+            var ids = new List<long>(failed.Count);
+            foreach (var m in failed)
+            {
+                _unstored.Add(m.Id);
+                ids.Add(m.Id);
+                if (m.Room is not null) inRooms.Add(m);
+            }
+            _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = () => ForgetUnstored(inRooms, ids) });
         }
+        if (_unstored.Count == 0) return;
         var refused = new HashSet<long>();
-        var effects = b.Effects;
-        for (var i = 0; i < effects.Count; i++)
+        foreach (var b in pending)
         {
-            if (effects[i].Event is not { } ev) continue;
-            var replaced = Withhold(ev, ids, refused);
-            if (replaced is null) effects.RemoveAt(i--);
-            else if (!ReferenceEquals(replaced, ev)) effects[i] = effects[i] with { Event = replaced };
+            var effects = b.Effects;
+            for (var i = 0; i < effects.Count; i++)
+            {
+                if (effects[i].Event is not { } ev) continue;
+                var replaced = Withhold(ev, _unstored, refused);
+                if (replaced is null) effects.RemoveAt(i--);
+                else if (!ReferenceEquals(replaced, ev)) effects[i] = effects[i] with { Event = replaced };
+            }
+            // Batches after this one were made once the rings had forgotten these.
+            if (b.Forgotten is { } forgotten) foreach (var id in forgotten) _unstored.Remove(id);
         }
-        // The rooms' recent rings (join replay, /history) must not show them either; they belong to the command loop.
-        if (inRooms.Count > 0)
-            _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = () => ForgetUnstored(inRooms) });
     }
 
     // The event as it may still be delivered: itself, the refusal (the first sender's copy), or null (withheld).
@@ -125,6 +138,8 @@ public sealed partial class ChatServer
                 return refused.Add(m.Id) ? new ErrorReply(ErrorCode.StoreUnavailable, CannotStoreText, m.Room) : null;
             case PrivateSentReply p when ids.Contains(p.Message.Id):
                 return refused.Add(p.Message.Id) ? new ErrorReply(ErrorCode.StoreUnavailable, CannotStoreText, p.Message.To) : null;
+            case HistoryReply h when h.Messages.Any(m => m is RoomMessageEvent r && ids.Contains(r.Id)):
+                return new HistoryReply(h.Target, h.Messages.Where(m => m is not RoomMessageEvent r || !ids.Contains(r.Id)).ToList(), h.OnJoin);
             case LabeledReply l:
                 var events = new List<ChatEvent>(l.Events.Count);
                 var changed = false;
@@ -140,11 +155,13 @@ public sealed partial class ChatServer
         }
     }
 
-    // Command loop: takes messages that were never stored out of their rooms' recent rings.
-    private void ForgetUnstored(List<StoredMessage> messages)
+    // Command loop: takes messages that were never stored out of their rooms' recent rings, and says so to the commit
+    // loop with the next batch.
+    private void ForgetUnstored(List<StoredMessage> inRooms, List<long> ids)
     {
-        foreach (var group in messages.GroupBy(m => m.Room!))
+        foreach (var group in inRooms.GroupBy(m => m.Room!))
             if (_rooms.TryGetValue(group.Key, out var room))
                 room.Recent.Remove(group.Select(m => m.Id).ToHashSet());
+        (_batch.Forgotten ??= new()).AddRange(ids);
     }
 }
