@@ -191,7 +191,6 @@ public sealed partial class ChatServer
         var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind)
             { FromOwner = s.HistoryOwner, ToOwner = to.HistoryOwner });
-        WarnIfStoreFailing(s);
         Metrics.MessageIn();
         Log.PrivateMessage(_logger, ev.From, ev.To, text);
         foreach (var t in GroupOf(to)) Send(t, ev);

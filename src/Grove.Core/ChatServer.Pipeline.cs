@@ -20,7 +20,7 @@ public sealed partial class ChatServer
         var messages = new List<StoredMessage>();
         var rooms = new List<StoredRoom>();
         var changes = new Accounts.StoreChanges();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await WaitForBatchesAsync(reader).ConfigureAwait(false))
         {
             while (reader.TryRead(out var b)) pending.Add(b);
             foreach (var b in pending)
@@ -29,8 +29,10 @@ public sealed partial class ChatServer
                 rooms.AddRange(b.RoomChanges);
                 if (b.HasChanges) changes.AddFrom(b.Changes);
             }
-            if (messages.Count > 0 || rooms.Count > 0 || !changes.IsEmpty) CommitToStore(messages, rooms, changes);
+            var stored = messages.Count == 0 && rooms.Count == 0 && changes.IsEmpty || CommitToStore(messages, rooms, changes);
             changes.Clear();
+            // Nothing is delivered that is not stored: the messages of a failed commit are withheld, their senders told.
+            WithholdUnstored(pending, stored ? null : messages);
             foreach (var b in pending) if (b.HasReads) AnswerReads(b);
             var weight = 0;
             foreach (var b in pending)
@@ -45,28 +47,6 @@ public sealed partial class ChatServer
             rooms.Clear();
         }
         _toDeliver.Writer.TryComplete();
-    }
-
-    private void CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms, Accounts.StoreChanges changes)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            if (messages.Count > 0 || rooms.Count > 0) _store.Commit(messages, rooms);
-            if (!changes.IsEmpty) _store.CommitChanges(changes);
-            Metrics.Committed(messages.Count, Stopwatch.GetElapsedTime(started));
-            if (Interlocked.Exchange(ref _storeFailing, 0) == 1) Log.StoreRecovered(_logger);
-        }
-        catch (Exception ex)
-        {
-            // The chat goes on; history is not being saved. Said once per failure episode in the log.
-            Metrics.CommitFailed();
-            if (Interlocked.Exchange(ref _storeFailing, 1) == 0)
-            {
-                Interlocked.Increment(ref _storeFailureEpisode);
-                Log.StoreFailed(_logger, ex);
-            }
-        }
     }
 
     // The batch's store reads, answered now that it is committed (see AfterCommit).
@@ -89,25 +69,6 @@ public sealed partial class ChatServer
             effects[i] = Effect.One(reply, effects[i].Target!);
         }
     }
-
-    private int _storeFailing;
-    private int _storeFailureEpisode;
-
-    /// <summary>
-    /// While the store fails, each sender is told once per failure episode that history is not being saved.
-    /// Command loop only.
-    /// </summary>
-    private void WarnIfStoreFailing(Session s)
-    {
-        if (!StoreFailing) return;
-        var episode = Volatile.Read(ref _storeFailureEpisode);
-        if (s.ToldStoreEpisode == episode) return;
-        s.ToldStoreEpisode = episode;
-        Send(s, new ServerNoticeEvent("History is not being saved right now (the server's store is failing). Messages are still delivered."));
-    }
-
-    /// <summary>True while the last commit failed.</summary>
-    public bool StoreFailing => Volatile.Read(ref _storeFailing) == 1;
 
     // ---- Stage 3: the delivery loop ------------------------------------------------------------------------
 
@@ -288,7 +249,9 @@ public sealed partial class ChatServer
         public bool HasChanges => _changes is { IsEmpty: false };
         /// <summary>Some effect is a store read for the commit loop to answer (AfterCommit).</summary>
         public bool HasReads;
-        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges;
+        /// <summary>Ids of unstored messages the command loop has taken out of the rooms' rings (ForgetUnstored).</summary>
+        public List<long>? Forgotten;
+        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges && Forgotten is null;
         /// <summary>What the batch adds to the commit loop's backlog (see MaxToCommitWeight); fixed once flushed.</summary>
         public int CommitWeight => Messages.Count + RoomChanges.Count + 1;
     }

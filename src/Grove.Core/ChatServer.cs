@@ -447,7 +447,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         [LoggerMessage(3, LogLevel.Error, "Delivering {Event} failed")]
         public static partial void DeliveryFailed(ILogger logger, Exception ex, string @event);
 
-        [LoggerMessage(4, LogLevel.Error, "The store failed to save messages; the chat goes on without saving history until it recovers")]
+        [LoggerMessage(4, LogLevel.Error, "The store failed to save messages; they are refused, not delivered, until it works again")]
         public static partial void StoreFailed(ILogger logger, Exception ex);
 
         [LoggerMessage(5, LogLevel.Warning, "The store works again; history is being saved")]

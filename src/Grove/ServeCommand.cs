@@ -53,9 +53,13 @@ internal static class ServeCommand
             command.Options.Add(o);
             options.Add((o, key));
         }
+        // A bare switch, not a FLAG VALUE pair: the setting Repair (true/false) does the same from a file or GROVE_REPAIR.
+        var repair = new Option<bool>("--repair") { Description = "start even if the start-up check finds the database damaged: log the damage and run on it as it is (see docs/operations.md)" };
+        command.Options.Add(repair);
         command.SetAction(async (parse, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (parse.GetValue(repair)) flags["Repair"] = "true";
             string? configFile = null;
             foreach (var (o, key) in options)
             {

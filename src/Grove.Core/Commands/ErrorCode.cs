@@ -38,4 +38,5 @@ public enum ErrorCode
     Muted,              // muted in that room
     Protected,          // the room's owner and server operators are beyond a room operator's reach
     ServerBusy,         // too much waits already (password hashing): try again in a moment
+    StoreUnavailable,   // the message could not be stored (a full disk): it was not delivered either
 }

@@ -67,6 +67,12 @@ public interface IMessageStore : IDisposable
     /// </summary>
     void CommitChanges(StoreChanges changes) { }
 
+    /// <summary>
+    /// After a failed commit: tries one small write, from the commit loop. True when the store takes writes again;
+    /// false or an exception when it still cannot.
+    /// </summary>
+    bool ProbeWrite() => true;
+
     /// <summary>Accounts, registered rooms and web tokens, read once at start.</summary>
     StoredState LoadState() => StoredState.Empty;
 

@@ -154,9 +154,6 @@ public sealed class Session
     /// <summary>IRC user mode +i: hidden from WHO and NAMES for those who share no room with the person.</summary>
     public bool Invisible { get; set; }
 
-    /// <summary>The store-failure episode this person was last told about. Core loop only.</summary>
-    internal int ToldStoreEpisode { get; set; }
-
     /// <summary>IRC user mode +B: marked as a bot.</summary>
     public bool IsBot { get; set; }
 

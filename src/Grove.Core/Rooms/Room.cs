@@ -206,8 +206,27 @@ internal sealed class RecentMessages(int capacity)
             if (m.Id < beforeId && reader.MaySee(m.Gates, m.GatesSince, m.Id)) result.Add(m);
         }
         // If the ring is full and we ran out of it before finding n, older messages may exist only in the store.
-        if (result.Count < n && _count == _ring.Length) return null;
+        if (result.Count < n && (_count == _ring.Length || _gapped)) return null;
         result.Reverse();
         return result;
+    }
+
+    // Set when messages were taken out of a full ring: it no longer holds everything newer than the store's rest.
+    private bool _gapped;
+
+    /// <summary>Takes out messages that were never stored (a failed commit), keeping the others in order.</summary>
+    public void Remove(IReadOnlySet<long> ids)
+    {
+        var kept = new List<RoomMessageEvent>(_count);
+        for (var k = _count; k >= 1; k--)
+        {
+            var m = _ring[(_next - k + _ring.Length) % _ring.Length];
+            if (!ids.Contains(m.Id)) kept.Add(m);
+        }
+        if (kept.Count == _count) return;
+        _gapped |= _count == _ring.Length;
+        Array.Clear(_ring);
+        _next = _count = 0;
+        foreach (var m in kept) Add(m);
     }
 }

@@ -74,7 +74,8 @@ public sealed partial class GroveHost : IAsyncDisposable
     public static async Task<GroveHost> StartAsync(GroveServerOptions options, CancellationToken ct = default)
     {
         var address = ResolveHost(options.Host);
-        var store = OpenStore(options);
+        var certificate = LoadCertificate(options); // before the store, whose lock on the data folder must not leak
+        var store = OpenStore(options, out var sqlite);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -115,7 +116,6 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton<MemoryTrimmer>();
 
         ListenOptions? http = null, plainTls = null, ircTls = null, https = null;
-        var certificate = LoadCertificate(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -150,6 +150,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
+        Log.DatabaseChecked(host.Logger, sqlite.DatabasePath, sqlite.CheckTime.TotalMilliseconds);
+        if (sqlite.Damage.Count > 0) Log.DatabaseDamaged(host.Logger, sqlite.DatabasePath, string.Join("; ", sqlite.Damage));
         if (ReadReadiness.Shared is { } readiness) host.Chat.InputArriving = () => readiness.Handling;
         host.Chat.Start();
         foreach (var name in host.Chat.Options.OperatorAccounts)
@@ -250,9 +252,9 @@ public sealed partial class GroveHost : IAsyncDisposable
         }
     }
 
-    private static IMessageStore OpenStore(GroveServerOptions options)
+    private static IMessageStore OpenStore(GroveServerOptions options, out SqliteMessageStore sqlite)
     {
-        var store = new SqliteMessageStore(options.Data);
+        var store = sqlite = new SqliteMessageStore(options.Data) { Repair = options.Repair };
         store.Open();
         return options.WrapStore?.Invoke(store) ?? store;
     }
@@ -312,6 +314,11 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1007, LogLevel.Warning, "The server operator \"{Name}\" has no account yet (no one can register it from a door): create it on this machine with {Command}")]
         public static partial void OperatorWithoutAccount(ILogger logger, string name, string command);
+        [LoggerMessage(1040, LogLevel.Debug, "The start-up check of {Path} (PRAGMA quick_check) took {Millis:0} ms")]
+        public static partial void DatabaseChecked(ILogger logger, string path, double millis);
+
+        [LoggerMessage(1041, LogLevel.Warning, "The database {Path} is damaged and runs as it is (--repair): {Problems}. Stop the server and recover it as docs/operations.md says")]
+        public static partial void DatabaseDamaged(ILogger logger, string path, string problems);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);

@@ -148,6 +148,12 @@ public sealed class GroveServerOptions
     /// <summary>People one room may hold.</summary>
     public int MaxRoomMembers { get; set; } = 5_000;
 
+    /// <summary>
+    /// Start even when the start-up check (PRAGMA quick_check) finds the database damaged: the damage is logged as a
+    /// warning and the server runs on it as it is (--repair). Without it, a damaged database refuses the start.
+    /// </summary>
+    public bool Repair { get; set; }
+
     /// <summary>Tests only: wraps the store (fault injection). Not a setting.</summary>
     internal Func<Grove.Core.History.IMessageStore, Grove.Core.History.IMessageStore>? WrapStore { get; set; }
 

@@ -31,46 +31,69 @@ public sealed class StoreFaultTests
             return !Failing && inner.IsHealthy(out problem);
         }
         public void CommitChanges(Grove.Core.Accounts.StoreChanges changes) => inner.CommitChanges(changes);
+        public bool ProbeWrite() => !Failing && inner.ProbeWrite();
         public Grove.Core.Accounts.StoredState LoadState() => inner.LoadState();
         public IReadOnlyList<Grove.Core.Accounts.AuditEntry> ReadAudit(string? roomKey, int limit) => inner.ReadAudit(roomKey, limit);
         public void Dispose() => inner.Dispose();
     }
 
     [Fact]
-    public async Task When_the_store_fails_the_chat_goes_on_senders_are_told_once_health_says_so_and_it_recovers()
+    public async Task When_the_store_fails_messages_are_refused_not_delivered_health_says_so_and_it_recovers_by_itself()
     {
+        // Issue 20, item 1: "while it cannot store, nothing is delivered that is not stored: the senders of the
+        // unstored batch get `! The server cannot store messages right now; try again in a moment.`"
         FaultyStore? faulty = null;
         await using var server = await TestServer.StartAsync(o => o.WrapStore = inner => faulty = new FaultyStore(inner));
         using var http = new HttpClient();
+        var health = new Uri(server.HttpUri, "/healthz");
         await using var alice = await server.JoinAsync("alice");
         await using var bob = await server.JoinAsync("bob");
+        await using var ircCarol = await server.IrcAsync("carol");
+        await ircCarol.SendAsync("JOIN #lobby");
+        await ircCarol.IrcBarrierAsync();
         await alice.SendAsync("saved");
         await bob.ExpectAsync("^alice: saved$");
 
         faulty!.Failing = true;
         await alice.SendAsync("during the fault 1");
-        await bob.ExpectAsync("^alice: during the fault 1$");
-        // The failure is noticed when the commit fails, which is after that message: the next one carries the notice.
-        await alice.SendAsync("during the fault 2");
-        await bob.ExpectAsync("^alice: during the fault 2$");
-        await alice.SendAsync("during the fault 3");
-        await bob.ExpectAsync("^alice: during the fault 3$");
-        var seen = await alice.LinesUntilBarrierAsync();
-        Assert.Single(seen, l => l.StartsWith("* History is not being saved right now", StringComparison.Ordinal));
-        var health = await http.GetAsync(new Uri(server.HttpUri, "/healthz"));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
-        Assert.Contains("injected", (await health.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("store").GetString());
+        await alice.ExpectAsync("^! The server cannot store messages right now; try again in a moment\\.$");
+        await alice.SendAsync("/msg bob during the fault 2");
+        await alice.ExpectAsync("^! The server cannot store messages right now; try again in a moment\\.$");
+        await ircCarol.SendAsync("PRIVMSG #lobby :during the fault 3");
+        await ircCarol.ExpectAsync("NOTICE carol :The server cannot store messages right now; try again in a moment\\.$");
+        await using (var web = await WsClient.OpenAsync(server.Http.Port))
+        {
+            await web.Send(new { type = "hello", name = "erin" });
+            await web.Expect("welcome");
+            await web.Send(new { type = "say", room = "#lobby", text = "during the fault 4" });
+            var error = await web.Expect("error");
+            Assert.Equal("store_unavailable", error.GetProperty("code").GetString());
+            Assert.Equal("#lobby", error.GetProperty("subject").GetString());
+        }
+        Assert.DoesNotContain(await bob.LinesUntilBarrierAsync(), l => l.Contains("during the fault"));
+        Assert.DoesNotContain(await ircCarol.IrcBarrierAsync(), l => l.Contains("during the fault"));
+        var answer = await http.GetAsync(health);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        Assert.Contains("injected", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("store").GetString());
         Assert.Contains("The store failed to save messages", await File.ReadAllTextAsync(server.LogFile));
 
+        // Nobody sends anything: the store is tried again on its own, and /healthz turns ok.
         faulty.Failing = false;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((await http.GetAsync(health)).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "/healthz stayed 503 after the store recovered");
+            await Task.Delay(50);
+        }
+        Assert.Contains("The store works again", await File.ReadAllTextAsync(server.LogFile));
         await alice.SendAsync("after recovery");
         await bob.ExpectAsync("^alice: after recovery$");
-        await alice.LinesUntilBarrierAsync();
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(server.HttpUri, "/healthz"))).StatusCode);
-        Assert.Contains("The store works again", await File.ReadAllTextAsync(server.LogFile));
-        await using var carol = await server.JoinAsync("carol");
-        var replay = await carol.LinesUntilBarrierAsync();
+        await using var dave = await server.JoinAsync("dave");
+        var replay = await dave.LinesUntilBarrierAsync();
         Assert.Contains(replay, l => l.EndsWith("alice: after recovery", StringComparison.Ordinal));
         Assert.Contains(replay, l => l.EndsWith("alice: saved", StringComparison.Ordinal));
+        Assert.DoesNotContain(replay, l => l.Contains("during the fault"));
+        await alice.SendAsync("/history bob");
+        Assert.DoesNotContain(await alice.LinesUntilBarrierAsync(), l => l.Contains("during the fault"));
     }
 }

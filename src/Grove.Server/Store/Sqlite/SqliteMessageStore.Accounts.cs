@@ -13,38 +13,37 @@ public sealed partial class SqliteMessageStore
         var writer = _writer ?? throw new InvalidOperationException("The store is not open.");
         try
         {
-            using var tx = writer.BeginTransaction();
+            Begin(writer);
             foreach (var a in changes.Accounts)
-                Run(writer, tx, "INSERT INTO accounts (key, name, password, created_at) VALUES ($1, $2, $3, $4) " +
+                Run(writer, "INSERT INTO accounts (key, name, password, created_at) VALUES ($1, $2, $3, $4) " +
                     "ON CONFLICT(key) DO UPDATE SET name = excluded.name, password = excluded.password",
                     a.Key, a.Name, a.PasswordHash, a.CreatedAt.ToUnixTimeMilliseconds());
             foreach (var r in changes.RoomSettings)
-                Run(writer, tx, "INSERT INTO room_settings (key, name, owner, modes, password, user_limit, bans, mutes, operators, voices, registered_at) " +
+                Run(writer, "INSERT INTO room_settings (key, name, owner, modes, password, user_limit, bans, mutes, operators, voices, registered_at) " +
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT(key) DO UPDATE SET name = excluded.name, owner = excluded.owner, " +
                     "modes = excluded.modes, password = excluded.password, user_limit = excluded.user_limit, bans = excluded.bans, " +
                     "mutes = excluded.mutes, operators = excluded.operators, voices = excluded.voices",
                     r.Key, r.Name, r.Owner, r.Modes, r.Password, r.Limit, Json(r.Bans), Json(r.Mutes), Json(r.Operators), Json(r.Voices),
                     r.RegisteredAt.ToUnixTimeMilliseconds());
             foreach (var e in changes.Audit)
-                Run(writer, tx, "INSERT INTO audit (time, actor, action, room, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                Run(writer, "INSERT INTO audit (time, actor, action, room, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
                     e.Time.ToUnixTimeMilliseconds(), e.Actor, e.Action, e.Room, e.Target, e.Detail);
             foreach (var t in changes.Tokens)
-                Run(writer, tx, "INSERT OR REPLACE INTO tokens (key, account, created_at) VALUES ($1, $2, $3)",
+                Run(writer, "INSERT OR REPLACE INTO tokens (key, account, created_at) VALUES ($1, $2, $3)",
                     t.Key, t.Account, t.CreatedAt.ToUnixTimeMilliseconds());
-            foreach (var key in changes.TokensRevoked) Run(writer, tx, "DELETE FROM tokens WHERE key = $1", key);
+            foreach (var key in changes.TokensRevoked) Run(writer, "DELETE FROM tokens WHERE key = $1", key);
             if (changes.ServerBans is { } bans)
             {
-                Run(writer, tx, "DELETE FROM server_bans");
-                foreach (var mask in bans) Run(writer, tx, "INSERT OR IGNORE INTO server_bans (mask) VALUES ($1)", mask);
+                Run(writer, "DELETE FROM server_bans");
+                foreach (var mask in bans) Run(writer, "INSERT OR IGNORE INTO server_bans (mask) VALUES ($1)", mask);
             }
-            tx.Commit();
+            Execute(writer, "COMMIT;");
             _checkpointer?.Committed(writer);
             _problem = null;
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
         {
-            _problem = Explain(ex);
-            throw new StoreException(_problem, ex);
+            throw Failed(writer, ex);
         }
     }
 
@@ -102,10 +101,9 @@ public sealed partial class SqliteMessageStore
         return list;
     }
 
-    private static void Run(SqliteConnection c, SqliteTransaction tx, string sql, params object?[] values)
+    private static void Run(SqliteConnection c, string sql, params object?[] values)
     {
         using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
         cmd.CommandText = sql;
         for (var i = 0; i < values.Length; i++) cmd.Parameters.AddWithValue($"${i + 1}", values[i] ?? DBNull.Value);
         cmd.ExecuteNonQuery();

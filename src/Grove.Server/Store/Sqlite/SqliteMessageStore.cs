@@ -35,6 +35,8 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         {
             throw new StoreException($"Cannot create the data folder {Path.GetDirectoryName(DatabasePath)}: {ex.Message} Choose another with --data.", ex);
         }
+        AcquireLock();
+        var existed = File.Exists(DatabasePath) && new FileInfo(DatabasePath).Length > 0;
         var builder = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true };
         _readConnectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
         try
@@ -44,15 +46,23 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
             Execute(_writer, "PRAGMA journal_mode=WAL;");
             Execute(_writer, $"PRAGMA synchronous={(synchronous.Equals("full", StringComparison.OrdinalIgnoreCase) ? "FULL" : "NORMAL")};");
             Execute(_writer, "PRAGMA busy_timeout=5000;");
+            if (existed) CheckIntegrity(_writer);
             SqliteMigrations.Apply(_writer);
             // The log is copied into the database by a thread of its own, not inside a commit (SqliteCheckpointer).
             Execute(_writer, "PRAGMA wal_autocheckpoint=0;");
             Execute(_writer, "PRAGMA journal_size_limit=4194304;"); // a log that grew is cut back to 4 MB when it starts over
             _checkpointer = new SqliteCheckpointer(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString(), DatabasePath);
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or StoreException)
         {
-            throw new StoreException(Explain(ex), ex);
+            // Not started: the folder is left to whoever comes next.
+            _checkpointer?.Dispose();
+            _checkpointer = null;
+            _writer?.Dispose();
+            _writer = null;
+            SqliteConnection.ClearAllPools();
+            ReleaseLock();
+            throw ex as StoreException ?? new StoreException(Explain((SqliteException)ex), ex);
         }
         _insertMessage = _writer.CreateCommand();
         _insertMessage.CommandText =
@@ -90,13 +100,11 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
         var writer = _writer ?? throw new InvalidOperationException("The store is not open.");
         try
         {
-            using var tx = writer.BeginTransaction();
-            _insertMessage!.Transaction = tx;
-            _upsertRoom!.Transaction = tx;
+            Begin(writer);
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var r in rooms)
             {
-                var p = _upsertRoom.Parameters;
+                var p = _upsertRoom!.Parameters;
                 p[0].Value = NameRules.Fold(r.Name);
                 p[1].Value = r.Name;
                 p[2].Value = (object?)r.Topic ?? DBNull.Value;
@@ -107,7 +115,7 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
             }
             foreach (var m in messages)
             {
-                var p = _insertMessage.Parameters;
+                var p = _insertMessage!.Parameters;
                 p[0].Value = m.Id;
                 p[1].Value = m.Time.ToUnixTimeMilliseconds();
                 p[2].Value = (object?)m.Room ?? DBNull.Value;
@@ -122,14 +130,57 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
                 p[11].Value = m.GatesSince;
                 _insertMessage.ExecuteNonQuery();
             }
-            tx.Commit();
+            Execute(writer, "COMMIT;");
             _checkpointer?.Committed(writer);
             _problem = null;
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
         {
-            _problem = Explain(ex);
-            throw new StoreException(_problem, ex);
+            throw Failed(writer, ex);
+        }
+    }
+
+    // Transactions are plain BEGIN and COMMIT, not SqliteTransaction: on SQLITE_FULL (and I/O errors) SQLite has
+    // already rolled back, so disposing a SqliteTransaction threw "no transaction is active" and left it attached to
+    // the connection, which then refused every later transaction and threw again when closed.
+    private static void Begin(SqliteConnection writer) => Execute(writer, "BEGIN IMMEDIATE;");
+
+    /// <summary>A failed write: rolls back what SQLite did not, remembers the problem for /healthz.</summary>
+    private StoreException Failed(SqliteConnection writer, Exception ex)
+    {
+        try
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(writer.Handle) == 0) Execute(writer, "ROLLBACK;");
+        }
+        catch (SqliteException)
+        {
+            // Left open, the next BEGIN fails and comes here again to retry the rollback.
+        }
+        _problem = ex is SqliteException se ? Explain(se) : $"The database {DatabasePath} cannot be written: {ex.Message}";
+        return new StoreException(_problem, ex);
+    }
+
+    /// <summary>One small write (the header's user_version, rewritten as it is): does the database take writes again?</summary>
+    public bool ProbeWrite()
+    {
+        var writer = _writer ?? throw new InvalidOperationException("The store is not open.");
+        try
+        {
+            Begin(writer);
+            using (var cmd = writer.CreateCommand())
+            {
+                cmd.CommandText = "PRAGMA user_version;";
+                var version = Convert.ToInt64(cmd.ExecuteScalar());
+                cmd.CommandText = $"PRAGMA user_version = {version};";
+                cmd.ExecuteNonQuery();
+            }
+            Execute(writer, "COMMIT;");
+            _problem = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
+        {
+            throw Failed(writer, ex);
         }
     }
 
@@ -289,7 +340,21 @@ public sealed partial class SqliteMessageStore(string dataFolder, string synchro
     /// <summary>The background checkpoints (for tests).</summary>
     internal SqliteCheckpointer? Checkpointer => _checkpointer;
 
+    // Whatever state the store is in (a full disk, a failed commit), closing it never throws: the process must exit 0.
     public void Dispose()
+    {
+        try
+        {
+            Close();
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
+        {
+            // What was not copied from the journal stays in it; SQLite reads it back at the next start.
+        }
+        ReleaseLock();
+    }
+
+    private void Close()
     {
         _checkpointer?.Dispose();
         _checkpointer = null;
