@@ -14,11 +14,11 @@ public sealed class RecentMessagesUnitTests
         var ring = new RecentMessages(4);
         for (var id = 1; id <= 6; id++) ring.Add(Message(id)); // holds 3..6; 1 and 2 are only in the store
         ring.Remove(new HashSet<long> { 4, 5 });
-        Assert.Equal([3L, 6L], ring.Latest(2)!.Select(m => m.Id));
+        Assert.Equal([3L, 6L], ring.Latest(2, Admission.Everything)!.Select(m => m.Id));
         // Asked for more than it holds, it must send the caller to the store (null), not answer "that is all".
-        Assert.Null(ring.Latest(3));
+        Assert.Null(ring.Latest(3, Admission.Everything));
         ring.Add(Message(7));
-        Assert.Equal([3L, 6L, 7L], ring.Latest(3)!.Select(m => m.Id));
+        Assert.Equal([3L, 6L, 7L], ring.Latest(3, Admission.Everything)!.Select(m => m.Id));
     }
 
     [Fact]
@@ -27,6 +27,6 @@ public sealed class RecentMessagesUnitTests
         var ring = new RecentMessages(8);
         for (var id = 1; id <= 3; id++) ring.Add(Message(id));
         ring.Remove(new HashSet<long> { 2 });
-        Assert.Equal([1L, 3L], ring.Latest(5)!.Select(m => m.Id));
+        Assert.Equal([1L, 3L], ring.Latest(5, Admission.Everything)!.Select(m => m.Id));
     }
 }
