@@ -68,7 +68,7 @@ public sealed class InjectionIntegrationTests : IAsyncLifetime
         await ircWatcher.ExpectAsync(" 366 ");
         await using var victim = await _server.JoinAsync("banvictim");
         await victim.SendAsync("/join #banr");
-        await irc.ExpectAsync("JOIN #banr");
+        await irc.ExpectAsync("^:banvictim!.* JOIN #banr");
         await irc.SendRawAsync(Encoding.UTF8.GetBytes("MODE #banr +b a\rb\u001b[2J!*@*\r\n"));
         var plainLine = await victim.ExpectAsync("sets mode \\+b");
         AssertNoControls(plainLine);
