@@ -145,7 +145,8 @@ public sealed class IrcMessage
 
     /// <summary>
     /// Writes a message line with CR LF. Every parameter but the last must be non-empty without spaces or a leading
-    /// ':'; the last is written as trailing when it needs to be. CR, LF and NUL never reach the output.
+    /// ':'; the last is written as trailing when it needs to be. The source and every parameter are cleaned by
+    /// <see cref="TextRules.Clean"/> (line rule): no CR, LF, NUL, ESC or other control but CTCP and formatting goes out.
     /// </summary>
     public static string Format(string? source, string command, params ReadOnlySpan<string> ps) => Build(source, command, ps, alwaysTrailing: false);
 
