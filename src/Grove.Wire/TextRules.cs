@@ -37,17 +37,36 @@ public static class TextRules
     /// </summary>
     public static bool IsTerminalControl(char c) => (c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F);
 
-    /// <summary>Removes the characters a terminal would interpret (see <see cref="IsTerminalControl"/>); returns the input when clean.</summary>
-    public static string StripTerminalControls(string text)
+    /// <summary>IRC's CTCP delimiter and formatting codes (bold, colour, hex colour, reset, monospace, reverse, italic, strike, underline).</summary>
+    private static bool IsIrcFormatting(char c) => c is '\x01' or '\x02' or '\x03' or '\x04' or '\x0F' or '\x11' or '\x16' or '\x1D' or '\x1E' or '\x1F';
+
+    /// <summary>
+    /// The one rule for what text a peer set may not carry out to a door. <see cref="TextTarget.Line"/> (IRC, web):
+    /// every C0 control but tab and IRC's CTCP and formatting codes, DEL and C1 (CR, LF and NUL would forge lines, ESC and
+    /// CSI would drive a terminal client). <see cref="TextTarget.Terminal"/> (plain door, terminal client): every
+    /// control but tab, formatting codes included, since a netcat user's terminal shows none of them as meant.
+    /// </summary>
+    public static bool IsForbidden(char c, TextTarget target) => target == TextTarget.Terminal
+        ? IsTerminalControl(c)
+        : c < 0x20 ? c != '\t' && !IsIrcFormatting(c) : c >= 0x7F && c <= 0x9F;
+
+    /// <summary>
+    /// Applies <see cref="IsForbidden"/>: CR, LF and NUL become a space (words on either side stay apart), other
+    /// forbidden characters are removed, and for a terminal a colour code's digits go with it. Returns the input when clean.
+    /// </summary>
+    public static string Clean(string? text, TextTarget target)
     {
+        if (text is null) return "";
         var i = 0;
-        while (i < text.Length && !IsTerminalControl(text[i])) i++;
+        while (i < text.Length && !IsForbidden(text[i], target)) i++;
         if (i == text.Length) return text;
         var sb = new StringBuilder(text.Length);
         sb.Append(text, 0, i);
         for (; i < text.Length; i++)
         {
             var c = text[i];
+            if (!IsForbidden(c, target)) { sb.Append(c); continue; }
+            if (IsLineBreaking(c)) { sb.Append(' '); continue; }
             if (c == '\x03')
             {
                 // mIRC colour code: drop the "fg[,bg]" digits that follow it as well.
@@ -58,10 +77,43 @@ public static class TextRules
                     i += 2;
                     if (i + 1 < text.Length && char.IsAsciiDigit(text[i + 1])) i++;
                 }
-                continue;
             }
-            if (!IsTerminalControl(c)) sb.Append(c);
         }
         return sb.ToString();
     }
+
+    /// <summary>Text for a terminal: <see cref="Clean"/> with <see cref="TextTarget.Terminal"/>.</summary>
+    public static string StripTerminalControls(string text) => Clean(text, TextTarget.Terminal);
+
+    /// <summary>
+    /// A log line's text with every control character written out (\r, \n, \t stays, others as \xNN or \uNNNN), so a
+    /// value from a client can neither start a forged log line nor drive the terminal that shows the console log.
+    /// </summary>
+    public static string EscapeForLog(string text)
+    {
+        var i = 0;
+        while (i < text.Length && !IsTerminalControl(text[i])) i++;
+        if (i == text.Length) return text;
+        var sb = new StringBuilder(text.Length + 16);
+        sb.Append(text, 0, i);
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!IsTerminalControl(c)) sb.Append(c);
+            else if (c == '\r') sb.Append("\\r");
+            else if (c == '\n') sb.Append("\\n");
+            else if (c < 0x80) sb.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>Where cleaned text goes: see <see cref="TextRules.IsForbidden"/>.</summary>
+public enum TextTarget
+{
+    /// <summary>A protocol line or JSON value (IRC, web): no line breaks, no terminal escapes; IRC formatting stays.</summary>
+    Line,
+    /// <summary>A terminal (plain door, terminal client): no control character but tab.</summary>
+    Terminal,
 }

@@ -193,4 +193,16 @@ public sealed class PeerIntegrationTests : IAsyncLifetime
         Assert.True(IPAddress.TryParse(ip, out var parsed) && parsed.AddressFamily == AddressFamily.InterNetwork);
         Assert.Equal(PeerNode.MyIp(), ip);
     }
+
+    [Fact]
+    public async Task A_hostile_peers_message_reaches_the_terminal_without_escapes()
+    {
+        // Issue #20 item 2 ("terminal client output"): a peer is anyone who can reach the port, not only a Grove peer.
+        var a = Start();
+        using var hostile = new TcpClient();
+        await hostile.ConnectAsync(IPAddress.Loopback, a.Port);
+        await hostile.GetStream().WriteAsync(Encoding.UTF8.GetBytes("HELLO 1\nMSG hi\u001b]0;PWNED\u0007\u001b[2J\u009b31mthere\n"));
+        var line = await a.Expect("^Message: ");
+        Assert.Equal("Message: \"hi]0;PWNED[2J31mthere\"", line);
+    }
 }

@@ -60,7 +60,7 @@ public sealed class FuzzUnitTests
             count++;
             var m = IrcMessage.Parse(input);
             if (m is null) continue;
-            var clean = m.Params.Select(p => p.Replace('\r', ' ').Replace('\n', ' ').Replace('\0', ' ')).ToArray();
+            var clean = m.Params.Select(p => Grove.Wire.TextRules.Clean(p, Grove.Wire.TextTarget.Line)).ToArray(); // what Format does (the one rule)
             // Only the last parameter may be empty, contain spaces or start with ':'.
             if (clean.Length > 0 && clean[..^1].Any(p => p.Length == 0 || p.Contains(' ') || p.StartsWith(':'))) continue;
             if (m.Command.Any(c => c is ' ' or '\r' or '\n' or '\0') || m.Source is { } src && (src.Length == 0 || src.Any(c => c is ' ' or '\r' or '\n' or '\0'))) continue;

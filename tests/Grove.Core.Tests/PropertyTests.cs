@@ -21,9 +21,9 @@ public sealed class PropertyTests
             .NonEmptyListOf().Select(cs => new string([.. cs]))
             .Where(s => !s.StartsWith(':'));
 
-    // A trailing parameter: anything without CR, LF or NUL, spaces and colons included.
+    // A trailing parameter: anything TextRules lets onto a line (no CR, LF, NUL, ESC…), spaces and colons included.
     private static readonly Gen<string> Trailing = ArbMap.Default.GeneratorFor<string>()
-        .Select(s => new string((s ?? "").Where(c => c is not ('\r' or '\n' or '\0') && !char.IsSurrogate(c)).ToArray()));
+        .Select(s => new string((s ?? "").Where(c => !Grove.Wire.TextRules.IsForbidden(c, Grove.Wire.TextTarget.Line) && !char.IsSurrogate(c)).ToArray()));
 
     private static readonly Gen<string> Command = Gen.Elements("PRIVMSG", "NOTICE", "JOIN", "PART", "MODE", "KICK", "001", "433", "TAGMSG");
 

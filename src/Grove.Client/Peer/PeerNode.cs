@@ -250,7 +250,8 @@ public sealed class PeerNode : IAsyncDisposable
                     if (text.Length > MaxMessageLength) text = text[..MaxMessageLength];
                     Print($"Message received from {c.Ip}");
                     Print($"Sender's Port: {c.PeerPort}");
-                    Print($"Message: \"{text}\"");
+                    // Anyone can reach the port: their text must not drive this terminal (the one rule, TextRules).
+                    Print($"Message: \"{Grove.Wire.TextRules.Clean(text, Grove.Wire.TextTarget.Terminal)}\"");
                 }
                 else if (line == "BYE" || line.StartsWith("BYE ", StringComparison.Ordinal))
                 {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Serilog;
 using Serilog.Events;
 
@@ -28,12 +29,11 @@ internal static class GroveLogging
         // A failed start is reported once, as one line for a person, by `grove serve`, not as a stack trace here.
         logging.AddFilter("Microsoft.Extensions.Hosting", Microsoft.Extensions.Logging.LogLevel.None);
         if (options.ConsoleLog)
-            logging.AddSimpleConsole(c =>
-            {
-                c.SingleLine = true;
-                c.TimestampFormat = "HH:mm:ss ";
-                c.IncludeScopes = false;
-            });
+        {
+            // Our own single-line format, so values from clients are escaped on the console too (EscapedLogFormats.cs).
+            logging.AddConsole(c => c.FormatterName = EscapedConsoleFormatter.Name);
+            logging.AddConsoleFormatter<EscapedConsoleFormatter, ConsoleFormatterOptions>();
+        }
         if (!string.IsNullOrWhiteSpace(options.LogFile))
         {
             try
@@ -50,8 +50,8 @@ internal static class GroveLogging
                 .MinimumLevel.Is(ToSerilog(level))
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Fatal)
-                .WriteTo.File(options.LogFile,
-                    outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                .WriteTo.File(new EscapedFileFormatter("{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {SourceContext}: {Message:lj}"),
+                    options.LogFile,
                     flushToDiskInterval: TimeSpan.FromSeconds(1),
                     shared: true)
                 .CreateLogger();

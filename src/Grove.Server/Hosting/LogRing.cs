@@ -39,7 +39,8 @@ public sealed class LogRing : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
-            ring.Add($"{DateTime.Now:HH:mm:ss} {logLevel.ToString()[..4].ToLowerInvariant()} {_short}: {formatter(state, exception)}");
+            // Escaped like the file and console logs (EscapedLogFormats.cs): /status shows these lines too.
+            ring.Add(Grove.Wire.TextRules.EscapeForLog($"{DateTime.Now:HH:mm:ss} {logLevel.ToString()[..4].ToLowerInvariant()} {_short}: {formatter(state, exception)}"));
         }
     }
 }

@@ -63,7 +63,11 @@ public sealed class IrcMessage
         return new IrcMessage { Tags = (IReadOnlyDictionary<string, string>?)tags ?? Empty, Source = source, Command = command.ToUpperInvariant(), Params = ps };
     }
 
-    private static Dictionary<string, string> ParseTags(ReadOnlySpan<char> text)
+    /// <summary>
+    /// The tags of a line, without the '@'. A tag whose key breaks the message-tags grammar is dropped, so nothing
+    /// downstream (relaying client-only tags above all) ever sees a key holding CR, ESC, '=' or a space.
+    /// </summary>
+    public static Dictionary<string, string> ParseTags(ReadOnlySpan<char> text)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var range in text.Split(';'))
@@ -71,31 +75,61 @@ public sealed class IrcMessage
             var part = text[range];
             if (part.Length == 0) continue;
             var eq = part.IndexOf('=');
-            var key = (eq < 0 ? part : part[..eq]).ToString();
+            var key = eq < 0 ? part : part[..eq];
+            if (!IsValidTagKey(key)) continue;
             var value = eq < 0 ? "" : UnescapeTagValue(part[(eq + 1)..]);
-            tags[key] = value; // a repeated key: the last one wins (IRCv3 message-tags)
+            tags[key.ToString()] = value; // a repeated key: the last one wins (IRCv3 message-tags)
         }
         return tags;
     }
 
-    /// <summary>IRCv3 tag value escaping: \: ; \s space, \\ backslash, \r, \n.</summary>
+    /// <summary>
+    /// IRCv3 message-tags: <c>key = [ '+' ] [ vendor '/' ] key_name</c>, key_name one or more ASCII letters, digits
+    /// and hyphens, vendor a host name (letters, digits, hyphens and dots).
+    /// </summary>
+    public static bool IsValidTagKey(ReadOnlySpan<char> key)
+    {
+        if (key.Length > 0 && key[0] == '+') key = key[1..];
+        var slash = key.LastIndexOf('/');
+        var name = slash < 0 ? key : key[(slash + 1)..];
+        if (name.Length == 0) return false;
+        foreach (var c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-')) return false;
+        if (slash < 0) return true;
+        var vendor = key[..slash];
+        if (vendor.Length == 0) return false;
+        foreach (var c in vendor)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.')) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// IRCv3 tag value escaping: \: ; \s space, \\ backslash, \r, \n. Other characters <see cref="TextRules.Clean"/>
+    /// forbids on a line (NUL, ESC, C1…) are dropped: the spec gives them no escape.
+    /// </summary>
     public static string EscapeTagValue(string value)
     {
         var sb = new StringBuilder(value.Length);
         foreach (var c in value)
         {
-            sb.Append(c switch
+            switch (c)
             {
-                ';' => "\\:",
-                ' ' => "\\s",
-                '\\' => "\\\\",
-                '\r' => "\\r",
-                '\n' => "\\n",
-                _ => c.ToString(),
-            });
+                case ';': sb.Append("\\:"); break;
+                case ' ': sb.Append("\\s"); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\n': sb.Append("\\n"); break;
+                default:
+                    if (!TextRules.IsForbidden(c, TextTarget.Line)) sb.Append(c);
+                    break;
+            }
         }
         return sb.ToString();
     }
+
+    /// <summary>Tags as a line carries them, without the '@': "key" or "key=escaped value", joined by ';'.</summary>
+    public static string FormatTags(IEnumerable<KeyValuePair<string, string>> tags) =>
+        string.Join(';', tags.Where(t => IsValidTagKey(t.Key)).Select(t => t.Value.Length == 0 ? t.Key : t.Key + "=" + EscapeTagValue(t.Value)));
 
     public static string UnescapeTagValue(ReadOnlySpan<char> value)
     {
@@ -111,7 +145,8 @@ public sealed class IrcMessage
 
     /// <summary>
     /// Writes a message line with CR LF. Every parameter but the last must be non-empty without spaces or a leading
-    /// ':'; the last is written as trailing when it needs to be. CR, LF and NUL never reach the output.
+    /// ':'; the last is written as trailing when it needs to be. The source and every parameter are cleaned by
+    /// <see cref="TextRules.Clean"/> (line rule): no CR, LF, NUL, ESC or other control but CTCP and formatting goes out.
     /// </summary>
     public static string Format(string? source, string command, params ReadOnlySpan<string> ps) => Build(source, command, ps, alwaysTrailing: false);
 
@@ -122,8 +157,9 @@ public sealed class IrcMessage
     private static string Build(string? source, string command, ReadOnlySpan<string> ps, bool alwaysTrailing)
     {
         var sb = new StringBuilder(64);
-        if (source is not null) sb.Append(':').Append(source).Append(' ');
-        sb.Append(command);
+        // The source is an identity some peer chose parts of: no line break, and no space to shift the command.
+        if (source is not null) sb.Append(':').Append(Clean(source).Replace(' ', '_')).Append(' ');
+        sb.Append(Clean(command));
         for (var i = 0; i < ps.Length; i++)
         {
             var p = Clean(ps[i]);
@@ -137,11 +173,7 @@ public sealed class IrcMessage
         return sb.ToString();
     }
 
-    private static string Clean(string p)
-    {
-        if (p.AsSpan().IndexOfAny('\r', '\n', '\0') < 0) return p;
-        return p.Replace('\r', ' ').Replace('\n', ' ').Replace('\0', ' ');
-    }
+    private static string Clean(string p) => TextRules.Clean(p, TextTarget.Line);
 
     public override string ToString() => Format(Source, Command, Params.ToArray()).TrimEnd();
 }

@@ -21,7 +21,7 @@ public sealed partial class IrcConnection
     {
         var tags = m.Tags.Where(t => t.Key.StartsWith('+')).ToList();
         if (tags.Count == 0) return null;
-        return string.Join(';', tags.Select(t => t.Value.Length == 0 ? t.Key : t.Key + "=" + IrcMessage.EscapeTagValue(t.Value)));
+        return IrcMessage.FormatTags(tags);
     }
 
     // TAGMSG <target>: "a message with no text, only tags" (message-tags); needs the capability.

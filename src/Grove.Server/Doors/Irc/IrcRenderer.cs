@@ -40,8 +40,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         if ((caps & (IrcCaps.ServerTime | IrcCaps.MessageTags | IrcCaps.AccountTag)) == 0) return "";
         var sb = new StringBuilder("@");
         if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(ev.At));
-        // IRCv3 account-tag: the sender's account (account names are nicknames: nothing to escape).
-        if ((caps & IrcCaps.AccountTag) != 0 && ev.By?.Account is { } account) Sep(sb).Append("account=").Append(account);
+        // IRCv3 account-tag: the sender's account (a nickname, escaped all the same: tags are a line's first bytes).
+        if ((caps & IrcCaps.AccountTag) != 0 && ev.By?.Account is { } account) Sep(sb).Append("account=").Append(IrcMessage.EscapeTagValue(account));
         if ((caps & IrcCaps.MessageTags) != 0)
         {
             var (id, bot, client) = ev switch
@@ -53,7 +53,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             };
             if (id > 0) Sep(sb).Append("msgid=").Append(id.ToString(CultureInfo.InvariantCulture));
             if (bot) Sep(sb).Append("bot");
-            if (!string.IsNullOrEmpty(client)) Sep(sb).Append(client);
+            // Client-only tags are relayed as parsed again here: whatever the event holds, only valid keys and escaped values go out.
+            if (!string.IsNullOrEmpty(client) && IrcMessage.FormatTags(IrcMessage.ParseTags(client).Where(t => t.Key.StartsWith('+'))) is { Length: > 0 } relayed) Sep(sb).Append(relayed);
         }
         return sb.Length == 1 ? "" : sb.Append(' ').ToString();
     }

@@ -9,8 +9,8 @@ namespace Grove.Server.Doors.Plain;
 /// <summary>
 /// Renders core events as the plain door's lines (docs/protocol.md, "Plain text door"): "name: text" for messages,
 /// "* ..." for notices, "! ..." for errors, "[private] ..." for private messages. Lines end in CRLF so telnet shows
-/// them right; netcat ignores the CR. Terminal control characters (ESC and friends) are removed from other people's
-/// text so nobody can repaint a netcat user's terminal.
+/// them right; netcat ignores the CR. Every line is cleaned whole on its way out (<see cref="Line"/>, the one rule in
+/// <see cref="TextRules.Clean"/>), so no field anyone set can carry ESC, another control or a line break of its own.
 /// </summary>
 public sealed class PlainRenderer : IEventRenderer
 {
@@ -45,31 +45,27 @@ public sealed class PlainRenderer : IEventRenderer
         switch (ev)
         {
             case RoomMessageEvent m:
-                if (m.IsHistory) sb.Append("[history ").Append(Stamp(m.Time)).Append("] ");
-                AppendMessage(sb, m.From, m.Text, m.Kind);
+                AppendMessage(sb, m.IsHistory ? $"[history {Stamp(m.Time)}] " : "", m.From, m.Text, m.Kind);
                 break;
             case PrivateMessageEvent p:
                 if (p.IsHistory)
                 {
-                    sb.Append("[history ").Append(Stamp(p.Time)).Append("] [private ").Append(p.From).Append(" to ").Append(p.To).Append("] ");
-                    sb.Append(Clean(p.Text)).Append(Eol);
+                    Line(sb, $"[history {Stamp(p.Time)}] [private {p.From} to {p.To}] {p.Text}");
                     break;
                 }
-                sb.Append("[private] ");
-                AppendMessage(sb, p.From, p.Text, p.Kind);
+                AppendMessage(sb, "[private] ", p.From, p.Text, p.Kind);
                 break;
             case PrivateSentReply s:
-                sb.Append("[private to ").Append(s.Message.To).Append("] ");
-                AppendMessage(sb, s.Message.From, s.Message.Text, s.Message.Kind);
+                AppendMessage(sb, $"[private to {s.Message.To}] ", s.Message.From, s.Message.Text, s.Message.Kind);
                 break;
             case JoinEvent j:
                 Line(sb, $"* {j.Name} joined {j.Room}");
                 break;
             case PartEvent p:
-                Line(sb, $"* {p.Name} left {p.Room} ({Clean(p.Reason)})");
+                Line(sb, $"* {p.Name} left {p.Room} ({p.Reason})");
                 break;
             case QuitEvent q:
-                Line(sb, $"* {q.Name} left ({Clean(q.Reason)})");
+                Line(sb, $"* {q.Name} left ({q.Reason})");
                 break;
             case NickEvent n:
                 Line(sb, $"* {n.OldName} is now known as {n.NewName}");
@@ -78,13 +74,13 @@ public sealed class PlainRenderer : IEventRenderer
                 Line(sb, $"* You are now known as {n.NewName}");
                 break;
             case TopicEvent t:
-                Line(sb, $"* {t.SetBy} set the topic of {t.Room} to: {Clean(t.Topic)}");
+                Line(sb, $"* {t.SetBy} set the topic of {t.Room} to: {t.Topic}");
                 break;
             case ServerNoticeEvent n:
-                Line(sb, $"* {Clean(n.Text)}");
+                Line(sb, $"* {n.Text}");
                 break;
             case ErrorReply e:
-                Line(sb, $"! {Clean(e.Text)}");
+                Line(sb, $"! {e.Text}");
                 break;
             case WelcomeReply w:
                 var others = w.Others switch
@@ -103,7 +99,7 @@ public sealed class PlainRenderer : IEventRenderer
                     var who = rest.Count == 0 ? "nobody else is here" : $"also here: {string.Join(", ", rest.Take(25))}{(rest.Count > 25 ? ", …" : "")}";
                     Line(sb, $"* You joined {j.Room}{(j.Created ? " (a new room)" : "")}; {who}.");
                 }
-                if (j.Topic is not null) Line(sb, $"* Topic of {j.Room}: {Clean(j.Topic)}");
+                if (j.Topic is not null) Line(sb, $"* Topic of {j.Room}: {j.Topic}");
                 break;
             case PartedReply p:
                 Line(sb, $"* You left {p.Room}. Type /join #room to enter a room.");
@@ -118,12 +114,12 @@ public sealed class PlainRenderer : IEventRenderer
             case RoomsReply r:
                 Line(sb, $"* Rooms ({Math.Max(r.Total, r.Rooms.Count)}):" + (r.Total > r.Rooms.Count ? $" the {r.Rooms.Count} busiest" : ""));
                 foreach (var room in r.Rooms)
-                    Line(sb, room.Topic is null ? $"*   {room.Name} ({room.Members})" : $"*   {room.Name} ({room.Members}): {Clean(room.Topic)}");
+                    Line(sb, room.Topic is null ? $"*   {room.Name} ({room.Members})" : $"*   {room.Name} ({room.Members}): {room.Topic}");
                 break;
             case TopicReply t:
                 Line(sb, t.Topic is null
                     ? $"* {t.Room} has no topic. Set one with /topic TEXT."
-                    : $"* Topic of {t.Room}: {Clean(t.Topic)}{(t.SetBy is null ? "" : $" (set by {t.SetBy})")}");
+                    : $"* Topic of {t.Room}: {t.Topic}{(t.SetBy is null ? "" : $" (set by {t.SetBy})")}");
                 break;
             case HelpReply:
                 Line(sb, "* Commands:");
@@ -149,7 +145,7 @@ public sealed class PlainRenderer : IEventRenderer
                 foreach (var m in h.Messages) sb.Append(RenderText(m));
                 break;
             case KickEvent k:
-                Line(sb, $"* {k.Target} was kicked from {k.Room} by {k.Kicker} ({Clean(k.Reason)})");
+                Line(sb, $"* {k.Target} was kicked from {k.Room} by {k.Kicker} ({k.Reason})");
                 break;
             case ModeEvent m:
                 Line(sb, $"* {m.Setter} sets mode {m.Changes}{(m.Args.Count > 0 ? " " + string.Join(' ', m.Args) : "")} on {m.Room}");
@@ -164,18 +160,18 @@ public sealed class PlainRenderer : IEventRenderer
                 Line(sb, a.Away ? "* You are marked as away." : "* You are no longer marked as away.");
                 break;
             case AwayNoticeReply a:
-                Line(sb, $"* {a.Name} is away: {Clean(a.Message)}");
+                Line(sb, $"* {a.Name} is away: {a.Message}");
                 break;
             case OperReply:
                 Line(sb, "* You are now a server operator.");
                 break;
             case WallopsEvent w:
-                Line(sb, $"* [wallops] {w.From}: {Clean(w.Text)}");
+                Line(sb, $"* [wallops] {w.From}: {w.Text}");
                 break;
             case RawReply r:
                 return TextRules.Utf8.GetString(r.Bytes.Span);
             case GoodbyeReply g:
-                Line(sb, $"* {Clean(g.Text)}");
+                Line(sb, $"* {g.Text}");
                 break;
             case LoggedInReply l:
                 Line(sb, l.Registered
@@ -187,7 +183,7 @@ public sealed class PlainRenderer : IEventRenderer
                 else
                 {
                     Line(sb, $"* Audit log of {a.Scope}, newest first:");
-                    foreach (var l in a.Lines) Line(sb, $"*   {Clean(l)}");
+                    foreach (var l in a.Lines) Line(sb, $"*   {l}");
                 }
                 break;
             default:
@@ -196,20 +192,15 @@ public sealed class PlainRenderer : IEventRenderer
         return sb.Length == 0 ? null : sb.ToString();
     }
 
-    private static void AppendMessage(StringBuilder sb, string from, string text, MessageKind kind)
+    private static void AppendMessage(StringBuilder sb, string head, string from, string text, MessageKind kind) => Line(sb, kind switch
     {
-        switch (kind)
-        {
-            case MessageKind.Action: sb.Append("* ").Append(from).Append(' ').Append(Clean(text)); break;
-            case MessageKind.Notice: sb.Append('-').Append(from).Append("- ").Append(Clean(text)); break;
-            default: sb.Append(from).Append(": ").Append(Clean(text)); break;
-        }
-        sb.Append(Eol);
-    }
+        MessageKind.Action => $"{head}* {from} {text}",
+        MessageKind.Notice => $"{head}-{from}- {text}",
+        _ => $"{head}{from}: {text}",
+    });
 
-    private static void Line(StringBuilder sb, string line) => sb.Append(line).Append(Eol);
-
-    private static string Clean(string text) => TextRules.StripTerminalControls(text);
+    /// <summary>Every line of this door goes out here, cleaned whole: whatever field it holds, it stays one line.</summary>
+    private static void Line(StringBuilder sb, string line) => sb.Append(TextRules.Clean(line, TextTarget.Terminal)).Append(Eol);
 
     private static string Stamp(DateTimeOffset t)
     {

@@ -4,6 +4,7 @@ using Grove.Core.Events;
 using Grove.Core.People;
 using Grove.Core.Rooms;
 using Grove.Server.Doors.Plain;
+using Grove.Wire;
 
 namespace Grove.Server.Doors.Web;
 
@@ -47,6 +48,12 @@ public sealed class WebRenderer : IEventRenderer
         buffer.Write("\n"u8);
     }
 
+    /// <summary>
+    /// Every text value goes out through here, cleaned by the one rule (<see cref="TextRules.Clean"/>): the serializer
+    /// escapes CR and LF, but the browser shows text with its line breaks, so they would still forge a line there.
+    /// </summary>
+    private static void Str(Utf8JsonWriter w, string name, string? value) => w.WriteString(name, TextRules.Clean(value, TextTarget.Line));
+
     private static string Kind(MessageKind k) => k switch { MessageKind.Action => "action", MessageKind.Notice => "notice", _ => "normal" };
 
     public static void Message(Utf8JsonWriter w, ChatEvent ev)
@@ -57,20 +64,20 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("type", "message");
                 w.WriteNumber("id", m.Id);
                 w.WriteString("time", m.Time);
-                w.WriteString("room", m.Room);
-                w.WriteString("from", m.From);
-                w.WriteString("text", m.Text);
-                w.WriteString("kind", Kind(m.Kind));
+                Str(w, "room", m.Room);
+                Str(w, "from", m.From);
+                Str(w, "text", m.Text);
+                Str(w, "kind", Kind(m.Kind));
                 if (m.IsHistory) w.WriteBoolean("history", true);
                 break;
             case PrivateMessageEvent p:
                 w.WriteString("type", "private");
                 w.WriteNumber("id", p.Id);
                 w.WriteString("time", p.Time);
-                w.WriteString("from", p.From);
-                w.WriteString("to", p.To);
-                w.WriteString("text", p.Text);
-                w.WriteString("kind", Kind(p.Kind));
+                Str(w, "from", p.From);
+                Str(w, "to", p.To);
+                Str(w, "text", p.Text);
+                Str(w, "kind", Kind(p.Kind));
                 if (p.IsHistory) w.WriteBoolean("history", true);
                 break;
         }
@@ -100,95 +107,95 @@ public sealed class WebRenderer : IEventRenderer
                 break;
             case WelcomeReply m:
                 w.WriteString("type", "welcome");
-                w.WriteString("name", m.Name);
-                w.WriteString("room", m.Room);
+                Str(w, "name", m.Name);
+                Str(w, "room", m.Room);
                 w.WriteNumber("others", m.Others);
                 break;
             case JoinEvent j:
                 w.WriteString("type", "join");
-                w.WriteString("room", j.Room);
-                w.WriteString("name", j.Name);
+                Str(w, "room", j.Room);
+                Str(w, "name", j.Name);
                 break;
             case JoinedReply j:
                 w.WriteString("type", "joined");
-                w.WriteString("room", j.Room);
-                if (j.Topic is not null) w.WriteString("topic", j.Topic);
+                Str(w, "room", j.Room);
+                if (j.Topic is not null) Str(w, "topic", j.Topic);
                 w.WriteStartArray("members");
                 for (var i = 0; i < j.Members.Count; i++)
                 {
                     var status = i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None;
                     w.WriteStartObject();
-                    w.WriteString("name", j.Members[i]);
+                    Str(w, "name", j.Members[i]);
                     if ((status & MemberStatus.Operator) != 0) w.WriteBoolean("op", true);
                     if ((status & MemberStatus.Voice) != 0) w.WriteBoolean("voice", true);
-                    if (i < j.AwayMessages.Count && j.AwayMessages[i] is { } away) w.WriteString("away", away);
+                    if (i < j.AwayMessages.Count && j.AwayMessages[i] is { } away) Str(w, "away", away);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
                 break;
             case PartEvent p:
                 w.WriteString("type", "part");
-                w.WriteString("room", p.Room);
-                w.WriteString("name", p.Name);
-                w.WriteString("reason", p.Reason);
+                Str(w, "room", p.Room);
+                Str(w, "name", p.Name);
+                Str(w, "reason", p.Reason);
                 break;
             case PartedReply p:
                 w.WriteString("type", "parted");
-                w.WriteString("room", p.Room);
+                Str(w, "room", p.Room);
                 break;
             case QuitEvent q:
                 w.WriteString("type", "quit");
-                w.WriteString("name", q.Name);
-                w.WriteString("reason", q.Reason);
+                Str(w, "name", q.Name);
+                Str(w, "reason", q.Reason);
                 break;
             case NickEvent n:
                 w.WriteString("type", "nick");
-                w.WriteString("old", n.OldName);
-                w.WriteString("new", n.NewName);
+                Str(w, "old", n.OldName);
+                Str(w, "new", n.NewName);
                 break;
             case NickChangedReply n:
                 w.WriteString("type", "nick");
-                w.WriteString("old", n.OldName);
-                w.WriteString("new", n.NewName);
+                Str(w, "old", n.OldName);
+                Str(w, "new", n.NewName);
                 w.WriteBoolean("self", true);
                 break;
             case TopicEvent t:
                 w.WriteString("type", "topic");
-                w.WriteString("room", t.Room);
-                w.WriteString("topic", t.Topic);
-                w.WriteString("by", t.SetBy);
+                Str(w, "room", t.Room);
+                Str(w, "topic", t.Topic);
+                Str(w, "by", t.SetBy);
                 break;
             case TopicReply t:
                 w.WriteString("type", "topic");
-                w.WriteString("room", t.Room);
-                if (t.Topic is not null) w.WriteString("topic", t.Topic);
-                if (t.SetBy is not null) w.WriteString("by", t.SetBy);
+                Str(w, "room", t.Room);
+                if (t.Topic is not null) Str(w, "topic", t.Topic);
+                if (t.SetBy is not null) Str(w, "by", t.SetBy);
                 break;
             case AwayEvent a:
                 w.WriteString("type", "presence");
-                w.WriteString("name", a.Name);
-                if (a.Message is not null) w.WriteString("away", a.Message);
+                Str(w, "name", a.Name);
+                if (a.Message is not null) Str(w, "away", a.Message);
                 break;
             case KickEvent k:
                 w.WriteString("type", "kick");
-                w.WriteString("room", k.Room);
-                w.WriteString("name", k.Target);
-                w.WriteString("by", k.Kicker);
-                w.WriteString("reason", k.Reason);
+                Str(w, "room", k.Room);
+                Str(w, "name", k.Target);
+                Str(w, "by", k.Kicker);
+                Str(w, "reason", k.Reason);
                 break;
             case ModeEvent m:
                 w.WriteString("type", "mode");
-                w.WriteString("room", m.Room);
-                w.WriteString("by", m.Setter);
-                w.WriteString("changes", m.Changes);
+                Str(w, "room", m.Room);
+                Str(w, "by", m.Setter);
+                Str(w, "changes", m.Changes);
                 w.WriteStartArray("args");
-                foreach (var a in m.Args) w.WriteStringValue(a);
+                foreach (var a in m.Args) w.WriteStringValue(TextRules.Clean(a, TextTarget.Line));
                 w.WriteEndArray();
                 break;
             case InviteEvent i:
                 w.WriteString("type", "invite");
-                w.WriteString("room", i.Room);
-                w.WriteString("by", i.Inviter);
+                Str(w, "room", i.Room);
+                Str(w, "by", i.Inviter);
                 break;
             case RoomsReply r:
                 w.WriteString("type", "rooms");
@@ -196,22 +203,22 @@ public sealed class WebRenderer : IEventRenderer
                 foreach (var room in r.Rooms)
                 {
                     w.WriteStartObject();
-                    w.WriteString("name", room.Name);
+                    Str(w, "name", room.Name);
                     w.WriteNumber("members", room.Members);
-                    if (room.Topic is not null) w.WriteString("topic", room.Topic);
+                    if (room.Topic is not null) Str(w, "topic", room.Topic);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
                 break;
             case HistoryReply h:
                 w.WriteString("type", "history");
-                w.WriteString("target", h.Target);
+                Str(w, "target", h.Target);
                 if (h.OnJoin) w.WriteBoolean("onJoin", true);
                 Messages(w, h.Messages);
                 break;
             case WebHistoryReply h:
                 w.WriteString("type", "history");
-                w.WriteString("target", h.Target);
+                Str(w, "target", h.Target);
                 w.WriteBoolean("older", true);
                 w.WriteBoolean("complete", h.Complete);
                 Messages(w, h.Messages);
@@ -219,30 +226,30 @@ public sealed class WebRenderer : IEventRenderer
             case ErrorReply e:
                 w.WriteString("type", "error");
                 w.WriteString("code", JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Code.ToString()));
-                w.WriteString("text", e.Text);
-                if (e.Subject is not null) w.WriteString("subject", e.Subject);
+                Str(w, "text", e.Text);
+                if (e.Subject is not null) Str(w, "subject", e.Subject);
                 if (e.NameOnline) w.WriteBoolean("online", true);
                 break;
             case GoodbyeReply g:
                 w.WriteString("type", "goodbye");
-                w.WriteString("text", g.Text);
+                Str(w, "text", g.Text);
                 break;
             case ServerNoticeEvent n:
                 w.WriteString("type", "notice");
-                w.WriteString("text", n.Text);
+                Str(w, "text", n.Text);
                 break;
             case PongReply:
                 w.WriteString("type", "pong");
                 break;
             case LoggedInReply l:
                 w.WriteString("type", "loggedin");
-                w.WriteString("account", l.Account);
+                Str(w, "account", l.Account);
                 w.WriteBoolean("registered", l.Registered);
-                w.WriteString("text", (PlainRenderer.RenderText(ev) ?? "").TrimEnd().TrimStart('*', ' '));
+                Str(w, "text", (PlainRenderer.RenderText(ev) ?? "").TrimEnd().TrimStart('*', ' '));
                 break;
             case WebTokenReply t:
                 w.WriteString("type", "token");
-                w.WriteString("token", t.Token);
+                Str(w, "token", t.Token);
                 break;
             default:
                 // Help, panda facts, who, invitations sent, away replies…: the plain door's words.
