@@ -124,7 +124,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await watcher.ExpectAsync("^\\* Online \\(2\\): owner, watcher$");
 
         // /logout: back to the login form, the browser forgets the token and the server ends it.
-        var token = await page.EvaluateAsync<string>("() => localStorage.getItem('grove.token')");
+        var token = await page.EvaluateAsync<string>("() => sessionStorage.getItem('grove.token')");
         // The page reloads to show the form; waiting for that navigation keeps the checks below off the old page.
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         page.Load += (_, _) => reloaded.TrySetResult();
@@ -132,7 +132,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(15));
         await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
         await watcher.ExpectAsync("^\\* owner left \\(logged out\\)$");
-        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('grove.token')"));
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('grove.token')"));
         await using var replay = await WsClient.OpenAsync(_server.Http.Port);
         await replay.Send(new { type = "hello", token });
         Assert.Equal("login_failed", (await replay.Expect("error")).GetProperty("code").GetString());
