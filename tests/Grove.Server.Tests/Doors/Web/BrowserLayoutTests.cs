@@ -180,4 +180,40 @@ public sealed class BrowserLayoutTests(ITestOutputHelper output) : IAsyncLifetim
         foreach (var terminalOnly in new[] { "bye", "exit", "@leaves", "!logout", "@grove", "!who", "!msg", "@bamboo", "!help" })
             Assert.DoesNotContain(terminalOnly, text);
     });
+
+    // Also makes the README's pictures: GROVE_README_SHOTS=docs copies them there (docs/web-client*.png).
+    [Fact]
+    public Task A_conversation_fits_the_desktop_and_the_phone_and_makes_the_readme_pictures() => _browser.RunAsync(async () =>
+    {
+        await using var carl = await _server.JoinAsync("carl");
+        await using var dave = await _server.JoinAsync("dave");
+        var alice = await _browser.OpenAsync(_server.HttpUri, "alice", Desktop);
+        var bob = await _browser.OpenAsync(_server.HttpUri, "bob", Phone);
+        await Say(alice, "/topic Tomatoes, beans and the autumn plan 🌱");
+        await Say(alice, "Morning! The tomatoes on the south bed are finally turning red 🍅");
+        await carl.SendAsync("Nice. Did the netting keep the birds off?");
+        await Say(bob, "Mostly. I'll bring more netting on Saturday.");
+        await dave.SendAsync("/me waves from a terminal");
+        await Say(alice, "Plan and photos: https://example.org/garden/autumn");
+        await Say(bob, "/msg alice can you water mine on Sunday?");
+        await Assertions.Expect(alice.Locator("#privates li", new() { HasTextString = "bob" })).ToBeVisibleAsync();
+        await Assertions.Expect(Message(bob, "Plan and photos")).ToBeVisibleAsync();
+
+        foreach (var page in new[] { alice, bob })
+        {
+            Assert.True(await OneScreenTall(page));
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        }
+        var test = nameof(A_conversation_fits_the_desktop_and_the_phone_and_makes_the_readme_pictures);
+        var shots = new List<(string Path, string Name)>
+        {
+            (await _browser.ScreenshotAsync(alice, test, "desktop"), "web-client.png"),
+            (await _browser.ScreenshotAsync(bob, test, "phone"), "web-client-phone.png"),
+        };
+        await bob.ClickAsync("#people");
+        await Assertions.Expect(bob.Locator("#members li")).ToHaveCountAsync(4);
+        shots.Add((await _browser.ScreenshotAsync(bob, test, "phone-members"), "web-client-phone-members.png"));
+        if (Environment.GetEnvironmentVariable("GROVE_README_SHOTS") is { Length: > 0 } docs)
+            foreach (var (path, name) in shots) File.Copy(path, System.IO.Path.Combine(docs, name), overwrite: true);
+    });
 }
