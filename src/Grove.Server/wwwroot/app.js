@@ -309,6 +309,7 @@ function handle(m) {
       if (!state.registered) {
         state.loginError = m.code;
         $('name-error').textContent = m.text;
+        $('name-error').classList.remove('ask');
         $('login').hidden = false;
         $('app').hidden = true;
         if (m.code === 'name_registered') askPassword(m.subject || $('name').value.trim());
@@ -321,7 +322,13 @@ function handle(m) {
 // The name is an account (the server says so with "password", or a name_registered error): its password would let
 // this person in, so the form asks for it instead of only saying the name is taken.
 function askPassword(name) {
-  if (state.loginError === 'name_in_use') $('name-error').textContent = `${name} is online with this account: type its password to join them, or choose another name.`;
+  const said = $('name-error');
+  // One line that asks for the password in the form: "already taken" would contradict it, and "/login" is typed on
+  // the other doors, not here. Any other server line that asks for the password stays as it is.
+  const text = said.textContent;
+  if (state.loginError === 'name_in_use') said.textContent = `${name} is online with this account: type its password to join them, or choose another name.`;
+  else if (text.includes('/login') || !/password/i.test(text)) said.textContent = `The name "${name}" is registered: type its password to log in, or choose another name.`;
+  said.classList.add('ask');
   $('password').placeholder = `password for ${name}`;
   $('password').classList.add('wanted');
   $('password').focus();
@@ -332,6 +339,7 @@ function askPassword(name) {
 $('login-form').onsubmit = e => {
   e.preventDefault();
   const name = $('name').value.trim();
+  $('name-error').classList.remove('ask');
   if (!name) { $('name-error').textContent = 'Type a name first.'; return; }
   state.wantName = name;
   $('name-error').textContent = '';
@@ -411,6 +419,7 @@ $('people').onclick = () => togglePane('members-pane', 'people');
 $('scrim').onclick = closePanes;
 document.addEventListener('keydown', e => { if (e.key === 'Escape') closePanes(); });
 $('password').oninput = () => $('password').classList.remove('wanted');
+$('name').oninput = () => { $('password').classList.remove('wanted'); $('password').placeholder = 'password (registered names only)'; };
 // Tokens used to be kept in localStorage, shared by every tab: forget any such token.
 localStorage.removeItem('grove.token');
 if (state.name) $('name').value = state.name;

@@ -109,6 +109,7 @@ public sealed class BrowserLayoutTests(ITestOutputHelper output) : IAsyncLifetim
         await Assertions.Expect(page.Locator("#name-error")).ToContainTextAsync("password");
         await Assertions.Expect(page.Locator("#name-error")).Not.ToContainTextAsync("taken");
         await Assertions.Expect(page.Locator("#password")).ToBeFocusedAsync();
+        await _browser.ScreenshotAsync(page, nameof(A_registered_name_that_is_online_asks_for_the_password_and_the_password_joins_them), $"asks-{width}x{height}");
         await page.Keyboard.TypeAsync("a long enough secret");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#view-title")).ToHaveTextAsync("#lobby");
