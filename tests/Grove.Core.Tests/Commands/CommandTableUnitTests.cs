@@ -35,4 +35,17 @@ public sealed class CommandTableUnitTests
         Assert.Equal(CommandKind.Quit, PlainCommandParser.Parse("/logout", DoorSet.Web).Command!.Kind);
         Assert.Equal(CommandKind.Who, PlainCommandParser.Parse("!who", DoorSet.Web).Command!.Kind);
     }
+
+    [Fact]
+    public void The_irc_help_lists_the_grove_services_forms_and_no_slash_command()
+    {
+        var irc = CommandTable.HelpLines(DoorSet.Irc).ToList();
+        foreach (var e in CommandTable.Entries.Where(e => e.IrcSyntax is not null))
+            Assert.Contains(irc, l => l.StartsWith("  " + e.IrcSyntax + " ", StringComparison.Ordinal));
+        Assert.DoesNotContain(irc, l => l.Contains(" /", StringComparison.Ordinal) || l.Contains("bye", StringComparison.Ordinal));
+        // The service takes exactly the commands that have an IRC form.
+        Assert.True(CommandTable.OnIrcService(CommandKind.Bamboo));
+        Assert.False(CommandTable.OnIrcService(CommandKind.Quit));
+        Assert.False(CommandTable.OnIrcService(CommandKind.Join));
+    }
 }
