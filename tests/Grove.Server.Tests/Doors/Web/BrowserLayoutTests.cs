@@ -9,6 +9,8 @@ namespace Grove.Server.Tests.Doors.Web;
 /// The browser client at a desktop size (1280×800) and a phone size (390×844): what a new user hit on the first day
 /// (issue 21). A failing test leaves a screenshot of each of its pages in its output folder.
 /// </summary>
+// One chromium at a time: the browser test classes share a collection, so xunit does not run them side by side.
+[Collection("Browser")]
 public sealed class BrowserLayoutTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private BrowserPages _browser = null!;

@@ -9,6 +9,8 @@ namespace Grove.Server.Tests.Doors.Web;
 /// The browser client in Debian's chromium, driven by Playwright: end-to-end flows only (protocol detail is tested
 /// in <see cref="WebSocketApiTests"/>). scripts/test.sh installs chromium.
 /// </summary>
+// One chromium at a time: the browser test classes share a collection, so xunit does not run them side by side.
+[Collection("Browser")]
 public sealed class BrowserTests : IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
