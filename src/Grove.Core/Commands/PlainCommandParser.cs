@@ -17,7 +17,7 @@ public static class PlainCommandParser
 {
     public const int MaxHistoryCount = 500;
 
-    public static ParseResult Parse(string line)
+    public static ParseResult Parse(string line, DoorSet door = DoorSet.Plain)
     {
         // A line of only spaces is as empty as an empty line: nothing to send.
         if (string.IsNullOrWhiteSpace(line)) return new(null, ErrorCode.EmptyMessage, "Empty lines are not sent.");
@@ -30,7 +30,7 @@ public static class PlainCommandParser
         var space = line.IndexOf(' ');
         var word = space < 0 ? line : line[..space];
         var rest = space < 0 ? "" : line[(space + 1)..].Trim();
-        var entry = CommandTable.Find(word);
+        var entry = CommandTable.Find(word, door);
         if (entry is null)
         {
             if (first == '/')

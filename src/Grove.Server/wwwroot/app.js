@@ -19,8 +19,9 @@ function connect() {
     state.retry = 0;
     setStatus('online', 'Connected');
     const name = state.wantName || state.name;
-    const token = localStorage.getItem('grove.token');
-    // A browser that logged in before logs in again with its token; the password itself is never kept.
+    const token = sessionStorage.getItem('grove.token');
+    // A tab that logged in before logs in again with its token; the password itself is never kept. The token is
+    // the tab's own (sessionStorage): a guest tab never turns into the account another tab logged in to.
     if (token && !state.wantName) send({ type: 'hello', token });
     else if (name) send({ type: 'hello', name });
   };
@@ -65,7 +66,7 @@ function show(key) {
   renderMessages(true);
   renderLists();
   renderMembers();
-  $('sidebar').classList.remove('open');
+  closePanes();
   $('input').focus();
 }
 
@@ -175,7 +176,11 @@ function renderMembers() {
     span.className = (m.op ? 'op' : m.voice ? 'voice' : '') + (m.away ? ' away' : '');
     if (m.away) span.title = 'away: ' + m.away;
     li.append(span);
-    li.onclick = () => { if (m.name.toLowerCase() !== (state.name || '').toLowerCase()) { view(keyOf(m.name)).title = m.name; show(keyOf(m.name)); } };
+    li.onclick = () => {
+      if (m.name.toLowerCase() === (state.name || '').toLowerCase()) { closePanes(); return; }
+      view(keyOf(m.name)).title = m.name;
+      show(keyOf(m.name));
+    };
     return li;
   }));
 }
@@ -292,23 +297,41 @@ function handle(m) {
       system(m.text);
       if (state.loggingOut) location.reload(); // back to the login form
       break;
-    case 'token': localStorage.setItem('grove.token', m.token); break;
+    case 'token': sessionStorage.setItem('grove.token', m.token); break;
+    case 'password': askPassword(m.name); break;
     case 'loggedin':
       state.account = m.account;
       // Before the first room is shown there is nowhere to say it yet: it waits for the join.
       if (state.current) system(m.text); else state.loginNotice = m.text;
       break;
     case 'error':
-      if (m.code === 'login_failed' || m.code === 'too_many_attempts') localStorage.removeItem('grove.token');
-      if (m.code === 'name_registered') $('password').focus();
+      if (m.code === 'login_failed' || m.code === 'too_many_attempts') sessionStorage.removeItem('grove.token');
       if (!state.registered) {
+        state.loginError = m.code;
         $('name-error').textContent = m.text;
+        $('name-error').classList.remove('ask');
         $('login').hidden = false;
         $('app').hidden = true;
-        $('name').focus();
+        if (m.code === 'name_registered') askPassword(m.subject || $('name').value.trim());
+        else $('name').focus();
       } else system(m.text, 'error');
       break;
   }
+}
+
+// The name is an account (the server says so with "password", or a name_registered error): its password would let
+// this person in, so the form asks for it instead of only saying the name is taken.
+function askPassword(name) {
+  const said = $('name-error');
+  // One line that asks for the password in the form: "already taken" would contradict it, and "/login" is typed on
+  // the other doors, not here. Any other server line that asks for the password stays as it is.
+  const text = said.textContent;
+  if (state.loginError === 'name_in_use') said.textContent = `${name} is online with this account: type its password to join them, or choose another name.`;
+  else if (text.includes('/login') || !/password/i.test(text)) said.textContent = `The name "${name}" is registered: type its password to log in, or choose another name.`;
+  said.classList.add('ask');
+  $('password').placeholder = `password for ${name}`;
+  $('password').classList.add('wanted');
+  $('password').focus();
 }
 
 // ---- input --------------------------------------------------------------------------------------------------------
@@ -316,6 +339,7 @@ function handle(m) {
 $('login-form').onsubmit = e => {
   e.preventDefault();
   const name = $('name').value.trim();
+  $('name-error').classList.remove('ask');
   if (!name) { $('name-error').textContent = 'Type a name first.'; return; }
   state.wantName = name;
   $('name-error').textContent = '';
@@ -334,8 +358,8 @@ $('send-form').onsubmit = e => {
   let ok;
   if (/^\/logout\s*$/i.test(text)) {
     // Logging out: the server ends this browser's token, and the browser forgets it and the name.
-    send({ type: 'logout', token: localStorage.getItem('grove.token') || undefined });
-    localStorage.removeItem('grove.token');
+    send({ type: 'logout', token: sessionStorage.getItem('grove.token') || undefined });
+    sessionStorage.removeItem('grove.token');
     sessionStorage.removeItem('grove.name');
     state.loggingOut = true;
     input.value = '';
@@ -371,7 +395,32 @@ function loadOlder() {
 
 $('messages').addEventListener('scroll', () => { if ($('messages').scrollTop <= 30) loadOlder(); });
 
-$('menu').onclick = () => $('sidebar').classList.toggle('open');
-$('people').onclick = () => $('members-pane').classList.toggle('open');
+// On a narrow screen the rooms and the members are panes over the chat: their button, a tap outside (the scrim),
+// Escape or a choice in them closes them again.
+function closePanes() {
+  for (const [pane, button] of [['sidebar', 'menu'], ['members-pane', 'people']]) {
+    $(pane).classList.remove('open');
+    $(button).setAttribute('aria-expanded', 'false');
+  }
+  $('scrim').classList.remove('open');
+}
+
+function togglePane(pane, button) {
+  const open = !$(pane).classList.contains('open');
+  closePanes();
+  if (!open) return;
+  $(pane).classList.add('open');
+  $(button).setAttribute('aria-expanded', 'true');
+  $('scrim').classList.add('open');
+}
+
+$('menu').onclick = () => togglePane('sidebar', 'menu');
+$('people').onclick = () => togglePane('members-pane', 'people');
+$('scrim').onclick = closePanes;
+document.addEventListener('keydown', e => { if (e.key === 'Escape') closePanes(); });
+$('password').oninput = () => $('password').classList.remove('wanted');
+$('name').oninput = () => { $('password').classList.remove('wanted'); $('password').placeholder = 'password (registered names only)'; };
+// Tokens used to be kept in localStorage, shared by every tab: forget any such token.
+localStorage.removeItem('grove.token');
 if (state.name) $('name').value = state.name;
 connect();

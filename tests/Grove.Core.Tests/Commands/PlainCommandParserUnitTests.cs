@@ -99,7 +99,7 @@ public sealed class PlainCommandParserUnitTests
     {
         foreach (var e in CommandTable.Entries)
         {
-            var r = PlainCommandParser.Parse(e.Aliases[0]);
+            var r = PlainCommandParser.Parse(e.Aliases[0], e.On.HasFlag(DoorSet.Plain) ? DoorSet.Plain : DoorSet.Web);
             Assert.True(r.IsError ? r.Error == ErrorCode.NeedMoreParams : r.Command!.Kind == e.Kind, e.Aliases[0]);
         }
     }

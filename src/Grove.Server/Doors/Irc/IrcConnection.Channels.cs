@@ -80,10 +80,8 @@ public sealed partial class IrcConnection
             await AccountCommands.TryRunAsync(chat, session, account);
             return;
         }
-        if (parsed.Command is { Kind: CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who
-                or CommandKind.RoomRegister or CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
-                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice or CommandKind.Audit
-                or CommandKind.Lockdown } c)
+        // The commands the table gives an IRC form to (the others have IRC commands of their own).
+        if (parsed.Command is { Kind: not CommandKind.Help } c && CommandTable.OnIrcService(c.Kind))
         {
             if (c.Target is null && c.Kind is not (CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who or CommandKind.Lockdown))
             {
@@ -101,18 +99,7 @@ public sealed partial class IrcConnection
         var help = new StringBuilder();
         void Say(string s) => help.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, s));
         if (parsed.Command is not { Kind: CommandKind.Help }) Say($"I do not know \"{text}\".");
-        Say("Grove's own commands, sent as PRIVMSG Grove :<command>:");
-        Say("  bamboo                 a random panda fact (also: the BAMBOO command)");
-        Say("  rooms                  every room with its member count and topic");
-        Say("  who [#room]            who is online, on every door");
-        Say("  history #room [N]      older messages of a room (N up to 500); history NICK for a private conversation");
-        Say("  register PASSWORD      make your nick your account (then log in with SASL PLAIN or PASS nick:password)");
-        Say("  login NICK PASSWORD    log in to your account");
-        Say("  room register #room    claim a channel for your account: its modes, bans and operators outlive restarts");
-        Say("  ban|unban #room NICK   ban by account (or mask) and kick; mute|unmute #room NICK; op|deop|voice|devoice #room NICK");
-        Say("  audit #room            the channel's audit log (its owner); audit * for the server's (operators)");
-        Say("  lockdown on|off        refuse new guests (operators)");
-        Say("Everything else is ordinary IRC: JOIN, PRIVMSG, MODE, WHOIS…; HELP lists the commands.");
+        foreach (var l in CommandTable.HelpLines(DoorSet.Irc)) Say(l);
         Lines(help.ToString());
     }
 

@@ -122,14 +122,7 @@ public sealed class PlainRenderer : IEventRenderer
                     : $"* Topic of {t.Room}: {t.Topic}{(t.SetBy is null ? "" : $" (set by {t.SetBy})")}");
                 break;
             case HelpReply:
-                Line(sb, "* Commands:");
-                foreach (var e in CommandTable.Entries)
-                {
-                    var aliases = e.Aliases.Skip(1).ToArray();
-                    var also = aliases.Length == 0 ? "" : $" (also {string.Join(", ", aliases)})";
-                    Line(sb, $"*   {e.Syntax}{also}: {e.Description}");
-                }
-                Line(sb, "* Anything else you type is sent to your room.");
+                foreach (var line in CommandTable.HelpLines(DoorSet.Plain)) Line(sb, "* " + line);
                 break;
             case BambooReply b:
                 var lines = b.Fact.Split('\n');

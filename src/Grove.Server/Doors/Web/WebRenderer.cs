@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.People;
 using Grove.Core.Rooms;
@@ -251,6 +252,15 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("type", "token");
                 Str(w, "token", t.Token);
                 break;
+            case WebPasswordReply p:
+                w.WriteString("type", "password");
+                w.WriteString("name", p.Name);
+                break;
+            case HelpReply:
+                // The browser's own list: no aliases it would send as messages, and its /logout.
+                w.WriteString("type", "notice");
+                w.WriteString("text", string.Join("\n", CommandTable.HelpLines(DoorSet.Web).Select(l => "* " + l)));
+                break;
             default:
                 // Help, panda facts, who, invitations sent, away replies…: the plain door's words.
                 w.WriteString("type", "notice");
@@ -276,4 +286,10 @@ public sealed class PongReply : ChatEvent
 public sealed class WebTokenReply(string token) : ChatEvent
 {
     public string Token { get; } = token;
+}
+
+/// <summary>After a guest hello is refused: the name is an account (perhaps online now), so its password would let them in.</summary>
+public sealed class WebPasswordReply(string name) : ChatEvent
+{
+    public string Name { get; } = name;
 }

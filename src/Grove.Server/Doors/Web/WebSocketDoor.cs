@@ -230,6 +230,9 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
             return;
         }
         await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: name));
+        // Refused, but the name is an account (online or not): its password would log in, so the browser asks for it.
+        if (session.State == SessionState.Unregistered && !session.IsClosed && chat.IsRegisteredName(name))
+            await chat.ReplyAsync(session, new WebPasswordReply(name));
     }
 
     private async Task SendToken(Session session)
@@ -240,7 +243,7 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
     // {"type":"command","text":"/bamboo","room":"#lobby"}: a line typed in the input box, as on the plain door.
     private async Task Command(Session session, string line, string? room)
     {
-        var parsed = PlainCommandParser.Parse(line);
+        var parsed = PlainCommandParser.Parse(line, DoorSet.Web);
         if (parsed.Command is not { } c)
         {
             if (parsed.Error != ErrorCode.EmptyMessage) await chat.ReplyAsync(session, new ErrorReply(parsed.Error, parsed.ErrorText!));

@@ -71,6 +71,9 @@ public sealed class CrossDoorTests : IAsyncLifetime
         await irc.SendAsync("PRIVMSG Grove :help");
         var help = await irc.IrcBarrierAsync();
         Assert.Contains(help, l => l.Contains("bamboo") && l.Contains("NOTICE Ivy"));
+        // IRC forms from the command table, never the plain door's slash commands or aliases.
+        Assert.Contains(help, l => l.EndsWith(":  ban #room|* NICK|MASK".PadRight(30) + "ban a name, account or mask from a room, and kick; * bans from the whole server (server operators)", StringComparison.Ordinal));
+        Assert.DoesNotContain(help, l => l.Contains(" /quit", StringComparison.Ordinal) || l.Contains("@leaves", StringComparison.Ordinal));
         await irc.SendAsync("PRIVMSG Grove :rooms");
         var rooms = await irc.IrcBarrierAsync();
         Assert.Contains(rooms, l => l.StartsWith(":test.grove 322 Ivy #lobby 1 ", StringComparison.Ordinal));

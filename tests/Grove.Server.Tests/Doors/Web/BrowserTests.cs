@@ -9,6 +9,8 @@ namespace Grove.Server.Tests.Doors.Web;
 /// The browser client in Debian's chromium, driven by Playwright: end-to-end flows only (protocol detail is tested
 /// in <see cref="WebSocketApiTests"/>). scripts/test.sh installs chromium.
 /// </summary>
+// One chromium at a time: the browser test classes share a collection, so xunit does not run them side by side.
+[Collection("Browser")]
 public sealed class BrowserTests : IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
@@ -124,7 +126,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await watcher.ExpectAsync("^\\* Online \\(2\\): owner, watcher$");
 
         // /logout: back to the login form, the browser forgets the token and the server ends it.
-        var token = await page.EvaluateAsync<string>("() => localStorage.getItem('grove.token')");
+        var token = await page.EvaluateAsync<string>("() => sessionStorage.getItem('grove.token')");
         // The page reloads to show the form; waiting for that navigation keeps the checks below off the old page.
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         page.Load += (_, _) => reloaded.TrySetResult();
@@ -132,7 +134,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(15));
         await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
         await watcher.ExpectAsync("^\\* owner left \\(logged out\\)$");
-        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('grove.token')"));
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('grove.token')"));
         await using var replay = await WsClient.OpenAsync(_server.Http.Port);
         await replay.Send(new { type = "hello", token });
         Assert.Equal("login_failed", (await replay.Expect("error")).GetProperty("code").GetString());
