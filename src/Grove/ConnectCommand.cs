@@ -27,7 +27,10 @@ internal static class ConnectCommand
         };
         command.SetAction(async (p, ct) =>
         {
-            var options = new ClientOptions { Name = p.GetValue(name), Reconnect = !p.GetValue(noReconnect) };
+            var options = new ClientOptions
+            {
+                Name = p.GetValue(name), Reconnect = !p.GetValue(noReconnect), AskAgainForRefusedName = !Console.IsInputRedirected,
+            };
             if (p.GetValue(address) is { Length: > 0 } a)
             {
                 if (!TryParseAddress(a, options))
