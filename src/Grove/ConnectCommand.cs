@@ -33,6 +33,12 @@ internal static class ConnectCommand
             };
             if (p.GetValue(address) is { Length: > 0 } a)
             {
+                // System.CommandLine hands an unknown flag to the optional address.
+                if (a.StartsWith('-'))
+                {
+                    await Console.Error.WriteLineAsync(UsageErrors.Unknown("grove connect", a) + " See grove connect --help for more.");
+                    return UsageErrors.ExitCode;
+                }
                 if (!TryParseAddress(a, options))
                 {
                     await Console.Error.WriteLineAsync($"grove connect: \"{a}\" is not HOST or HOST:PORT.");

@@ -7,4 +7,4 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ConnectCommand.Create());
 root.Subcommands.Add(PeerCommand.Create());
 var parse = root.Parse(args);
-return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+return await UsageErrors.InvokeAsync(parse, new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
