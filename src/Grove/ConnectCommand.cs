@@ -20,7 +20,8 @@ internal static class ConnectCommand
             Keys: Enter sends; Left/Right/Home/End/Backspace/Delete edit; Up/Down go through what you typed;
             Ctrl+C or Ctrl+D leave. When standard input is not a terminal, it sends each input line, prints each
             received line, and leaves when the input ends. NO_COLOR turns colours off.
-            Exit codes: 0 left, 1 connection lost, 2 server not reachable, 3 no name chosen.
+            In line mode a name the server refuses ends the client (exit code 3): every input line is a message.
+            Exit codes: 0 left, 1 connection lost, 2 server not reachable or a wrong command line, 3 no name chosen.
             """)
         {
             address, name, noReconnect,
