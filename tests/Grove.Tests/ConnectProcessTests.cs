@@ -140,6 +140,7 @@ public sealed class ConnectProcessTests
         await dave.ExpectAsync("^\\* In #garden \\(1\\): carol$");
         await c.SendInputAsync("back again");
         await dave.SendAsync("/join #garden");
+        await dave.ExpectAsync("^\\* You joined #garden"); // else carol's line may come before dave is in the room
         await c.SendInputAsync("hello garden");
         await dave.ExpectAsync("^carol: hello garden$");
         c.CloseInput();
