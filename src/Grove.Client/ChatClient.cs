@@ -18,6 +18,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
     private bool _leaving;
     private bool _inputEnded;
     private bool _sentNameUnasked; // the last name sent came from --name or the last connection, not from input
+    private string? _refusedName;   // such a name, answered with "! …" (refused, unless a password prompt follows)
     private readonly ReplayFilter _replay = new();
 
     public async Task<int> RunAsync(CancellationToken ct)
@@ -97,6 +98,13 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             if (line.StartsWith("* The server is shutting down", StringComparison.Ordinal)) shuttingDown = true;
             if (line == "What is your name?")
             {
+                if (_refusedName is not null && !options.AskAgainForRefusedName)
+                {
+                    // Line mode: the next input line is a message, not a name, so a refused name ends the client.
+                    ui.ShowStatus($"No name chosen: the server refused \"{_refusedName}\".");
+                    return Outcome.NoName;
+                }
+                _refusedName = null;
                 // With a name at hand the question is answered without showing it (scripts read clean output).
                 var name = _name;
                 _sentNameUnasked = name is not null;
@@ -128,6 +136,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 _password = null;
                 _typedPassword = password;
                 _sentNameUnasked = false;
+                _refusedName = null; // the name was not refused: it is registered, and this is its password
                 await c.SendLineAsync(password, ct);
                 continue;
             }
@@ -141,14 +150,9 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             if (line.StartsWith("! ", StringComparison.Ordinal))
             {
                 // Reconnecting with a remembered login, the "registered" notice is expected: the password follows.
-                var registeredName = line.Contains(" is registered. Log in", StringComparison.Ordinal);
-                if (!(_password is not null && registeredName)) ui.ShowServerLine(line, null);
-                if (_sentNameUnasked && !registeredName && !options.AskAgainForRefusedName)
-                {
-                    // Line mode: the next input line is a message, not a name, so a refused name ends the client.
-                    ui.ShowStatus($"No name chosen: the server refused \"{_name}\".");
-                    return Outcome.NoName;
-                }
+                if (!(_password is not null && line.Contains(" is registered. Log in", StringComparison.Ordinal))) ui.ShowServerLine(line, null);
+                if (_sentNameUnasked) _refusedName = _name;
+                _sentNameUnasked = false;
                 _name = null; // refused: ask the person
                 continue;
             }
