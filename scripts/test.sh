@@ -4,15 +4,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive for real: tmux (the terminal client in a pseudo-terminal), ii (a real IRC
-# client), chromium (the web client, driven by Playwright with ExecutablePath=/usr/bin/chromium).
-missing=()
-command -v tmux >/dev/null 2>&1 || missing+=(tmux)
-command -v ii >/dev/null 2>&1 || missing+=(ii)
-command -v weechat-headless >/dev/null 2>&1 || missing+=(weechat-headless)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+# Debian packages the tests drive for real, each said with its reason before apt-get runs (see why+=… below).
+missing=() why=()
+command -v tmux >/dev/null 2>&1 || { missing+=(tmux); why+=("tmux: runs grove connect and grove peer in a pseudo-terminal"); }
+command -v ii >/dev/null 2>&1 || { missing+=(ii); why+=("ii: a real IRC client against the IRC door"); }
+command -v weechat-headless >/dev/null 2>&1 || { missing+=(weechat-headless); why+=("weechat-headless: a real IRC client logging in with SASL"); }
+[ -x /usr/bin/chromium ] || { missing+=(chromium); why+=("chromium: the browser that Playwright drives for the web client"); }
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing what the tests need: ${missing[*]}"
+  echo "The tests need these Debian packages, which are missing; installing them with apt-get (as root, or sudo -n):"
+  printf '  %s\n' "${why[@]}"
   if [ "$(id -u)" -eq 0 ]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else

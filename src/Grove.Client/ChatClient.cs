@@ -17,6 +17,9 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
     private string? _room;
     private bool _leaving;
     private bool _inputEnded;
+    private bool _sentNameUnasked; // the last name sent came from --name or the last connection, not from input
+    private string? _refusedName;   // such a name, answered with "! …" (refused, unless a password prompt follows)
+    private readonly ReplayFilter _replay = new();
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -95,10 +98,19 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             if (line.StartsWith("* The server is shutting down", StringComparison.Ordinal)) shuttingDown = true;
             if (line == "What is your name?")
             {
-                if (firstTime || _name is null) ui.ShowServerLine(line, null);
+                if (_refusedName is not null && !options.AskAgainForRefusedName)
+                {
+                    // Line mode: the next input line is a message, not a name, so a refused name ends the client.
+                    ui.ShowStatus($"No name chosen: the server refused \"{_refusedName}\".");
+                    return Outcome.NoName;
+                }
+                _refusedName = null;
+                // With a name at hand the question is answered without showing it (scripts read clean output).
                 var name = _name;
+                _sentNameUnasked = name is not null;
                 if (name is null)
                 {
+                    ui.ShowServerLine(line, null);
                     ui.SetAskingName(true);
                     name = await NextInputAsync(ct);
                     ui.SetAskingName(false);
@@ -123,6 +135,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 }
                 _password = null;
                 _typedPassword = password;
+                _sentNameUnasked = false;
+                _refusedName = null; // the name was not refused: it is registered, and this is its password
                 await c.SendLineAsync(password, ct);
                 continue;
             }
@@ -137,6 +151,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             {
                 // Reconnecting with a remembered login, the "registered" notice is expected: the password follows.
                 if (!(_password is not null && line.Contains(" is registered. Log in", StringComparison.Ordinal))) ui.ShowServerLine(line, null);
+                if (_sentNameUnasked) _refusedName = _name;
+                _sentNameUnasked = false;
                 _name = null; // refused: ask the person
                 continue;
             }
@@ -149,8 +165,9 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 if (!firstTime)
                 {
                     ui.ShowStatus($"Reconnected as {_name}.");
-                    if (_room is not null && !string.Equals(_room, "#lobby", StringComparison.OrdinalIgnoreCase))
-                        await c.SendLineAsync("/join " + _room, ct);
+                    var rejoin = _room is not null && !string.Equals(_room, "#lobby", StringComparison.OrdinalIgnoreCase) ? _room : null;
+                    _replay.Reconnected(rejoin);
+                    if (rejoin is not null) await c.SendLineAsync("/join " + rejoin, ct);
                 }
                 continue;
             }
@@ -168,6 +185,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 if (line is null) break;
                 Track(line);
                 if (line.StartsWith("* The server is shutting down", StringComparison.Ordinal)) shuttingDown = true;
+                if (!_replay.ShouldShow(line)) continue;
+                _replay.Shown(line);
                 ui.ShowServerLine(line, _name);
             }
         }
@@ -196,6 +215,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             _room = end < 0 ? room : room[..end];
         }
         else if (line.StartsWith("* You left ", StringComparison.Ordinal)) _room = null;
+        else if (_name is not null && _room is not null && line.StartsWith($"* {_name} was kicked from {_room} by ", StringComparison.OrdinalIgnoreCase))
+            _room = null; // not to be rejoined on a reconnect
         else if (line.StartsWith("* You are now known as ", StringComparison.Ordinal)) _name = line["* You are now known as ".Length..];
     }
 
@@ -213,14 +234,21 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 return;
             }
             if (IsQuit(line)) _leaving = true;
+            _replay.Typed();
             await c.SendLineAsync(line, ct);
             if (_name is not null && line.Length > 0)
             {
-                if (!line.StartsWith('/') && !IsQuit(line) && !IsBangCommand(line)) ui.ShowOwn(line, _name, action: false);
-                else if (line.StartsWith("//", StringComparison.Ordinal)) ui.ShowOwn(line[1..], _name, action: false);
-                else if (line.StartsWith("/me ", StringComparison.OrdinalIgnoreCase)) ui.ShowOwn(line[4..], _name, action: true);
+                if (!line.StartsWith('/') && !IsQuit(line) && !IsBangCommand(line)) ShowOwn(line, action: false);
+                else if (line.StartsWith("//", StringComparison.Ordinal)) ShowOwn(line[1..], action: false);
+                else if (line.StartsWith("/me ", StringComparison.OrdinalIgnoreCase)) ShowOwn(line[4..], action: true);
             }
         }
+    }
+
+    private void ShowOwn(string text, bool action)
+    {
+        _replay.Shown(action ? $"* {_name} {text}" : $"{_name}: {text}");
+        ui.ShowOwn(text, _name!, action);
     }
 
     private static bool IsQuit(string line)

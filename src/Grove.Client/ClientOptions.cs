@@ -6,6 +6,11 @@ public sealed class ClientOptions
     public int Port { get; set; } = 6969;
     public string? Name { get; set; }
     public bool Reconnect { get; set; } = true;
+    /// <summary>
+    /// Whether a refused name that the person did not type (--name, or the name of the last connection) is asked
+    /// for again. Off in line mode, where the next input line is a message: the client exits 3 instead.
+    /// </summary>
+    public bool AskAgainForRefusedName { get; set; } = true;
     /// <summary>How long to keep trying to reconnect after the connection is lost.</summary>
     public TimeSpan ReconnectFor { get; set; } = TimeSpan.FromSeconds(30);
     public string Address => $"{Host}:{Port}";

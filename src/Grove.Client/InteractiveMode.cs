@@ -1,169 +1,40 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Threading.Channels;
 using Grove.Client.Terminal;
 
 namespace Grove.Client;
 
 /// <summary>
-/// The interactive terminal: incoming lines appear above the line being typed, which keeps its text and cursor.
-/// One loop owns the screen; keys (read on their own thread), server lines and resizes reach it through a channel.
+/// The interactive chat client: the terminal shell (incoming lines above the line being typed) with each line
+/// styled for the plain door (names in colour, your own lines highlighted).
 /// </summary>
 public sealed class InteractiveMode : IClientFrontEnd
 {
-    private abstract record UiEvent;
-    private sealed record KeyEvent(ConsoleKeyInfo Key) : UiEvent;
-    private sealed record PrintEvent(string Styled) : UiEvent;
-    private sealed record PromptEvent(string Prompt, bool Masked = false) : UiEvent;
-    private sealed record RedrawEvent : UiEvent;
-
-    private readonly Channel<UiEvent> _events = Channel.CreateUnbounded<UiEvent>();
-    private readonly Channel<string> _input = Channel.CreateUnbounded<string>();
-    private readonly LineEditor _editor = new();
-    private readonly ScreenRenderer _screen;
+    private readonly TerminalShell _shell = new("> ");
     private readonly LineStyler _styler;
-    private readonly ConsoleOutput _output = new();
-    private string? _myName;
 
     private InteractiveMode(bool color)
     {
         _styler = new LineStyler(color);
-        _screen = new ScreenRenderer(_output, _editor) { Prompt = "> " };
     }
 
-    public ChannelReader<string> Input => _input.Reader;
+    public ChannelReader<string> Input => _shell.Input;
 
-    public void ShowServerLine(string line, string? myName)
+    public void ShowServerLine(string line, string? myName) => _shell.Print(_styler.Style(line, myName));
+
+    public void ShowOwn(string text, string myName, bool action) => _shell.Print(_styler.Own(text, myName, action));
+
+    public void ShowStatus(string text) => _shell.Print(_styler.Color ? "\u001b[33;1m" + text + "\u001b[0m" : text);
+
+    public void SetAskingName(bool asking) => _shell.SetPrompt(asking ? "name> " : "> ");
+
+    public void SetAskingPassword(bool asking) => _shell.SetPrompt(asking ? "password> " : "> ", asking);
+
+    public static Task<int> RunAsync(ClientOptions options, CancellationToken ct)
     {
-        _myName = myName ?? _myName;
-        _events.Writer.TryWrite(new PrintEvent(_styler.Style(line, myName)));
+        var ui = new InteractiveMode(UseColor());
+        return ui._shell.RunAsync(() => new ChatClient(options, ui).RunAsync(ct));
     }
 
-    public void ShowOwn(string text, string myName, bool action) => _events.Writer.TryWrite(new PrintEvent(_styler.Own(text, myName, action)));
-
-    public void ShowStatus(string text) =>
-        _events.Writer.TryWrite(new PrintEvent(_styler.Color ? "\u001b[33;1m" + text + "\u001b[0m" : text));
-
-    public void SetAskingName(bool asking) => _events.Writer.TryWrite(new PromptEvent(asking ? "name> " : "> "));
-
-    public void SetAskingPassword(bool asking) => _events.Writer.TryWrite(new PromptEvent(asking ? "password> " : "> ", asking));
-
-    public static async Task<int> RunAsync(ClientOptions options, CancellationToken ct)
-    {
-        var color = Environment.GetEnvironmentVariable("NO_COLOR") is null or "" && !Console.IsOutputRedirected;
-        var ui = new InteractiveMode(color);
-        Console.OutputEncoding = Encoding.UTF8;
-        Console.InputEncoding = Encoding.UTF8;
-        Console.TreatControlCAsInput = true;
-        using var resize = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGWINCH, ctx =>
-        {
-            ctx.Cancel = true;
-            ui._events.Writer.TryWrite(new RedrawEvent());
-        });
-        var keys = new Thread(ui.ReadKeys) { IsBackground = true, Name = "keys" };
-        keys.Start();
-        var client = new ChatClient(options, ui).RunAsync(ct);
-        var loop = ui.UiLoop();
-        var code = await client;
-        ui._events.Writer.TryComplete();
-        await loop;
-        ui._screen.Finish();
-        Console.TreatControlCAsInput = false;
-        return code;
-    }
-
-    private void ReadKeys()
-    {
-        try
-        {
-            while (true) _events.Writer.TryWrite(new KeyEvent(Console.ReadKey(intercept: true)));
-        }
-        catch (InvalidOperationException)
-        {
-            _input.Writer.TryComplete();
-        }
-    }
-
-    private async Task UiLoop()
-    {
-        _screen.Redraw();
-        await foreach (var e in _events.Reader.ReadAllAsync())
-        {
-            switch (e)
-            {
-                case PrintEvent p:
-                    _screen.PrintAbove(p.Styled);
-                    break;
-                case PromptEvent p:
-                    _screen.Prompt = p.Prompt;
-                    _screen.Masked = p.Masked;
-                    _screen.Redraw();
-                    break;
-                case RedrawEvent:
-                    _screen.Redraw();
-                    break;
-                case KeyEvent k:
-                    HandleKey(k.Key);
-                    break;
-            }
-        }
-    }
-
-    private void HandleKey(ConsoleKeyInfo key)
-    {
-        var ctrl = (key.Modifiers & ConsoleModifiers.Control) != 0;
-        if (ctrl && key.Key is ConsoleKey.C or ConsoleKey.D || key.KeyChar is '\u0003' or '\u0004')
-        {
-            // Leave cleanly: the client sends /quit as at the end of input.
-            _input.Writer.TryComplete();
-            return;
-        }
-        switch (key.Key)
-        {
-            case ConsoleKey.Enter:
-                var line = _editor.Submit(secret: _screen.Masked);
-                _screen.Redraw();
-                if (line.Length > 0) _input.Writer.TryWrite(line);
-                return;
-            case ConsoleKey.LeftArrow: _editor.Left(); break;
-            case ConsoleKey.RightArrow: _editor.Right(); break;
-            case ConsoleKey.Home: _editor.Home(); break;
-            case ConsoleKey.End: _editor.End(); break;
-            case ConsoleKey.Backspace: _editor.Backspace(); break;
-            case ConsoleKey.Delete: _editor.Delete(); break;
-            case ConsoleKey.UpArrow: _editor.Up(); break;
-            case ConsoleKey.DownArrow: _editor.Down(); break;
-            default:
-                if (ctrl && key.Key == ConsoleKey.A) _editor.Home();
-                else if (ctrl && key.Key == ConsoleKey.E) _editor.End();
-                else if (ctrl && key.Key == ConsoleKey.U) _editor.Clear();
-                else if (ctrl && key.Key == ConsoleKey.L) { _output.Write("\u001b[2J\u001b[H"); }
-                else if (key.KeyChar != '\0' && (!char.IsControl(key.KeyChar) || key.KeyChar == '\t')) _editor.Insert(key.KeyChar == '\t' ? ' ' : key.KeyChar);
-                else return;
-                break;
-        }
-        _screen.Redraw();
-    }
-
-    private sealed class ConsoleOutput : ITerminalOutput
-    {
-        private readonly Stream _stdout = Console.OpenStandardOutput();
-
-        public int Width
-        {
-            get
-            {
-                try { return Console.WindowWidth > 0 ? Console.WindowWidth : 80; }
-                catch (IOException) { return 80; }
-            }
-        }
-
-        public void Write(string text)
-        {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            _stdout.Write(bytes);
-        }
-
-        public void Flush() => _stdout.Flush();
-    }
+    /// <summary>Colour unless NO_COLOR is set or the output is not a terminal.</summary>
+    public static bool UseColor() => Environment.GetEnvironmentVariable("NO_COLOR") is null or "" && !Console.IsOutputRedirected;
 }

@@ -20,9 +20,9 @@ internal static class BenchCommand
     private static Common AddCommon(Command c)
     {
         var common = new Common(
-            new Option<string>("--door") { Description = "plain, irc (any IRC server) or ws (default plain)", DefaultValueFactory = _ => "plain" },
-            new Option<string>("--host") { Description = "server address, loopback only (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" },
-            new Option<int>("--port") { Description = "server port (default 6969)", DefaultValueFactory = _ => 6969 },
+            new Option<string>("--door") { Description = "plain, irc (any IRC server) or ws", DefaultValueFactory = _ => "plain" },
+            new Option<string>("--host") { Description = "server address, loopback only", DefaultValueFactory = _ => "127.0.0.1" },
+            new Option<int>("--port") { Description = "server port", DefaultValueFactory = _ => 6969 },
             new Option<int?>("--server-pid") { Description = "the server's process id, to report its CPU and memory" },
             new Option<bool>("--json") { Description = "print only the JSON line" });
         c.Options.Add(common.Door);
@@ -48,8 +48,8 @@ internal static class BenchCommand
 
     private static Command Idle()
     {
-        var connections = new Option<int>("--connections", "-n") { Description = "connections to hold (default 1000)", DefaultValueFactory = _ => 1000 };
-        var hold = new Option<double>("--hold") { Description = "seconds to hold them after registering (default 5)", DefaultValueFactory = _ => 5 };
+        var connections = new Option<int>("--connections", "-n") { Description = "connections to hold", DefaultValueFactory = _ => 1000 };
+        var hold = new Option<double>("--hold") { Description = "seconds to hold them after registering", DefaultValueFactory = _ => 5 };
         var command = new Command("idle", "Hold N registered connections (from 127.0.0.1 to 127.0.0.9) and report the server's memory per connection.") { connections, hold };
         var c = AddCommon(command);
         command.SetAction(async (p, ct) => await Guard(async () =>
@@ -65,9 +65,9 @@ internal static class BenchCommand
 
     private static Command Churn()
     {
-        var loops = new Option<int>("--concurrency", "-c") { Description = "loops running at once (default 20)", DefaultValueFactory = _ => 20 };
-        var duration = new Option<double>("--duration", "-d") { Description = "seconds (default 10)", DefaultValueFactory = _ => 10 };
-        var room = new Option<string>("--room") { Description = "room to join (default #churn)", DefaultValueFactory = _ => "#churn" };
+        var loops = new Option<int>("--concurrency", "-c") { Description = "loops running at once", DefaultValueFactory = _ => 20 };
+        var duration = new Option<double>("--duration", "-d") { Description = "seconds", DefaultValueFactory = _ => 10 };
+        var room = new Option<string>("--room") { Description = "room to join", DefaultValueFactory = _ => "#churn" };
         var command = new Command("churn", "Connect, register, join and quit in a loop; report cycles per second.") { loops, duration, room };
         var c = AddCommon(command);
         command.SetAction(async (p, ct) => await Guard(async () =>
@@ -83,17 +83,17 @@ internal static class BenchCommand
 
     private static Command FanOut()
     {
-        var door = new Option<string>("--door") { Description = "plain, irc (any IRC server) or ws (default plain)", DefaultValueFactory = _ => "plain" };
-        var host = new Option<string>("--host") { Description = "server address, loopback only (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "server port (default 6969)", DefaultValueFactory = _ => 6969 };
-        var clients = new Option<int>("--clients", "-n") { Description = "clients in the room (default 200)", DefaultValueFactory = _ => 200 };
-        var senders = new Option<int>("--senders", "-s") { Description = "how many of them send (default 10)", DefaultValueFactory = _ => 10 };
-        var duration = new Option<double>("--duration", "-d") { Description = "seconds of sending (default 10)", DefaultValueFactory = _ => 10 };
-        var window = new Option<int>("--window") { Description = "messages per sender not yet received by everyone (default 32)", DefaultValueFactory = _ => 32 };
-        var rate = new Option<double>("--rate") { Description = "fixed total messages per second; 0 = as fast as the window allows (default 0)", DefaultValueFactory = _ => 0 };
-        var size = new Option<int>("--size") { Description = "message size in bytes (default 64)", DefaultValueFactory = _ => 64 };
+        var door = new Option<string>("--door") { Description = "plain, irc (any IRC server) or ws", DefaultValueFactory = _ => "plain" };
+        var host = new Option<string>("--host") { Description = "server address, loopback only", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "server port", DefaultValueFactory = _ => 6969 };
+        var clients = new Option<int>("--clients", "-n") { Description = "clients in the room", DefaultValueFactory = _ => 200 };
+        var senders = new Option<int>("--senders", "-s") { Description = "how many of them send", DefaultValueFactory = _ => 10 };
+        var duration = new Option<double>("--duration", "-d") { Description = "seconds of sending", DefaultValueFactory = _ => 10 };
+        var window = new Option<int>("--window") { Description = "messages per sender not yet received by everyone", DefaultValueFactory = _ => 32 };
+        var rate = new Option<double>("--rate") { Description = "fixed total messages per second; 0 = as fast as the window allows", DefaultValueFactory = _ => 0 };
+        var size = new Option<int>("--size") { Description = "message size in bytes", DefaultValueFactory = _ => 64 };
         var pid = new Option<int?>("--server-pid") { Description = "the server's process id, to report its CPU and memory" };
-        var room = new Option<string>("--room") { Description = "room to use (default #bench)", DefaultValueFactory = _ => "#bench" };
+        var room = new Option<string>("--room") { Description = "room to use", DefaultValueFactory = _ => "#bench" };
         var quickAck = new Option<bool>("--quick-ack") { Description = "acknowledge every read at once (TCP_QUICKACK)" };
         var json = new Option<bool>("--json") { Description = "print only the JSON line" };
         var stuck = new Option<int>("--stuck") { Description = "extra members that never read (slow consumers; plain and irc doors)", DefaultValueFactory = _ => 0 };

@@ -20,16 +20,26 @@ internal static class ConnectCommand
             Keys: Enter sends; Left/Right/Home/End/Backspace/Delete edit; Up/Down go through what you typed;
             Ctrl+C or Ctrl+D leave. When standard input is not a terminal, it sends each input line, prints each
             received line, and leaves when the input ends. NO_COLOR turns colours off.
-            Exit codes: 0 left, 1 connection lost, 2 server not reachable, 3 no name chosen.
+            In line mode a name the server refuses ends the client (exit code 3): every input line is a message.
+            Exit codes: 0 left, 1 connection lost, 2 server not reachable or a wrong command line, 3 no name chosen.
             """)
         {
             address, name, noReconnect,
         };
         command.SetAction(async (p, ct) =>
         {
-            var options = new ClientOptions { Name = p.GetValue(name), Reconnect = !p.GetValue(noReconnect) };
+            var options = new ClientOptions
+            {
+                Name = p.GetValue(name), Reconnect = !p.GetValue(noReconnect), AskAgainForRefusedName = !Console.IsInputRedirected,
+            };
             if (p.GetValue(address) is { Length: > 0 } a)
             {
+                // System.CommandLine hands an unknown flag to the optional address.
+                if (a.StartsWith('-'))
+                {
+                    await Console.Error.WriteLineAsync(UsageErrors.Unknown("grove connect", a) + " See grove connect --help for more.");
+                    return UsageErrors.ExitCode;
+                }
                 if (!TryParseAddress(a, options))
                 {
                     await Console.Error.WriteLineAsync($"grove connect: \"{a}\" is not HOST or HOST:PORT.");

@@ -8,4 +8,4 @@ root.Subcommands.Add(ConnectCommand.Create());
 root.Subcommands.Add(PeerCommand.Create());
 root.Subcommands.Add(AccountCommand.Create());
 var parse = root.Parse(args);
-return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+return await UsageErrors.InvokeAsync(parse, new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });

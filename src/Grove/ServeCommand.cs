@@ -90,14 +90,46 @@ internal static class ServeCommand
         }
         catch (InvalidOperationException ex)
         {
-            throw new GroveStartupException($"A setting has a value of the wrong kind: {ex.GetBaseException().Message}");
+            throw new GroveStartupException(WrongKind(config, flags, file) ?? $"A setting has a value of the wrong kind: {ex.GetBaseException().Message}");
         }
+        if (Directory.Exists(options.LogFile))
+            throw new GroveStartupException($"--log-file {options.LogFile} is a folder; give a file, such as {Path.Combine(options.LogFile, "server_log.txt")}.");
         if (options.Port is < 0 or > 65535) throw new GroveStartupException($"--port must be between 0 and 65535 (got {options.Port}).");
         if (options.HttpPort is < -1 or > 65535) throw new GroveStartupException($"--http-port must be between 0 and 65535, or -1 for no web door (got {options.HttpPort}).");
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         if (options.PasswordQueueLimit < 1) throw new GroveStartupException($"--password-queue-limit must be at least 1 (got {options.PasswordQueueLimit}).");
         return options;
+    }
+
+    /// <summary>One line naming the setting that does not convert, where it came from, and its value.</summary>
+    private static string? WrongKind(IConfiguration config, IDictionary<string, string?> flags, string file)
+    {
+        foreach (var property in typeof(GroveServerOptions).GetProperties())
+        {
+            var type = property.PropertyType;
+            if (!(type.IsPrimitive || type.IsEnum || type == typeof(TimeSpan)) || config[property.Name] is not { } value) continue;
+            try
+            {
+                System.ComponentModel.TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
+                continue;
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException or OverflowException)
+            {
+            }
+            var kind = UsageErrors.Kind(type);
+            if (flags.ContainsKey(property.Name))
+            {
+                var flag = Flags.First(f => string.Equals(f.Key, property.Name, StringComparison.OrdinalIgnoreCase)).Flag;
+                return $"{flag} \"{value}\" is not {kind}.";
+            }
+            var variable = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .FirstOrDefault(k => string.Equals(k, "GROVE_" + property.Name, StringComparison.OrdinalIgnoreCase));
+            return variable is not null
+                ? $"{variable}=\"{value}\" is not {kind}."
+                : $"{property.Name} \"{value}\" in {file} is not {kind}.";
+        }
+        return null;
     }
 
     private static async Task<int> RunAsync(Dictionary<string, string?> flags, string? configFile, CancellationToken ct)

@@ -21,6 +21,7 @@ public sealed class ConnectProcessTests
         await using var alice = Connect(folder, server.Plain, "--name", "alice");
         await alice.ExpectOutputAsync("^\\* Welcome, alice!");
         await bob.ExpectAsync("^\\* alice joined #lobby$");
+        Assert.DoesNotContain("What is your name?", alice.StdOut); // --name answers it; scripts read clean output
 
         await alice.SendInputAsync("hello bob 👋");
         await bob.ExpectAsync("^alice: hello bob 👋$");
@@ -42,13 +43,35 @@ public sealed class ConnectProcessTests
         using var folder = new TempFolder();
         await using var server = await TestServer.StartAsync();
         await using var taken = await server.JoinAsync("alice");
-        await using var c = Connect(folder, server.Plain, "--name", "ALICE");
+        await using var c = Connect(folder, server.Plain);
+        await c.ExpectOutputAsync("^What is your name\\?$");
+        await c.SendInputAsync("ALICE");
         await c.ExpectOutputAsync("^! The name \"ALICE\" is already taken\\.$");
         await c.SendInputAsync("alicia");
         await c.ExpectOutputAsync("^\\* Welcome, alicia!");
         await c.SendInputAsync("/quit done here");
         Assert.Equal(0, await c.WaitForExitAsync(Exit));
         await taken.ExpectAsync("^\\* alicia left \\(done here\\)$");
+    }
+
+    [Theory]
+    [InlineData("9bad", "^! A name must start with a letter")]
+    [InlineData("ALICE", "^! The name \"ALICE\" is already taken\\.$")]
+    public async Task A_refused_name_option_in_line_mode_exits_3_with_the_reason_and_keeps_the_first_line_a_message(string name, string reason)
+    {
+        using var folder = new TempFolder();
+        await using var server = await TestServer.StartAsync();
+        await using var alice = await server.JoinAsync("alice");
+        await using var c = Connect(folder, server.Plain, "--name", name);
+        await c.SendInputAsync("x"); // as `printf 'x\n' | grove connect --name …`
+        c.CloseInput();
+        Assert.Equal(3, await c.WaitForExitAsync(Exit));
+        await c.ExpectOutputAsync(reason);
+        Assert.Contains($"No name chosen: the server refused \"{name}\".", c.StdOut);
+        Assert.DoesNotContain("* Welcome,", c.StdOut);
+        Assert.DoesNotContain("What is your name?", c.StdOut);
+        await alice.SendAsync("/who");
+        Assert.Equal("* Online (1): alice", await alice.ExpectAsync("^\\* Online"));
     }
 
     [Fact]
@@ -117,6 +140,7 @@ public sealed class ConnectProcessTests
         await dave.ExpectAsync("^\\* In #garden \\(1\\): carol$");
         await c.SendInputAsync("back again");
         await dave.SendAsync("/join #garden");
+        await dave.ExpectAsync("^\\* You joined #garden"); // else carol's line may come before dave is in the room
         await c.SendInputAsync("hello garden");
         await dave.ExpectAsync("^carol: hello garden$");
         c.CloseInput();

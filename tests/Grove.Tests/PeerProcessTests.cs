@@ -22,8 +22,8 @@ public sealed class PeerProcessTests
         var portB = FreePort();
         await using var a = GroveProcess.Start(["peer", portA.ToString()], folder.Path, redirectInput: true);
         await using var b = GroveProcess.Start(["peer", portB.ToString()], folder.Path, redirectInput: true);
-        await a.ExpectOutputAsync($"^Listening on port {portA}\\.");
-        await b.ExpectOutputAsync($"^Listening on port {portB}\\.");
+        await a.ExpectOutputAsync($"^Listening on 127\\.0\\.0\\.1 port {portA}\\.");
+        await b.ExpectOutputAsync($"^Listening on 127\\.0\\.0\\.1 port {portB}\\.");
         await a.SendInputAsync($"connect 127.0.0.1 {portB}");
         await a.ExpectOutputAsync("^Connected to 127\\.0\\.0\\.1 .* as connection 1\\.$");
         await b.ExpectOutputAsync($"^Peer 127\\.0\\.0\\.1 {portA} connected as connection 1\\.$");

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 
 namespace Grove.Client.Peer;
 
@@ -17,7 +18,7 @@ public sealed class PeerNode : IAsyncDisposable
     public const int MaxMessageLength = 100;
 
     private readonly TcpListener _listener;
-    private readonly TextWriter _out;
+    private readonly Action<string> _print;
     private readonly object _outGate = new();
     private readonly ConcurrentDictionary<int, Connection> _connections = new();
     private readonly CancellationTokenSource _stop = new();
@@ -25,9 +26,15 @@ public sealed class PeerNode : IAsyncDisposable
     private Task? _acceptLoop;
 
     public PeerNode(int port, TextWriter output, IPAddress? bind = null)
+        : this(port, line => { output.WriteLine(line); output.Flush(); }, bind)
     {
-        _out = output;
-        _listener = new TcpListener(bind ?? IPAddress.Any, port);
+    }
+
+    /// <summary>A peer that shows each line of its output with <paramref name="print"/> (the terminal shell).</summary>
+    public PeerNode(int port, Action<string> print, IPAddress? bind = null)
+    {
+        _print = print;
+        _listener = new TcpListener(bind ?? IPAddress.Loopback, port);
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -53,18 +60,20 @@ public sealed class PeerNode : IAsyncDisposable
 
     private void Print(string text)
     {
-        lock (_outGate)
-        {
-            _out.WriteLine(text);
-            _out.Flush();
-        }
+        lock (_outGate) _print(text);
     }
 
     /// <summary>Reads commands until "exit" or the end of input, then says goodbye to every peer.</summary>
-    public async Task<int> RunAsync(TextReader input)
+    public Task<int> RunAsync(TextReader input) => RunAsync(() => input.ReadLineAsync());
+
+    /// <summary>The same, reading the lines typed into the terminal shell.</summary>
+    public Task<int> RunAsync(ChannelReader<string> input) => RunAsync(async () =>
+        await input.WaitToReadAsync() && input.TryRead(out var line) ? line : null);
+
+    private async Task<int> RunAsync(Func<Task<string?>> nextLine)
     {
-        Print($"Listening on port {Port}. Type help for the commands.");
-        while (await input.ReadLineAsync() is { } line)
+        Print($"Listening on {((IPEndPoint)_listener.LocalEndpoint).Address} port {Port}. Type help for the commands.");
+        while (await nextLine() is { } line)
         {
             if (!await ExecuteAsync(line.Trim())) break;
         }

@@ -10,7 +10,9 @@ namespace Grove.Client.Terminal;
 public sealed partial class LineStyler(bool color)
 {
     private const string Reset = "\u001b[0m";
-    private static readonly string[] Palette = ["\u001b[32m", "\u001b[33m", "\u001b[34m", "\u001b[35m", "\u001b[36m", "\u001b[92m", "\u001b[93m", "\u001b[94m", "\u001b[95m", "\u001b[96m"];
+    // Ten hues of the xterm 256-colour cube, each with a contrast ratio of at least 3.5 against both a black and a
+    // white background (the 16 basic colours differ per terminal; dark blue on black and yellow on white are unreadable).
+    private static readonly string[] Palette = [.. new[] { 166, 100, 64, 28, 30, 32, 63, 98, 133, 168 }.Select(n => $"\u001b[38;5;{n}m")];
 
     public bool Color { get; } = color;
 
