@@ -106,7 +106,7 @@ public sealed partial class GroveHost : IAsyncDisposable
             Rate = options.FloodRate,
             MaxDelaySeconds = options.FloodMaxDelaySeconds,
         });
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
