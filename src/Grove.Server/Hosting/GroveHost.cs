@@ -107,7 +107,9 @@ public sealed partial class GroveHost : IAsyncDisposable
             MaxDelaySeconds = options.FloodMaxDelaySeconds,
         });
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
-        builder.Services.AddSingleton<ConnectionLimiter>();
+        var limiter = new ConnectionLimiter(options);
+        builder.Services.AddSingleton(limiter);
+        CountingListenerFactory.Wrap(builder.Services, limiter);
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<ConnectionWatchdog>();
@@ -158,13 +160,14 @@ public sealed partial class GroveHost : IAsyncDisposable
         {
             // The plain-TCP doors run on Grove's own socket transport; Kestrel hosts the web door and the TLS doors.
             var plainDoor = ActivatorUtilities.CreateInstance<PlainConnectionHandler>(app.Services);
-            host._plain = new SocketDoorListener(address, options.Port, "plain", "--port", plainDoor.ServeAsync, host.Logger);
+            host._plain = new SocketDoorListener(address, options.Port, "plain", "--port", plainDoor.ServeAsync, host.Logger, limiter);
             if (options.IrcPort >= 0)
             {
                 var ircDoor = ActivatorUtilities.CreateInstance<IrcConnectionHandler>(app.Services);
-                host._irc = new SocketDoorListener(address, options.IrcPort, "IRC", "--irc-port", ircDoor.ServeAsync, host.Logger);
+                host._irc = new SocketDoorListener(address, options.IrcPort, "IRC", "--irc-port", ircDoor.ServeAsync, host.Logger, limiter);
             }
             await app.StartAsync(ct);
+            host.FitOpenFileLimit(limiter);
         }
         catch (Exception ex)
         {
@@ -184,6 +187,21 @@ public sealed partial class GroveHost : IAsyncDisposable
         Log.Reading(host.Logger, ReadReadiness.Shared is null ? "zero-byte receives" : "epoll");
         Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
         return host;
+    }
+
+    /// <summary>
+    /// Lowers the connection limit to what the open-file limit leaves room for, once everything but the connections
+    /// is open, and says so; refuses to start when not one connection would fit.
+    /// </summary>
+    private void FitOpenFileLimit(ConnectionLimiter limiter)
+    {
+        if (DescriptorBudget.Limit() is not { } limit || DescriptorBudget.Open() is not { } open) return;
+        var sockets = DescriptorBudget.Fit(int.MaxValue, limit, open);
+        var needed = open + DescriptorBudget.Reserve + Options.MaxConnections;
+        if (sockets == 0)
+            throw new GroveStartupException($"Open files are limited to {limit:N0} (ulimit -n) and {open:N0} are in use, which leaves no room for connections. Raise the limit to {needed:N0} (see \"Open files\" in docs/operations.md).");
+        limiter.FitDescriptors(sockets);
+        if (sockets < Options.MaxConnections) Log.FewerConnections(Logger, limit, open, sockets, Options.MaxConnections, needed);
     }
 
     /// <summary>Stops the server gracefully: everyone is told, history is committed, sockets close.</summary>
@@ -306,6 +324,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} in {Commits}, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
         public static partial void StoreStats(ILogger logger, string messages, string commits, double millis, double perMessage);
+
+        [LoggerMessage(1007, LogLevel.Warning, "Open files are limited to {Limit:N0} (ulimit -n) and {Open:N0} are in use: at most {Fit:N0} connections instead of {Wanted:N0}. Raise the limit to {Needed:N0} to serve them all (see \"Open files\" in docs/operations.md)")]
+        public static partial void FewerConnections(ILogger logger, long limit, int open, int fit, int wanted, int needed);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);
