@@ -31,16 +31,16 @@ public sealed class OpenFilesProcessTests
         await alice.SendAsync("before the flood");
         await bob.ExpectAsync("^alice: before the flood$");
 
-        // Three times what fits, on the IRC door and the web door (idle HTTP connections have no session).
+        // Five times what fits, on the IRC door and the web door (idle HTTP connections have no session).
         var irc = await p.IrcEndPointAsync();
         var http = int.Parse(Regex.Match(p.StdOut, @"The web door listens on [^ ]+:(\d+) ").Groups[1].Value);
         var flood = new List<Socket>();
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (var i = 0; i < 2 * fit; i++)
+            for (var i = 0; i < 3 * fit; i++)
                 flood.Add(await OpenAsync(irc.Port, $"NICK flood{i}\r\nUSER f 0 * :f\r\n"));
-            for (var i = 0; i < fit; i++)
+            for (var i = 0; i < 2 * fit; i++)
                 flood.Add(await OpenAsync(http, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
 
             // Everyone already connected is still served.
