@@ -78,6 +78,10 @@ public sealed partial class SocketDoorListener
             {
                 return; // stopped
             }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                continue; // that one connection gave up while it waited in the backlog; the next may be fine
+            }
             catch (SocketException ex)
             {
                 // Out of file descriptors (or buffers): the connection waits in the backlog until one is free. Retrying
