@@ -108,8 +108,8 @@ public sealed class FanOutWorkload(FanOutOptions o)
             var sendElapsed = Stopwatch.GetElapsedTime(started);
 
             // Let what is in flight arrive (bounded), then count what never did.
-            var drainUntil = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (DateTime.UtcNow < drainUntil && Delivered() < _sent.Sum() * receivers)
+            var drainStarted = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(drainStarted) < TimeSpan.FromSeconds(10) && Delivered() < _sent.Sum() * receivers)
                 await Task.Delay(20, CancellationToken.None);
             var elapsed = Stopwatch.GetElapsedTime(started);
             var serverCpu = o.ServerPid is { } pid2 && serverCpu0 is { } c0 ? ProcStats.CpuSeconds(pid2) - c0 : null;

@@ -66,11 +66,11 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
 
     private async Task<Connection?> ReconnectAsync(CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + options.ReconnectFor;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var delay = TimeSpan.FromSeconds(1);
-        while (DateTime.UtcNow < deadline)
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < options.ReconnectFor)
         {
-            var left = deadline - DateTime.UtcNow;
+            var left = options.ReconnectFor - System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var wait = delay < left ? delay : left;
             ui.ShowStatus($"Reconnecting to {options.Address} in {wait.TotalSeconds:0} s (giving up after {options.ReconnectFor.TotalSeconds:0} s)…");
             await Task.Delay(wait, ct);

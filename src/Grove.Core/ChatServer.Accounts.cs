@@ -110,7 +110,8 @@ public sealed partial class ChatServer
     /// <summary>How long a web session token logs in without the password.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromDays(30);
 
-    private static bool PastLifetime(StoredToken t, DateTimeOffset now) => now - t.CreatedAt > TokenLifetime;
+    private static bool PastLifetime(StoredToken t, DateTimeOffset now) =>
+        now - t.CreatedAt > TokenLifetime; // wall clock: a token is stored and outlives the process, no monotonic clock does
 
     /// <summary>Logs in with a web session token from an earlier login (see <see cref="IssueTokenAsync"/>).</summary>
     public Task<LoginResult> LoginWithTokenAsync(Session s, string token, bool takeName)

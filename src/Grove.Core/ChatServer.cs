@@ -103,7 +103,11 @@ public sealed partial class ChatServer : IAsyncDisposable
     /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
     public Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control)
     {
-        var s = new Session(door, remoteAddress, renderer, control, _options.OutboxMaxBytes);
+        var s = new Session(door, remoteAddress, renderer, control, _options.OutboxMaxBytes)
+        {
+            ConnectedAt = _time.GetUtcNow(),
+            ConnectedTimestamp = _time.GetTimestamp(),
+        };
         _sessions[s.Id] = s;
         Metrics.Connected(door);
         return s;

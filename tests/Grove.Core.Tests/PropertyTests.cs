@@ -102,6 +102,9 @@ public sealed class PropertyTests
     {
         public DateTimeOffset Now = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
         public override DateTimeOffset GetUtcNow() => Now;
+        // The monotonic clock moves with the wall clock here: these tests never step it back.
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => Now.UtcTicks;
     }
 
     [Fact]

@@ -39,9 +39,11 @@ public sealed class GroveProcess : IAsyncDisposable
         }
     }
 
-    public static GroveProcess Start(string[] args, string workingDirectory, IDictionary<string, string>? env = null, bool redirectInput = false)
+    /// <summary>Starts grove; with <paramref name="openFiles"/>, under that open-file limit (soft and hard, through prlimit, which execs).</summary>
+    public static GroveProcess Start(string[] args, string workingDirectory, IDictionary<string, string>? env = null, bool redirectInput = false,
+        int? openFiles = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(openFiles is null ? "dotnet" : "prlimit")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -51,6 +53,11 @@ public sealed class GroveProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (openFiles is { } n)
+        {
+            psi.ArgumentList.Add($"--nofile={n}:{n}");
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(GroveDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
@@ -80,11 +87,14 @@ public sealed class GroveProcess : IAsyncDisposable
     }
 
     /// <summary>Runs grove serve on ephemeral ports in <paramref name="folder"/> and waits until it listens.</summary>
-    public static async Task<GroveProcess> ServeAsync(TempFolder folder, params string[] extra)
+    public static Task<GroveProcess> ServeAsync(TempFolder folder, params string[] extra) => ServeAsync(folder, null, extra);
+
+    /// <summary>Runs grove serve as <see cref="ServeAsync(TempFolder, string[])"/> does, under an open-file limit when one is given.</summary>
+    public static async Task<GroveProcess> ServeAsync(TempFolder folder, int? openFiles, params string[] extra)
     {
         var args = new List<string> { "serve", "--port", "0", "--irc-port", "0", "--http-port", "0", "--flood-control", "false", "--data", Path.Combine(folder.Path, "data"), "--log-file", Path.Combine(folder.Path, "server_log.txt") };
         args.AddRange(extra);
-        var p = Start([.. args], folder.Path);
+        var p = Start([.. args], folder.Path, openFiles: openFiles);
         await p.PlainEndPointAsync();
         return p;
     }

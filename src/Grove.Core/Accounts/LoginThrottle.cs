@@ -3,7 +3,8 @@ namespace Grove.Core.Accounts;
 /// <summary>
 /// Brute-force limits for logins: at most <see cref="MaxPerAccount"/> failed attempts per account and
 /// <see cref="MaxPerAddress"/> per IP address within <see cref="Window"/>; past that, attempts are refused until the
-/// oldest failure leaves the window. Command loop only.
+/// oldest failure leaves the window. Command loop only. Failures are stamped with the monotonic clock
+/// (<see cref="TimeProvider.GetTimestamp"/>), so setting the wall clock back does not lengthen a lock-out.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time)
 {
@@ -11,13 +12,13 @@ public sealed class LoginThrottle(TimeProvider time)
     public int MaxPerAddress { get; init; } = 20;
     public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(5);
 
-    private readonly Dictionary<string, Queue<DateTimeOffset>> _byAccount = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Queue<DateTimeOffset>> _byAddress = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<long>> _byAccount = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<long>> _byAddress = new(StringComparer.Ordinal);
 
     /// <summary>Null when an attempt may go ahead, otherwise how long until the next one may.</summary>
     public TimeSpan? Blocked(string accountKey, string address)
     {
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         var a = Wait(_byAccount, accountKey, MaxPerAccount, now);
         var b = Wait(_byAddress, address, MaxPerAddress, now);
         if (a is null) return b;
@@ -27,7 +28,7 @@ public sealed class LoginThrottle(TimeProvider time)
 
     public void Failed(string accountKey, string address)
     {
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         Add(_byAccount, accountKey, now);
         Add(_byAddress, address, now);
     }
@@ -35,17 +36,17 @@ public sealed class LoginThrottle(TimeProvider time)
     /// <summary>A successful login clears its account's failures (not its address's).</summary>
     public void Succeeded(string accountKey) => _byAccount.Remove(accountKey);
 
-    private TimeSpan? Wait(Dictionary<string, Queue<DateTimeOffset>> map, string key, int max, DateTimeOffset now)
+    private TimeSpan? Wait(Dictionary<string, Queue<long>> map, string key, int max, long now)
     {
         if (!map.TryGetValue(key, out var q)) return null;
-        while (q.Count > 0 && now - q.Peek() >= Window) q.Dequeue();
+        while (q.Count > 0 && time.GetElapsedTime(q.Peek(), now) >= Window) q.Dequeue();
         if (q.Count == 0) { map.Remove(key); return null; }
-        return q.Count < max ? null : q.Peek() + Window - now;
+        return q.Count < max ? null : Window - time.GetElapsedTime(q.Peek(), now);
     }
 
-    private void Add(Dictionary<string, Queue<DateTimeOffset>> map, string key, DateTimeOffset now)
+    private void Add(Dictionary<string, Queue<long>> map, string key, long now)
     {
-        if (!map.TryGetValue(key, out var q)) map[key] = q = new Queue<DateTimeOffset>();
+        if (!map.TryGetValue(key, out var q)) map[key] = q = new Queue<long>();
         q.Enqueue(now);
         // The queue never needs more entries than the limit it enforces.
         while (q.Count > Math.Max(MaxPerAccount, MaxPerAddress)) q.Dequeue();

@@ -62,7 +62,14 @@ public sealed class Session
     /// <summary>Segments of the current delivery round not yet handed to the outbox. Delivery loop only.</summary>
     internal List<ReadOnlyMemory<byte>>? Staged;
     internal long StagedBytes;
-    public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
+    /// <summary>Wall time of the connection, for people to read (WHOIS sign-on). Never for a duration.</summary>
+    public DateTimeOffset ConnectedAt { get; internal set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// The server's monotonic timestamp (<see cref="TimeProvider.GetTimestamp"/>) when the connection came, for the
+    /// registration timeout: a wall clock set back would keep a nameless connection open.
+    /// </summary>
+    public long ConnectedTimestamp { get; internal set; } = TimeProvider.System.GetTimestamp();
 
     private long _lastInputTicks = Environment.TickCount64;
 

@@ -20,12 +20,18 @@ public sealed partial class SocketDoorListener
     private int _open;
     private TaskCompletionSource? _drained;
     private Task? _accepting;
+    private readonly AcceptBackoff _backoff;
+    private readonly ConnectionLimiter? _limiter;
+    private readonly string _limit = DescriptorBudget.Limit()?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
 
     /// <summary>Binds and listens at once, so a port in use is reported at start-up; accepting starts with <see cref="Start"/>.</summary>
-    public SocketDoorListener(IPAddress address, int port, string door, string flag, Func<LineTransport, Task> serve, ILogger logger)
+    public SocketDoorListener(IPAddress address, int port, string door, string flag, Func<LineTransport, Task> serve, ILogger logger,
+        ConnectionLimiter? limiter = null, TimeProvider? time = null)
     {
         _serve = serve;
         _logger = logger;
+        _limiter = limiter;
+        _backoff = new AcceptBackoff(time ?? TimeProvider.System);
         _listen = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -72,13 +78,20 @@ public sealed partial class SocketDoorListener
             {
                 return; // stopped
             }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                continue; // that one connection gave up while it waited in the backlog; the next may be fine
+            }
             catch (SocketException ex)
             {
-                // Out of file descriptors, or a connection that died while waiting: note it, breathe, go on.
-                Log.AcceptFailed(_logger, EndPoint.ToString(), ex.Message);
-                await Task.Delay(50).ConfigureAwait(false);
+                // Out of file descriptors (or buffers): the connection waits in the backlog until one is free. Retrying
+                // at once spun a core and filled the log, and the process died when the runtime itself found none.
+                var wait = _backoff.Failed(out var failures);
+                if (failures > 0) Log.AcceptFailed(_logger, EndPoint.ToString(), failures, ex.Message, _limit, Open);
+                await Task.Delay(wait).ConfigureAwait(false);
                 continue;
             }
+            _backoff.Succeeded();
             var connection = new SocketLineTransport(socket, this);
             Add(connection);
             _ = _serve(connection);
@@ -94,6 +107,7 @@ public sealed partial class SocketDoorListener
             _first = connection;
             _open++;
         }
+        _limiter?.SocketOpened();
     }
 
     /// <summary>Called once by a connection when it has ended.</summary>
@@ -108,6 +122,7 @@ public sealed partial class SocketDoorListener
             connection.Previous = connection.Next = null;
             if (--_open == 0) drained = _drained;
         }
+        _limiter?.SocketClosed();
         drained?.TrySetResult();
     }
 
@@ -144,7 +159,7 @@ public sealed partial class SocketDoorListener
 
     private static partial class Log
     {
-        [LoggerMessage(1010, LogLevel.Warning, "Accepting a connection on {EndPoint} failed: {Reason}")]
-        public static partial void AcceptFailed(ILogger logger, string endPoint, string reason);
+        [LoggerMessage(1010, LogLevel.Warning, "Accepting a connection on {EndPoint} failed {Failures} time(s) since this was last logged: {Reason} (open-file limit {Limit}, {Connections} connections on this door); pausing and retrying, everyone connected is still served")]
+        public static partial void AcceptFailed(ILogger logger, string endPoint, int failures, string reason, string limit, int connections);
     }
 }

@@ -12,9 +12,10 @@ namespace Grove.Server.Hosting;
 /// One timer for every connection (not one per connection). On every door, a connection that has not chosen a name
 /// within the registration timeout is closed. On the IRC door, a client silent for the ping interval gets a PING, and
 /// one that stays silent for the ping timeout after it is closed with "ping timeout" (RFC 2812 section 3.7.2). Every
-/// hour, web session tokens past their lifetime are dropped.
+/// hour, web session tokens past their lifetime are dropped. Every duration here is measured on a monotonic clock
+/// (the wall clock may be stepped back, which must not keep a connection open).
 /// </summary>
-public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IAsyncDisposable
+public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info, TimeProvider time) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
@@ -45,7 +46,7 @@ public sealed class ConnectionWatchdog(ChatServer chat, IrcServerInfo info) : IA
                 foreach (var s in chat.Sessions)
                 {
                     if (s.IsClosed) continue;
-                    if (s.State == SessionState.Unregistered && DateTimeOffset.UtcNow - s.ConnectedAt > registration)
+                    if (s.State == SessionState.Unregistered && time.GetElapsedTime(s.ConnectedTimestamp) > registration)
                     {
                         chat.CloseWithMessage(s, DisconnectReason.RegistrationTimeout, $"No name was chosen within {registration.TotalSeconds:0} seconds.");
                         continue;

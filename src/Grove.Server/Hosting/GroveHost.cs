@@ -108,8 +108,10 @@ public sealed partial class GroveHost : IAsyncDisposable
             Rate = options.FloodRate,
             MaxDelaySeconds = options.FloodMaxDelaySeconds,
         });
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ConnectionLimiter>();
+        builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
+        var limiter = new ConnectionLimiter(options);
+        builder.Services.AddSingleton(limiter);
+        CountingListenerFactory.Wrap(builder.Services, limiter);
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<ConnectionWatchdog>();
@@ -163,13 +165,14 @@ public sealed partial class GroveHost : IAsyncDisposable
         {
             // The plain-TCP doors run on Grove's own socket transport; Kestrel hosts the web door and the TLS doors.
             var plainDoor = ActivatorUtilities.CreateInstance<PlainConnectionHandler>(app.Services);
-            host._plain = new SocketDoorListener(address, options.Port, "plain", "--port", plainDoor.ServeAsync, host.Logger);
+            host._plain = new SocketDoorListener(address, options.Port, "plain", "--port", plainDoor.ServeAsync, host.Logger, limiter);
             if (options.IrcPort >= 0)
             {
                 var ircDoor = ActivatorUtilities.CreateInstance<IrcConnectionHandler>(app.Services);
-                host._irc = new SocketDoorListener(address, options.IrcPort, "IRC", "--irc-port", ircDoor.ServeAsync, host.Logger);
+                host._irc = new SocketDoorListener(address, options.IrcPort, "IRC", "--irc-port", ircDoor.ServeAsync, host.Logger, limiter);
             }
             await app.StartAsync(ct);
+            host.FitOpenFileLimit(limiter);
         }
         catch (Exception ex)
         {
@@ -189,6 +192,21 @@ public sealed partial class GroveHost : IAsyncDisposable
         Log.Reading(host.Logger, ReadReadiness.Shared is null ? "zero-byte receives" : "epoll");
         Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
         return host;
+    }
+
+    /// <summary>
+    /// Lowers the connection limit to what the open-file limit leaves room for, once everything but the connections
+    /// is open, and says so; refuses to start when not one connection would fit.
+    /// </summary>
+    private void FitOpenFileLimit(ConnectionLimiter limiter)
+    {
+        if (DescriptorBudget.Limit() is not { } limit || DescriptorBudget.Open() is not { } open) return;
+        var sockets = DescriptorBudget.Fit(int.MaxValue, limit, open);
+        var needed = open + DescriptorBudget.Reserve + Options.MaxConnections;
+        if (sockets == 0)
+            throw new GroveStartupException($"Open files are limited to {limit:N0} (ulimit -n) and {open:N0} are in use, which leaves no room for connections. Raise the limit to {needed:N0} (see \"Open files\" in docs/operations.md).");
+        limiter.FitDescriptors(sockets);
+        if (sockets < Options.MaxConnections) Log.FewerConnections(Logger, limit, open, sockets, Options.MaxConnections, needed);
     }
 
     /// <summary>Stops the server gracefully: everyone is told, history is committed, sockets close.</summary>
@@ -314,11 +332,15 @@ public sealed partial class GroveHost : IAsyncDisposable
 
         [LoggerMessage(1007, LogLevel.Warning, "The server operator \"{Name}\" has no account yet (no one can register it from a door): create it on this machine with {Command}")]
         public static partial void OperatorWithoutAccount(ILogger logger, string name, string command);
+
         [LoggerMessage(1040, LogLevel.Debug, "The start-up check of {Path} (PRAGMA quick_check) took {Millis:0} ms")]
         public static partial void DatabaseChecked(ILogger logger, string path, double millis);
 
         [LoggerMessage(1041, LogLevel.Warning, "The database {Path} is damaged and runs as it is (--repair): {Problems}. Stop the server and recover it as docs/operations.md says")]
         public static partial void DatabaseDamaged(ILogger logger, string path, string problems);
+
+        [LoggerMessage(1008, LogLevel.Warning, "Open files are limited to {Limit:N0} (ulimit -n) and {Open:N0} are in use: at most {Fit:N0} connections instead of {Wanted:N0}. Raise the limit to {Needed:N0} to serve them all (see \"Open files\" in docs/operations.md)")]
+        public static partial void FewerConnections(ILogger logger, long limit, int open, int fit, int wanted, int needed);
 
         [LoggerMessage(1004, LogLevel.Information, "Stopped")]
         public static partial void Stopped(ILogger logger);

@@ -157,6 +157,9 @@ public sealed class GroveServerOptions
     /// <summary>Tests only: wraps the store (fault injection). Not a setting.</summary>
     internal Func<Grove.Core.History.IMessageStore, Grove.Core.History.IMessageStore>? WrapStore { get; set; }
 
+    /// <summary>Tests only: the server's clock (a wall clock stepped back). Not a setting.</summary>
+    internal TimeProvider? Time { get; set; }
+
     /// <summary>
     /// After at least this many connections have come or gone in a surge, and then a calm, the server compacts its
     /// heap once to give the memory back to the system (see <see cref="MemoryTrimmer"/>); 0 turns it off.

@@ -57,12 +57,12 @@ internal sealed class SqliteCheckpointer : IDisposable
     internal bool WaitForCatchUp(TimeSpan timeout)
     {
         var commits = Interlocked.Read(ref _commits);
-        var until = DateTime.UtcNow + timeout;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (_connection)
         {
             while (_caughtUpThrough < commits)
             {
-                var left = until - DateTime.UtcNow;
+                var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 if (left <= TimeSpan.Zero || !Monitor.Wait(_connection, left)) return _caughtUpThrough >= commits;
             }
             return true;
