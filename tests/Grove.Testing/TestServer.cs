@@ -58,6 +58,30 @@ public sealed class TestServer : IAsyncDisposable
         return c;
     }
 
+    /// <summary>
+    /// Makes an account in the data folder's store before a server starts there, as `grove account create` does: the
+    /// only way a server operator's account comes to be.
+    /// </summary>
+    public static void CreateAccount(TempFolder folder, string name, string password)
+    {
+        using var store = new Grove.Server.Store.Sqlite.SqliteMessageStore(System.IO.Path.Combine(folder.Path, "data"));
+        store.Open();
+        var changes = new Grove.Core.Accounts.StoreChanges();
+        changes.Accounts.Add(new(name, name, Grove.Core.Accounts.PasswordHasher.Hash(password), DateTimeOffset.UtcNow));
+        store.CommitChanges(changes);
+    }
+
+    /// <summary>Logs in to an existing account on the plain door, at the name question.</summary>
+    public async Task<LineClient> LoggedInAsync(string name, string password)
+    {
+        var c = await LineClient.ConnectAsync(Plain);
+        c.Name = name;
+        await c.ExpectAsync("^What is your name\\?$");
+        await c.SendAsync($"/login {name} {password}");
+        await c.ExpectAsync($"^\\* Welcome, {name}!");
+        return c;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();

@@ -169,15 +169,9 @@ public sealed class ModerationTests
     {
         // A server operator's account is made on the machine (as grove account create does), never from a door.
         using var folder = new TempFolder();
-        using (var store = new Grove.Server.Store.Sqlite.SqliteMessageStore(Path.Combine(folder.Path, "data")))
-        {
-            store.Open();
-            var changes = new Grove.Core.Accounts.StoreChanges();
-            changes.Accounts.Add(new("root", "root", Grove.Core.Accounts.PasswordHasher.Hash(Password), DateTimeOffset.UtcNow));
-            store.CommitChanges(changes);
-        }
+        TestServer.CreateAccount(folder, "root", Password);
         await using var server = await TestServer.StartAsync(o => o.ServerOperators = "root", folder);
-        await using var root = await LoginAsync(server, "root");
+        await using var root = await server.LoggedInAsync("root", Password);
         await using var bob = await server.IrcAsync("bob");
         await using var carol = await RegisteredAsync(server, "carol");
 

@@ -13,13 +13,16 @@ public sealed class ProtectedPeopleTests
     [Fact]
     public async Task A_room_operator_cannot_kick_ban_mute_or_deop_the_owner_or_a_server_operator()
     {
-        await using var server = await TestServer.StartAsync(o => o.ServerOperators = "root");
+        // A server operator's account is made on the machine (grove account create), never from a door.
+        using var folder = new TempFolder();
+        TestServer.CreateAccount(folder, "root", Password);
+        await using var server = await TestServer.StartAsync(o => o.ServerOperators = "root", folder);
         await using var alice = await server.RegisteredAsync("alice", Password);
         await alice.SendAsync("/join #mod");
         await alice.ExpectAsync("^\\* You joined #mod");
         await alice.SendAsync("/room register");
         await alice.ExpectAsync("^\\* #mod is registered to your account alice");
-        await using var root = await server.RegisteredAsync("root", Password);
+        await using var root = await server.LoggedInAsync("root", Password);
         await root.SendAsync("/join #mod");
         await root.ExpectAsync("^\\* You joined #mod");
         await using var carol = await server.JoinAsync("carol");

@@ -182,6 +182,7 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         if (t == typeof(string)) return text;
         if (t == typeof(int)) return 3;
         if (t == typeof(long)) return 7L;
+        if (t == typeof(Grove.Core.Rooms.RoomGates)) return Grove.Core.Rooms.RoomGates.All;
         if (t == typeof(DateTimeOffset) || t == typeof(DateTimeOffset?)) return DateTimeOffset.UnixEpoch.AddYears(56);
         if (t == typeof(Origin)) return origin;
         if (t == typeof(IReadOnlyList<string>) || t == typeof(IReadOnlyList<string?>)) return new[] { text, text };
