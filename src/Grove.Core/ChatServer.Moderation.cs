@@ -297,19 +297,19 @@ public sealed partial class ChatServer
         _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Query, default, null, null, query) { Label = label }, ct);
 
     /// <summary>A named person. Command loop (queries) only.</summary>
-    public Session? FindPerson(string name) => _byName.GetValueOrDefault(NameRules.Fold(name));
+    public Session? FindPerson(string name) { AssertOnLoop(); return _byName.GetValueOrDefault(NameRules.Fold(name)); }
 
     /// <summary>Everyone with a name. Command loop (queries) only.</summary>
-    public IEnumerable<Session> People => _byName.Values;
+    public IEnumerable<Session> People { get { AssertOnLoop(); return _byName.Values; } }
 
     /// <summary>The rooms a person is in. Command loop (queries) only.</summary>
-    public IReadOnlyList<Room> RoomsOf(Session s) => s.Rooms;
+    public IReadOnlyList<Room> RoomsOf(Session s) { AssertOnLoop(); return s.Rooms; }
 
     /// <summary>A room by name. Command loop (queries) only.</summary>
-    public Room? RoomNamed(string name) => _rooms.GetValueOrDefault(NameRules.Fold(name));
+    public Room? RoomNamed(string name) { AssertOnLoop(); return _rooms.GetValueOrDefault(NameRules.Fold(name)); }
 
     /// <summary>The rooms. Command loop (queries) only.</summary>
-    public IEnumerable<Room> AllRooms => _rooms.Values;
+    public IEnumerable<Room> AllRooms { get { AssertOnLoop(); return _rooms.Values; } }
 
     public sealed record WhoWasEntry(string Name, string User, string Host, string RealName, DateTimeOffset Left);
 
@@ -323,11 +323,12 @@ public sealed partial class ChatServer
     }
 
     /// <summary>The names a person watches (MONITOR), folded. Command loop (queries) only.</summary>
-    public IEnumerable<string> Watching(Session s) => s.WatchesAnyone ? s.Watching : [];
+    public IEnumerable<string> Watching(Session s) { AssertOnLoop(); return s.WatchesAnyone ? s.Watching : []; }
 
     /// <summary>People who had this name, newest first. Command loop (queries) only.</summary>
     public IEnumerable<WhoWasEntry> WhoWas(string name)
     {
+        AssertOnLoop();
         var key = NameRules.Fold(name);
         return _whoWas.Where(w => NameRules.Fold(w.Name) == key);
     }
@@ -422,8 +423,8 @@ public sealed partial class ChatServer
     private void Presence(Session who, string name, bool online)
     {
         if (_watchers.Count == 0 || !_watchers.TryGetValue(NameRules.Fold(name), out var set)) return;
-        var ev = new PresenceEvent(name, online) { By = who.Origin with { Name = name } };
-        foreach (var w in set) if (!ReferenceEquals(w, who)) Send(w, ev);
+        var by = who.Origin with { Name = name };
+        foreach (var w in set) if (!ReferenceEquals(w, who)) Send(w, new PresenceEvent(name, online) { By = by });
     }
 
     private void ForgetWatches(Session s)

@@ -12,7 +12,7 @@ namespace Grove.Core;
 // Command handlers about people: names, private messages, who, quit. Command loop only.
 public sealed partial class ChatServer
 {
-    private void Execute(Session s, ChatCommand c)
+    private void ExecuteCommand(Session s, ChatCommand c)
     {
         if (s.State != SessionState.Registered && c.Kind is not (CommandKind.Register or CommandKind.Quit or CommandKind.Help or CommandKind.Bamboo))
         {
@@ -29,6 +29,7 @@ public sealed partial class ChatServer
                 break;
             case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Normal, c); break;
             case CommandKind.Who: Who(s, c.Target); break;
+            case CommandKind.Whois: Whois(s, c.Target ?? ""); break;
             case CommandKind.Quit: Quit(s, c.Text); break;
             case CommandKind.Bamboo: Send(s, new BambooReply(PandaFacts.Pick(_random))); break;
             case CommandKind.Help: Send(s, HelpReply.Instance); break;
@@ -42,6 +43,7 @@ public sealed partial class ChatServer
             case CommandKind.TagMsg: TagMsg(s, c.Target ?? "", c.ClientTags); break;
             case CommandKind.SetName: SetName(s, c.Text ?? ""); break;
             case CommandKind.Monitor: Monitor(s, c.Text ?? "", c.Args ?? []); break;
+            case CommandKind.UserModes: UserModes(s, c.Text ?? ""); break;
             case CommandKind.PartAll:
                 foreach (var room in s.Rooms.ToList())
                 {
@@ -69,6 +71,45 @@ public sealed partial class ChatServer
                 Error(s, ErrorCode.BadArgument, "This door cannot log in that way.");
                 break;
         }
+    }
+
+    // WHOIS <name>: facts any door can show; rooms only those the asker shares with them.
+    private void Whois(Session s, string name)
+    {
+        if (!_byName.TryGetValue(NameRules.Fold(name), out var p))
+        {
+            Error(s, ErrorCode.NoSuchName, $"No one called \"{name}\" is online. Type /who to see who is.", name);
+            return;
+        }
+        var shared = p.Rooms.Where(r => r.Contains(s)).Select(r => r.Name).ToList();
+        var idle = TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - p.LastInputTicks));
+        Send(s, new WhoisReply(p.Name!, p.Account, p.AwayMessage, shared, idle, p.ConnectedAt));
+    }
+
+    // MODE <me> [+|-][i|w|B]…: the person's own modes; +o comes only from OPER, and -o is not offered.
+    private void UserModes(Session s, string changes)
+    {
+        var applied = new System.Text.StringBuilder();
+        var adding = true;
+        var sign = ' ';
+        var unknown = false;
+        foreach (var c in changes)
+        {
+            switch (c)
+            {
+                case '+': adding = true; continue;
+                case '-': adding = false; continue;
+                case 'i': if (s.Invisible == adding) continue; s.Invisible = adding; break;
+                case 'w': if (s.WantsWallops == adding) continue; s.WantsWallops = adding; break;
+                case 'B': if (s.IsBot == adding) continue; s.IsBot = adding; break;
+                case 'o': continue;
+                default: unknown = true; continue;
+            }
+            var want = adding ? '+' : '-';
+            if (sign != want) { applied.Append(want); sign = want; }
+            applied.Append(c);
+        }
+        Send(s, new UserModesReply(applied.ToString(), unknown));
     }
 
     // REGISTER <name>: the first name a connection takes; it then lands in the default room.

@@ -236,7 +236,7 @@ public sealed partial class ChatServer
         }
         if (text is null)
         {
-            Send(s, new TopicReply(room.Name, room.Topic, room.TopicSetBy));
+            Send(s, new TopicReply(room.Name, room.Topic, room.TopicSetBy) { SetAt = room.TopicSetAt });
             return;
         }
         if (!room.Contains(s))

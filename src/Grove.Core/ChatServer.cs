@@ -67,9 +67,9 @@ public sealed partial class ChatServer : IAsyncDisposable
     public ChatMetrics Metrics { get; } = new();
     public IMessageStore Store => _store;
 
-    /// <summary>Everyone connected, named or not.</summary>
     // Enumerated, not copied: ConcurrentDictionary.Values makes a snapshot list on every call, which during a
     // connection storm (each IRC welcome counts the users) was most of the server's garbage.
+    /// <summary>Everyone connected, named or not.</summary>
     public IEnumerable<Session> Sessions => _sessions.Select(static kv => kv.Value);
     public int SessionCount => _sessions.Count;
     public IEnumerable<Room> Rooms => _roomView.Select(static kv => kv.Value);
@@ -118,19 +118,12 @@ public sealed partial class ChatServer : IAsyncDisposable
         _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, null), ct);
 
     /// <summary>
-    /// Queues a command whose replies to its sender are gathered into one <see cref="LabeledReply"/>
-    /// (IRCv3 labeled-response). A null label is the same as <see cref="SubmitAsync"/>.
-    /// </summary>
-    /// <summary>
     /// Runs one client line's work as a unit, in order, on the command loop: each step is a <see cref="ChatCommand"/>
     /// to execute, a <see cref="ChatEvent"/> to send to the person, or a <c>Func&lt;ChatEvent?&gt;</c> query whose
     /// answer is sent. With a label, everything the unit sent the person becomes one <see cref="LabeledReply"/>.
     /// </summary>
     public ValueTask RunUnitAsync(Session s, IReadOnlyList<object> steps, string? label, CancellationToken ct = default) =>
         _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Unit, default, null) { Label = label, Steps = steps }, ct);
-
-    public ValueTask SubmitLabeledAsync(Session s, ChatCommand command, string? label, CancellationToken ct = default) =>
-        _commands.Writer.WriteAsync(new WorkItem(s, command, Op.Command, default, null) { Label = label }, ct);
 
     /// <summary>Runs a command and completes once its effects have been delivered (for example after a name was accepted).</summary>
     public async Task ExecuteAsync(Session s, ChatCommand command, CancellationToken ct = default)
@@ -307,9 +300,19 @@ public sealed partial class ChatServer : IAsyncDisposable
         return true;
     }
 
+    // The server whose command loop runs on this thread right now: the door queries' accessors check it.
+    [ThreadStatic] private static ChatServer? t_onLoopOf;
+
+    /// <summary>Throws unless called from this server's command loop (a door query); reading chat state elsewhere races its writer.</summary>
+    internal void AssertOnLoop()
+    {
+        if (!ReferenceEquals(t_onLoopOf, this)) throw new InvalidOperationException("Chat state was read off the command loop; read it in a query (QueryAsync).");
+    }
+
     private void Run(in WorkItem w)
     {
         var firstEffect = _batch.Effects.Count;
+        t_onLoopOf = this;
         try
         {
             switch (w.Op)
@@ -360,6 +363,10 @@ public sealed partial class ChatServer : IAsyncDisposable
             // A bug in one command must not stop the loop: close only the connection that caused it.
             Log.CommandFailed(_logger, ex, w.Session?.Id ?? 0, w.Command?.Kind.ToString() ?? w.Op.ToString());
             if (w.Session is { } s) Disconnect(s, DisconnectReason.InternalError);
+        }
+        finally
+        {
+            t_onLoopOf = null;
         }
         if (w.Label is not null && w.Session is { } requester) GatherLabeled(requester, w.Label, firstEffect);
         if (w.Done is not null) _batch.Effects.Add(Effect.Complete(w.Done));
@@ -434,11 +441,26 @@ public sealed partial class ChatServer : IAsyncDisposable
     }
 
     // Effects, in order.
+    private void Execute(Session s, ChatCommand c)
+    {
+        _executing = c.Kind;
+        try { ExecuteCommand(s, c); }
+        finally { _executing = null; }
+    }
+
+    // The command being executed, which an error names (IRC 461 says which command lacked a parameter).
+    private CommandKind? _executing;
+
     private void Send(Session to, ChatEvent ev) => _batch.Effects.Add(Effect.One(ev, to));
     private void SendRoom(Room room, ChatEvent ev, Session? except) => _batch.Effects.Add(Effect.Many(ev, room.Members, except));
     private void SendMany(Session[] to, ChatEvent ev) => _batch.Effects.Add(Effect.Many(ev, to, null));
+    // A reply is rendered for its one recipient: sending one to many does not compile.
+    [Obsolete("A ReplyEvent goes to one person: Send it to each.", error: true)]
+    private void SendRoom(Room room, ReplyEvent ev, Session? except) => throw new InvalidOperationException();
+    [Obsolete("A ReplyEvent goes to one person: Send it to each.", error: true)]
+    private void SendMany(Session[] to, ReplyEvent ev) => throw new InvalidOperationException();
     private void CloseAfterDelivery(Session s, DisconnectReason reason) => _batch.Effects.Add(Effect.Close(s, reason));
-    private void Error(Session to, ErrorCode code, string text, string? subject = null) => Send(to, new ErrorReply(code, text, subject));
+    private void Error(Session to, ErrorCode code, string text, string? subject = null) => Send(to, new ErrorReply(code, text, subject) { Command = _executing });
 
     private static partial class Log
     {

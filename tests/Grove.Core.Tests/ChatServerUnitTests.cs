@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Grove.Core.Commands;
@@ -110,12 +111,19 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         public readonly List<string> Sends = new();
         public string? Trigger;
         public Action? OnTrigger;
+        /// <summary>When set, the trigger's failure is kept for the test's wait instead of stopping the delivery loop.</summary>
+        public CallbackGuard? Guard;
 
         public long TrySendNow(List<ReadOnlyMemory<byte>> segments)
         {
             var text = string.Concat(segments.Select(m => Encoding.UTF8.GetString(m.Span)));
             lock (Sends) Sends.Add(text);
-            if (Trigger is not null && text.Contains(Trigger)) { Trigger = null; OnTrigger!(); }
+            if (Trigger is not null && text.Contains(Trigger))
+            {
+                Trigger = null;
+                if (Guard is { } guard) guard.Run(OnTrigger!);
+                else OnTrigger!();
+            }
             return segments.Sum(m => (long)m.Length);
         }
 
@@ -151,6 +159,7 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         foreach (var c in others) lock (c.Sends) c.Sends.Clear();
 
         var takenBefore = chat.Metrics.BatchesTakenInMidRound;
+        var guard = firstConnection.Guard = new CallbackGuard();
         firstConnection.Trigger = "alice: a";
         firstConnection.OnTrigger = () =>
         {
@@ -160,8 +169,8 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
             // was not enough: the batch is handed on a moment after).
             Assert.True(SpinWait.SpinUntil(() => chat.DeliveryBacklog > 0, TimeSpan.FromSeconds(10)));
         };
-        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Say, Text: "a"));
-        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who)); // everything before it is delivered
+        await guard.Wait(chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Say, Text: "a")));
+        await guard.Wait(chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who))); // everything before it is delivered
 
         Assert.True(chat.Metrics.BatchesTakenInMidRound > takenBefore);
         foreach (var c in others)
@@ -191,6 +200,7 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         for (var i = 0; i < 20; i++) others.Add((await JoinRecorded(chat, $"m{i}")).Connection);
         foreach (var c in others) lock (c.Sends) c.Sends.Clear();
 
+        var guard = firstConnection.Guard = new CallbackGuard();
         firstConnection.Trigger = "quit carol";
         firstConnection.OnTrigger = () =>
         {
@@ -207,7 +217,7 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         await chat.SubmitAsync(alice, new ChatCommand(CommandKind.Say, Text: "c"));
         hold.Set();
         Assert.True(SpinWait.SpinUntil(() => others[^1].Lines().Contains("bob: d"), TimeSpan.FromSeconds(10)));
-        await chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who)); // everything before it is delivered
+        await guard.Wait(chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Who))); // everything before it is delivered
 
         Assert.Null(firstConnection.Trigger); // the hand-over before the close did reach the first member
         foreach (var c in others) Assert.Equal(["quit carol done", "alice: c", "bob: d"], c.Lines());
@@ -229,30 +239,61 @@ public sealed class ChatServerUnitTests : IAsyncLifetime
         // The loop waits only on a quiet server (no commit or round under way); a round just finishing can make it
         // skip one try, so the scenario is tried again until the door was asked.
         var asked = 0;
+        var guard = new CallbackGuard();
         for (var attempt = 0; attempt < 20 && asked == 0; attempt++)
         {
             foreach (var c in others) lock (c.Sends) c.Sends.Clear();
             var (commits, committed) = (chat.Metrics.Commits, chat.Metrics.CommittedMessages);
             var bobsLine = new ChatCommand(CommandKind.Say, Text: $"b{attempt}");
-            chat.InputArriving = () =>
+            chat.InputArriving = () => guard.Run(() =>
             {
                 if (Interlocked.Exchange(ref asked, 1) != 0) return false; // bob's line is in
                 Assert.True(chat.SubmitAsync(bob, bobsLine).IsCompletedSuccessfully);
                 return true;
-            };
+            }, false);
             await chat.SubmitAsync(alice, new ChatCommand(CommandKind.Say, Text: $"a{attempt}"));
             // Nothing else is queued, so the door is asked only while the loop takes alice's line, if at all.
             var last = others[^1];
             Assert.True(SpinWait.SpinUntil(() => last.Lines().Contains($"alice: a{attempt}"), TimeSpan.FromSeconds(10)));
             chat.InputArriving = null;
             if (asked == 0) continue;
-            await chat.ExecuteAsync(bob, new ChatCommand(CommandKind.Who)); // everything before it is delivered
+            await guard.Wait(chat.ExecuteAsync(bob, new ChatCommand(CommandKind.Who))); // everything before it is delivered
 
             Assert.Equal(commits + 1, chat.Metrics.Commits);
             Assert.Equal(committed + 2, chat.Metrics.CommittedMessages);
             foreach (var c in others) lock (c.Sends) Assert.Equal([$"alice: a{attempt}\nbob: b{attempt}\n"], c.Sends);
         }
         Assert.Equal(1, asked);
+    }
+
+    [Fact]
+    public async Task A_failing_assertion_in_a_callback_on_a_core_loop_fails_the_test_within_seconds()
+    {
+        await using var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
+        chat.Start();
+        var (alice, _, _) = await JoinRecorded(chat, "alice");
+        var (_, bobConnection, _) = await JoinRecorded(chat, "bob");
+        var guard = bobConnection.Guard = new CallbackGuard(TimeSpan.FromSeconds(30));
+        bobConnection.Trigger = "alice: boom";
+        bobConnection.OnTrigger = () => Assert.Fail("deliberate failure on the delivery loop");
+        var clock = Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => guard.Wait(chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Say, Text: "boom"))));
+        Assert.Contains("deliberate failure", failure.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_callback_that_stops_a_core_loop_unguarded_fails_the_wait_with_a_timeout_instead_of_hanging()
+    {
+        var chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance);
+        chat.Start();
+        var (alice, _, _) = await JoinRecorded(chat, "alice");
+        var (_, bobConnection, _) = await JoinRecorded(chat, "bob");
+        bobConnection.Trigger = "alice: boom";
+        bobConnection.OnTrigger = () => throw new InvalidTimeZoneException("not guarded: the delivery loop stops");
+        var guard = new CallbackGuard(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAsync<TimeoutException>(() => guard.Wait(chat.ExecuteAsync(alice, new ChatCommand(CommandKind.Say, Text: "boom"))));
+        _ = chat.DisposeAsync().AsTask(); // its delivery loop is gone; stopping it would only wait out its own timeout
     }
 
     [Fact]

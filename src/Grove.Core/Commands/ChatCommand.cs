@@ -42,6 +42,8 @@ public enum CommandKind
     Devoice,
     Audit,          // Target room, "*" for everything (server operators), or null for the current room
     Lockdown,       // Text "on" or "off" (server operators)
+    UserModes,      // Text: changes to the person's own modes ("+iw-B"), IRC MODE <me>
+    Whois,          // Target person: door-neutral facts about them (IRC has its own WHOIS)
 }
 
 /// <summary>

@@ -38,6 +38,7 @@ public static class CommandTable
     [
         new(CommandKind.Help, ["/help"], "/help", "show this list of commands") { PlainAliases = ["!help"], IrcSyntax = "help" },
         new(CommandKind.Who, ["/who"], "/who [#room]", "who is online (or in a room)") { PlainAliases = ["@grove", "!who"], IrcSyntax = "who [#room]" },
+        new(CommandKind.Whois, ["/whois"], "/whois NAME", "who someone is: account, away text, rooms you share, idle time, connected since"),
         new(CommandKind.Msg, ["/msg"], "/msg NAME TEXT", "send a private message") { PlainAliases = ["!msg"] },
         new(CommandKind.Me, ["/me"], "/me ACTION", "say what you are doing, as in * alice waves"),
         new(CommandKind.Nick, ["/nick"], "/nick NEWNAME", "change your name"),

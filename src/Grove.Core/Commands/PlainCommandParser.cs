@@ -63,6 +63,9 @@ public static class PlainCommandParser
             case CommandKind.Who:
                 if (b.Length > 0) return Usage(entry);
                 return new(new ChatCommand(CommandKind.Who, Target: NullIfEmpty(a)));
+            case CommandKind.Whois:
+                if (a.Length == 0 || b.Length > 0) return Usage(entry);
+                return new(new ChatCommand(CommandKind.Whois, Target: a));
             case CommandKind.Topic:
                 return new(new ChatCommand(CommandKind.Topic, Text: NullIfEmpty(rest)));
             case CommandKind.History:

@@ -11,8 +11,6 @@ public enum DisconnectReason
     SendQueueExceeded,
     /// <summary>The server is stopping.</summary>
     ServerShutdown,
-    /// <summary>It sent something the door cannot go on from (for example too many over-long lines).</summary>
-    ProtocolError,
     /// <summary>A server operator disconnected the person.</summary>
     Killed,
     /// <summary>The connection stopped answering (no data and no PONG within the ping timeout).</summary>
@@ -36,7 +34,6 @@ public static class DisconnectReasonText
         DisconnectReason.ConnectionLost => "connection lost",
         DisconnectReason.SendQueueExceeded => "send queue exceeded",
         DisconnectReason.ServerShutdown => "server shutting down",
-        DisconnectReason.ProtocolError => "protocol error",
         DisconnectReason.Killed => "killed",
         DisconnectReason.PingTimeout => "ping timeout",
         DisconnectReason.RegistrationTimeout => "registration timeout",

@@ -214,21 +214,6 @@ public sealed class Outbox(long maxBytes)
         if (ring) Wake();
     }
 
-    /// <summary>Adds a segment even past the limit (for the one final line before a deliberate close).</summary>
-    public bool EnqueueFinal(ReadOnlyMemory<byte> segment)
-    {
-        bool ring;
-        lock (_gate)
-        {
-            if (_completed) return false;
-            ring = _queue.Count == 0 && ClaimWake();
-            _queue.Add(segment);
-            Interlocked.Add(ref _bytes, segment.Length);
-        }
-        if (ring) Wake();
-        return true;
-    }
-
     /// <summary>
     /// Swaps everything queued into <paramref name="spare"/> (which must be empty) and returns the list that holds it;
     /// give that list back as the spare next time. Empty when nothing is queued or a producer is sending right now.

@@ -24,7 +24,7 @@ public abstract class ChatEvent
     {
         var renderer = recipient.Renderer;
         var key = recipient.EncodingKey;
-        if (key == 0) return renderer.Render(this, recipient);
+        if (key == 0 || this is ReplyEvent) return renderer.Render(this, recipient);
         if (key == _key0) return _bytes0;
         if (key == _key1) return _bytes1;
         if (_more is not null && _more.TryGetValue(key, out var cached)) return cached;
@@ -36,6 +36,12 @@ public abstract class ChatEvent
         return bytes;
     }
 }
+
+/// <summary>
+/// An event for one recipient, rendered for them alone (it may name them, as IRC numerics do) and never cached:
+/// the core sends it to one person only (<c>ChatServer.Send</c>; the many-recipient paths refuse it at compile time).
+/// </summary>
+public abstract class ReplyEvent : ChatEvent;
 
 /// <summary>What kind of text a message carries.</summary>
 public enum MessageKind { Normal, Action, Notice }
@@ -184,8 +190,8 @@ public sealed class SetNameEvent(string name, string realName) : ChatEvent
     public string RealName { get; } = realName;
 }
 
-/// <summary>A watched name came online or went offline (IRCv3 MONITOR).</summary>
-public sealed class PresenceEvent(string name, bool online) : ChatEvent
+/// <summary>A watched name came online or went offline (IRCv3 MONITOR): 730/731 name the watcher, so one per watcher.</summary>
+public sealed class PresenceEvent(string name, bool online) : ReplyEvent
 {
     public string Name { get; } = name;
     public bool Online { get; } = online;

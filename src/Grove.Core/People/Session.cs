@@ -18,16 +18,16 @@ public interface IConnectionControl
     void Close(bool graceful);
 }
 
-/// <summary>
-/// A connected person, whatever the door. Threading: <see cref="Name"/>, <see cref="State"/> and room membership are
-/// changed only by the core's command loop; other threads may read them (they are published with volatile writes).
-/// </summary>
 /// <summary>Who did something: name, IRC user and cloaked host.</summary>
 public sealed record Origin(string Name, string User, string Host, string? Account = null)
 {
     public override string ToString() => $"{Name}!{User}@{Host}";
 }
 
+/// <summary>
+/// A connected person, whatever the door. Threading: <see cref="Name"/>, <see cref="State"/> and room membership are
+/// changed only by the core's command loop; other threads may read them (they are published with volatile writes).
+/// </summary>
 public sealed class Session
 {
     private static long s_nextId;
@@ -158,11 +158,11 @@ public sealed class Session
     /// <summary>A server operator (IRC OPER). Core loop only.</summary>
     public bool IsOperator { get; internal set; }
 
-    /// <summary>IRC user mode +i: hidden from WHO and NAMES for those who share no room with the person.</summary>
-    public bool Invisible { get; set; }
+    /// <summary>IRC user mode +i: hidden from WHO and NAMES for those who share no room with the person. Core loop only.</summary>
+    public bool Invisible { get; internal set; }
 
-    /// <summary>IRC user mode +B: marked as a bot.</summary>
-    public bool IsBot { get; set; }
+    /// <summary>IRC user mode +B: marked as a bot. Core loop only.</summary>
+    public bool IsBot { get; internal set; }
 
     /// <summary>Names this person watches (MONITOR), folded. Core loop only.</summary>
     internal HashSet<string> Watching => _watching ??= new(StringComparer.Ordinal);
@@ -171,8 +171,8 @@ public sealed class Session
     /// <summary>True when the person watches anyone (without making the set).</summary>
     internal bool WatchesAnyone => _watching is { Count: > 0 };
 
-    /// <summary>IRC user mode +w: receives WALLOPS.</summary>
-    public bool WantsWallops { get; set; }
+    /// <summary>IRC user mode +w: receives WALLOPS. Core loop only.</summary>
+    public bool WantsWallops { get; internal set; }
 
     /// <summary>Who the person is, as events carry it.</summary>
     public Origin Origin => new(Name ?? "*", UserName ?? Name ?? "*", Host, Account);

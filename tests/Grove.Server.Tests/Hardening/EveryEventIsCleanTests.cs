@@ -185,6 +185,8 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         if (t == typeof(Grove.Core.Rooms.RoomGates)) return Grove.Core.Rooms.RoomGates.All;
         if (t == typeof(DateTimeOffset) || t == typeof(DateTimeOffset?)) return DateTimeOffset.UnixEpoch.AddYears(56);
         if (t == typeof(Origin)) return origin;
+        if (t == typeof(Grove.Core.Commands.CommandKind?)) return Grove.Core.Commands.CommandKind.Kick;
+        if (t == typeof(TimeSpan)) return TimeSpan.FromSeconds(3723);
         if (t == typeof(IReadOnlyList<string>) || t == typeof(IReadOnlyList<string?>)) return new[] { text, text };
         if (t == typeof(IReadOnlyList<Origin>)) return new[] { origin, origin };
         if (t == typeof(IReadOnlyList<MemberStatus>)) return new[] { MemberStatus.Operator, MemberStatus.Voice };

@@ -250,32 +250,11 @@ public sealed partial class IrcConnection
         }
         if (changes is null)
         {
-            Lines(renderer.Numeric(221, session, "+" + (session.IsBot ? "B" : "") + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
+            // Read on the command loop, after any change this connection asked for before.
+            EmitQuery(() => renderer.Numeric(221, session, "+" + (session.IsBot ? "B" : "") + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
             return;
         }
-        var adding = true;
-        var applied = new StringBuilder();
-        var sign = ' ';
-        var unknown = false;
-        foreach (var c in changes)
-        {
-            switch (c)
-            {
-                case '+': adding = true; continue;
-                case '-': adding = false; continue;
-                case 'i': if (session.Invisible == adding) continue; session.Invisible = adding; break;
-                case 'w': if (session.WantsWallops == adding) continue; session.WantsWallops = adding; break;
-                case 'B': if (session.IsBot == adding) continue; session.IsBot = adding; break;
-                case 'o': continue; // +o only through OPER; -o is not offered
-                default: unknown = true; continue;
-            }
-            var want = adding ? '+' : '-';
-            if (sign != want) { applied.Append(want); sign = want; }
-            applied.Append(c);
-        }
-        var lines = "";
-        if (unknown) lines += renderer.Numeric(501, session, "Unknown MODE flag");
-        if (applied.Length > 0) lines += IrcMessage.Format(Me, "MODE", Me, applied.ToString());
-        if (lines.Length > 0) Lines(lines);
+        // Only the command loop changes a person's modes.
+        Emit(new ChatCommand(CommandKind.UserModes, Text: changes));
     }
 }

@@ -131,12 +131,13 @@ public sealed partial class IrcConnection
             var from = a.Time < b.Time ? a.Time.Value : b.Time.Value;
             var to = a.Time < b.Time ? b.Time.Value : a.Time.Value;
             tlimit = Math.Min(tlimit, MaxChatHistory);
-            string[] rooms = [];
-            Read(() => { rooms = chat.RoomsOf(session).Select(r => r.Key).ToArray(); return null; },
+            // Room names are read on the command loop; the store is read on the commit loop, which must not touch rooms.
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            Read(() => { foreach (var r in chat.RoomsOf(session)) names[r.Key] = r.Name; return null; },
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
-                    store.Conversations(session.HistoryOwners, rooms, from, to, tlimit)
+                    store.Conversations(session.HistoryOwners, names.Keys.ToArray(), from, to, tlimit)
                         .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
-                            chat.RoomNamed(c.Target)?.Name ?? c.Target, "timestamp=" + IrcRenderer.Time(c.Latest)))))
+                            names.GetValueOrDefault(NameRules.Fold(c.Target)) ?? c.Target, "timestamp=" + IrcRenderer.Time(c.Latest)))))
                         .ToList()));
             return;
         }

@@ -166,7 +166,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 if (!string.IsNullOrEmpty(j.Topic))
                 {
                     sb.Append(Numeric(332, me, j.Room, j.Topic));
-                    if (j.TopicSetBy is { } by) sb.Append(Numeric(333, me, j.Room, by, (j.TopicSetAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+                    if (j.TopicSetBy is { } by && j.TopicSetAt is { } at) sb.Append(Numeric(333, me, j.Room, by, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
                 }
                 AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (i < j.Origins.Count ? j.Origins[i] : new Origin(n, n, "grove"), i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
                 break;
@@ -193,7 +193,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 else
                 {
                     sb.Append(Numeric(332, me, t.Room, t.Topic));
-                    if (t.SetBy is not null) sb.Append(Numeric(333, me, t.Room, t.SetBy, DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+                    if (t.SetBy is not null && t.SetAt is { } at) sb.Append(Numeric(333, me, t.Room, t.SetBy, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
                 }
                 break;
             case KickEvent k:
@@ -213,6 +213,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 break;
             case AwayNoticeReply a:
                 sb.Append(Numeric(301, me, a.Name, a.Message));
+                break;
+            case UserModesReply u:
+                if (u.Unknown) sb.Append(Numeric(501, me, "Unknown MODE flag"));
+                if (u.Applied.Length > 0) sb.Append(IrcMessage.Format(me.Name ?? "*", "MODE", me.Name ?? "*", u.Applied));
                 break;
             case OperReply:
                 sb.Append(Numeric(381, me, "You are now an IRC operator"));
@@ -352,7 +356,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             ErrorCode.TargetNotInRoom => Numeric(441, me, [.. subject.Split(' '), "They aren't on that channel"]),
             ErrorCode.TargetAlreadyInRoom => Numeric(443, me, [.. subject.Split(' '), "is already on channel"]),
             ErrorCode.UnknownMode => Numeric(472, me, subject, "is unknown mode char to me"),
-            ErrorCode.NeedMoreParams => Numeric(461, me, e.Subject is null ? "MODE" : "MODE", e.Text),
+            ErrorCode.NeedMoreParams => Numeric(461, me, Verb(e.Command), e.Text),
             ErrorCode.EmptyMessage => Numeric(412, me, "No text to send"),
             ErrorCode.InputTooLong => Numeric(417, me, "Input line was too long"),
             ErrorCode.UnknownCommand => Numeric(421, me, subject, "Unknown command"),
@@ -361,6 +365,17 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             _ => IrcMessage.Text(Server, "NOTICE", me.Name ?? "*", e.Text),
         };
     }
+
+    /// <summary>The IRC command a core command came from, as 461 names it.</summary>
+    private static string Verb(CommandKind? kind) => kind switch
+    {
+        null => "*",
+        CommandKind.Say or CommandKind.Msg or CommandKind.Me => "PRIVMSG",
+        CommandKind.Register => "NICK",
+        CommandKind.PartAll => "JOIN",
+        CommandKind.UserModes => "MODE",
+        { } k => k.ToString().ToUpperInvariant(),
+    };
 
     /// <summary>The registration burst: 001-005, LUSERS and the MOTD.</summary>
     private void AppendWelcome(StringBuilder sb, Session me)

@@ -37,7 +37,7 @@ public sealed class WebRenderer : IEventRenderer
             case EchoReply e:
                 if (e.Message is RoomMessageEvent) Write(buffer, e.Message);
                 return;
-            case RawReply or TagMsgEvent or PresenceEvent or MonitorStatusReply or MonitorFullReply or InviteNotifyEvent or SetNameEvent or AccountEvent:
+            case RawReply or TagMsgEvent or PresenceEvent or MonitorStatusReply or MonitorFullReply or InviteNotifyEvent or SetNameEvent or AccountEvent or UserModesReply:
                 return;
         }
         if (buffer.WrittenCount > 0) buffer.Write("\n"u8);

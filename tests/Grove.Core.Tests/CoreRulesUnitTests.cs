@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Grove.Core.Commands;
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Core.People;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Grove.Core.Tests;
+
+/// <summary>The core's thread rules and the facts its replies carry, read from the events themselves.</summary>
+public sealed class CoreRulesUnitTests : IAsyncLifetime
+{
+    private sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    // Keeps every event each session was sent; renders a line per event so the outbox path runs as usual.
+    private sealed class RecordingRenderer : IEventRenderer
+    {
+        public readonly ConcurrentDictionary<Session, ConcurrentQueue<ChatEvent>> Sent = new();
+        public int EncodingKey(Session recipient) => 98;
+        public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
+        {
+            Sent.GetOrAdd(recipient, _ => new()).Enqueue(ev);
+            return Encoding.UTF8.GetBytes(ev.GetType().Name + "\n");
+        }
+        public List<T> Of<T>(Session s) => Sent.TryGetValue(s, out var q) ? q.OfType<T>().ToList() : [];
+    }
+
+    private sealed class NoControl : IConnectionControl
+    {
+        public void Close(bool graceful) { }
+    }
+
+    private readonly Clock _clock = new();
+    private readonly RecordingRenderer _renderer = new();
+    private readonly ChatServer _chat;
+
+    public CoreRulesUnitTests() =>
+        _chat = new ChatServer(new ChatOptions(), new NullMessageStore(), NullLogger<ChatServer>.Instance, _clock);
+
+    public Task InitializeAsync()
+    {
+        _chat.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _chat.DisposeAsync();
+
+    private async Task<Session> Register(string name)
+    {
+        var s = _chat.Connect(DoorKind.Irc, "test", _renderer, new NoControl());
+        await Run(s, new ChatCommand(CommandKind.Register, name));
+        return s;
+    }
+
+    private Task Run(Session s, ChatCommand c) => _chat.ExecuteAsync(s, c).WaitAsync(TimeSpan.FromSeconds(10));
+
+    [Fact]
+    public async Task Reading_chat_state_off_the_command_loop_throws_and_a_query_on_it_may_read()
+    {
+        var alice = await Register("alice");
+        await Run(alice, new ChatCommand(CommandKind.Join, "#here"));
+        Assert.Throws<InvalidOperationException>(() => _chat.RoomNamed("#here"));
+        Assert.Throws<InvalidOperationException>(() => _chat.FindPerson("alice"));
+        Assert.Throws<InvalidOperationException>(() => _chat.RoomsOf(alice));
+        Assert.Throws<InvalidOperationException>(() => _chat.People);
+        Assert.Throws<InvalidOperationException>(() => _chat.AllRooms);
+
+        string? found = null;
+        await _chat.QueryAsync(alice, () => { found = _chat.RoomNamed("#HERE")?.Name + " " + _chat.FindPerson("ALICE")?.Name; return null; });
+        await Run(alice, new ChatCommand(CommandKind.Who)); // after the query
+        Assert.Equal("#here alice", found);
+    }
+
+    [Fact]
+    public async Task Own_modes_change_on_the_command_loop_and_the_reply_says_what_changed()
+    {
+        var alice = await Register("alice");
+        await Run(alice, new ChatCommand(CommandKind.UserModes, Text: "+iwx-B+o"));
+        Assert.True(alice.Invisible);
+        Assert.True(alice.WantsWallops);
+        Assert.False(alice.IsOperator);
+        var reply = Assert.Single(_renderer.Of<UserModesReply>(alice));
+        Assert.Equal("+iw", reply.Applied);
+        Assert.True(reply.Unknown);
+        await Run(alice, new ChatCommand(CommandKind.UserModes, Text: "-i+B"));
+        Assert.False(alice.Invisible);
+        Assert.True(alice.IsBot);
+        Assert.Equal("-i+B", _renderer.Of<UserModesReply>(alice)[1].Applied);
+    }
+
+    [Fact]
+    public async Task An_error_names_the_command_that_failed()
+    {
+        var alice = await Register("alice");
+        await Run(alice, new ChatCommand(CommandKind.Ban, "#lobby", Args: [""]));
+        var error = Assert.Single(_renderer.Of<ErrorReply>(alice));
+        Assert.Equal(ErrorCode.NeedMoreParams, error.Code);
+        Assert.Equal(CommandKind.Ban, error.Command);
+    }
+
+    [Fact]
+    public async Task A_topic_reply_says_when_the_topic_was_set_not_when_it_was_asked()
+    {
+        var alice = await Register("alice");
+        await Run(alice, new ChatCommand(CommandKind.Join, "#here"));
+        var setAt = _clock.Now;
+        await Run(alice, new ChatCommand(CommandKind.Topic, "#here", "bamboo"));
+        _clock.Now = setAt.AddHours(5);
+        await Run(alice, new ChatCommand(CommandKind.Topic, "#here"));
+        var reply = Assert.Single(_renderer.Of<TopicReply>(alice));
+        Assert.Equal("alice", reply.SetBy);
+        Assert.Equal(setAt, reply.SetAt);
+    }
+}
