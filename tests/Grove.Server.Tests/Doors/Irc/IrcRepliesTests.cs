@@ -51,6 +51,24 @@ public sealed class IrcRepliesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_topic_kept_by_the_store_says_when_it_was_set_after_a_restart()
+    {
+        using var folder = new TempFolder();
+        using (var store = new Grove.Server.Store.Sqlite.SqliteMessageStore(Path.Combine(folder.Path, "data")))
+        {
+            store.Open();
+            store.Commit([], [new Grove.Core.History.StoredRoom("#old", "ancient bamboo", "Founder", DateTimeOffset.FromUnixTimeSeconds(1_577_836_800))]);
+        }
+        await using var server = await TestServer.StartAsync(folder: folder);
+        await using var c = await server.IrcAsync("Nick");
+        await c.SendAsync("JOIN #old");
+        await c.IrcBarrierAsync();
+        await c.SendAsync("TOPIC #old");
+        Assert.Equal(":test.grove 332 Nick #old :ancient bamboo", await c.NextLineAsync());
+        Assert.Equal(":test.grove 333 Nick #old Founder 1577836800", await c.NextLineAsync());
+    }
+
+    [Fact]
     public async Task User_modes_are_applied_in_order_with_the_connections_other_commands()
     {
         await using var c = await _server.IrcAsync("Nick");
