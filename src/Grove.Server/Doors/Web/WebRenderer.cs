@@ -254,7 +254,7 @@ public sealed class WebRenderer : IEventRenderer
                 break;
             case WebPasswordReply p:
                 w.WriteString("type", "password");
-                w.WriteString("name", p.Name);
+                Str(w, "name", p.Name);
                 break;
             case HelpReply:
                 // The browser's own list: no aliases it would send as messages, and its /logout.
