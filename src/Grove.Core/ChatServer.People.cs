@@ -267,7 +267,7 @@ public sealed partial class ChatServer
             Send(s, new WhoReply(null, names) { Total = _byName.Count });
             return;
         }
-        if (!TryFindRoom(s, room, out var r)) return;
+        if (!TryFindVisibleRoom(s, room, out var r)) return;
         var members = r.Members.Select(p => p.Name!).Distinct().ToList();
         Send(s, new WhoReply(r.Name, members.Take(MaxListed).ToList()) { Total = members.Count });
     }

@@ -228,7 +228,7 @@ public sealed partial class ChatServer
     {
         Room? room;
         if (roomName is null) room = s.CurrentRoom;
-        else if (!TryFindRoom(s, roomName, out room)) return;
+        else if (!TryFindVisibleRoom(s, roomName, out room)) return;
         if (room is null)
         {
             Error(s, ErrorCode.NotInRoom, "You are not in a room.");
@@ -370,6 +370,19 @@ public sealed partial class ChatServer
         var problem = NameRules.ValidateRoomName(name);
         if (problem is not null) Error(s, ErrorCode.BadRoomName, problem, name);
         else Error(s, ErrorCode.NoSuchRoom, $"There is no room called {name}. Type /rooms to see them.", name);
+        return false;
+    }
+
+    /// <summary>
+    /// As TryFindRoom, but a secret (+s) room is "no such room" to whoever is not in it (server operators excepted),
+    /// as /rooms and IRC's NAMES and WHO already hide it: /who and /topic told outsiders its members and topic.
+    /// </summary>
+    private bool TryFindVisibleRoom(Session s, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Room? room)
+    {
+        if (!TryFindRoom(s, name, out room)) return false;
+        if ((room.Modes & RoomModes.Secret) == 0 || room.Contains(s) || s.IsOperator) return true;
+        Error(s, ErrorCode.NoSuchRoom, $"There is no room called {name}. Type /rooms to see them.", name);
+        room = null;
         return false;
     }
 

@@ -219,6 +219,8 @@ public sealed partial class ChatServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0 || _started == 0) return;
+        // Start failed before the loops ran (a damaged database): there is nothing to wait for.
+        if (_commandLoop is null || _commitLoop is null || _deliveryLoop is null) { StopPasswordWork(); return; }
         _commands.Writer.TryComplete();
         _control.Writer.TryComplete();
         try

@@ -85,6 +85,11 @@ public static class TextRules
     /// <summary>Text for a terminal: <see cref="Clean"/> with <see cref="TextTarget.Terminal"/>.</summary>
     public static string StripTerminalControls(string text) => Clean(text, TextTarget.Terminal);
 
+    // Besides controls, Unicode's line and paragraph separators (a new line to some log viewers) and the bidi
+    // controls (which make a viewer show a line's words in another order) are shown as escapes.
+    private static bool EscapedInLog(char c) =>
+        IsTerminalControl(c) || c is '\u2028' or '\u2029' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
     /// <summary>
     /// A log line's text with every control character written out (\r, \n, \t stays, others as \xNN or \uNNNN), so a
     /// value from a client can neither start a forged log line nor drive the terminal that shows the console log.
@@ -92,14 +97,14 @@ public static class TextRules
     public static string EscapeForLog(string text)
     {
         var i = 0;
-        while (i < text.Length && !IsTerminalControl(text[i])) i++;
+        while (i < text.Length && !EscapedInLog(text[i])) i++;
         if (i == text.Length) return text;
         var sb = new StringBuilder(text.Length + 16);
         sb.Append(text, 0, i);
         for (; i < text.Length; i++)
         {
             var c = text[i];
-            if (!IsTerminalControl(c)) sb.Append(c);
+            if (!EscapedInLog(c)) sb.Append(c);
             else if (c == '\r') sb.Append("\\r");
             else if (c == '\n') sb.Append("\\n");
             else if (c < 0x80) sb.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));

@@ -83,4 +83,35 @@ public sealed class StoreStartupProcessTests
         repaired.Signal("TERM");
         Assert.Equal(0, await repaired.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
+    [Fact]
+    public async Task Repair_on_damage_where_the_start_reads_refuses_with_one_sentence_instead_of_crashing()
+    {
+        // The newest pages hold what every start reads (the last id, each room's recent history): --repair crashed
+        // there with "Unhandled exception … database disk image is malformed" and SIGABRT.
+        using var folder = new TempFolder();
+        var data = Path.Combine(folder.Path, "data");
+        using (var store = new SqliteMessageStore(data))
+        {
+            store.Open();
+            var now = DateTimeOffset.UtcNow;
+            var messages = Enumerable.Range(1, 3000)
+                .Select(i => new StoredMessage(i, now, "#lobby", "alice", null, $"message {i} " + new string('x', 200), MessageKind.Normal)).ToList();
+            store.Commit(messages, [new StoredRoom("#lobby", null, null, null)]);
+        }
+        var db = Path.Combine(data, SqliteMessageStore.FileName);
+        using (var f = new FileStream(db, FileMode.Open))
+        {
+            f.Position = f.Length - 16 * 4096;
+            var junk = new byte[16 * 4096];
+            new Random(21).NextBytes(junk);
+            f.Write(junk);
+        }
+
+        await using var refused = GroveProcess.Start([.. ServeArgs(folder, "log.txt"), "--repair"], folder.Path);
+        Assert.Equal(1, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var line = Assert.Single(refused.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith($"grove: The database {db} is damaged where the server reads it at start (", line);
+        Assert.Contains($"run in {data}: sqlite3 grove.db .recover | sqlite3 recovered.db", line);
+        Assert.DoesNotContain("listens on", refused.StdOut);
+    }
 }

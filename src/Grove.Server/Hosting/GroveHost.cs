@@ -155,7 +155,15 @@ public sealed partial class GroveHost : IAsyncDisposable
         Log.DatabaseChecked(host.Logger, sqlite.DatabasePath, sqlite.CheckTime.TotalMilliseconds);
         if (sqlite.Damage.Count > 0) Log.DatabaseDamaged(host.Logger, sqlite.DatabasePath, string.Join("; ", sqlite.Damage));
         if (ReadReadiness.Shared is { } readiness) host.Chat.InputArriving = () => readiness.Handling;
-        host.Chat.Start();
+        try
+        {
+            host.Chat.Start();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is 11 or 26) // SQLITE_CORRUPT, SQLITE_NOTADB
+        {
+            await host.DisposeAsync();
+            throw sqlite.DamagedAtStart(ex);
+        }
         foreach (var name in host.Chat.Options.OperatorAccounts)
             if (!host.Chat.IsRegisteredName(name)) Log.OperatorWithoutAccount(host.Logger, name, $"grove account create {name}");
         host._watchdog.Start();

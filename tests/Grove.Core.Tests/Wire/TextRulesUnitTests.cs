@@ -43,6 +43,14 @@ public sealed class TextRulesUnitTests
     }
 
     [Fact]
+    public void A_log_escape_shows_line_separators_and_bidi_controls()
+    {
+        // A failed login's name kept U+2028 (a line break to some viewers) and U+202E (reverses what follows) raw.
+        Assert.Equal("x\\u2028FORGED\\u2029y\\u202Eevil\\u2066z", TextRules.EscapeForLog("x\u2028FORGED\u2029y\u202Eevil\u2066z"));
+        Assert.Equal("plain é text", TextRules.EscapeForLog("plain é text"));
+    }
+
+    [Fact]
     public void Tag_keys_follow_the_message_tags_grammar()
     {
         // "<key> ::= [ <client_prefix> ] [ <vendor> '/' ] <key_name>; <key_name> ::= <non-empty sequence of ascii

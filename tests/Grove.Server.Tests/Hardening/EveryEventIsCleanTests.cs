@@ -192,6 +192,8 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         if (t == typeof(IReadOnlyList<MemberStatus>)) return new[] { MemberStatus.Operator, MemberStatus.Voice };
         if (t == typeof(IReadOnlyList<RoomSummary>)) return new[] { new RoomSummary(text, 2, text), new RoomSummary(text, 1, null) };
         if (t == typeof(ReadOnlyMemory<byte>)) return (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(":door.made NOTICE * :bytes a door made itself\r\n");
+        // A message's gates decide who may read it again, not how it is written.
+        if (t == typeof(Grove.Core.Rooms.RoomGates)) return Grove.Core.Rooms.RoomGates.Secret | Grove.Core.Rooms.RoomGates.Keyed;
         if (t == typeof(PrivateMessageEvent)) return Messages(text)[1];
         // Nested events (history, echo, labels): a room message and a private one, never the owner type itself.
         if (t == typeof(ChatEvent)) return Messages(text)[0];

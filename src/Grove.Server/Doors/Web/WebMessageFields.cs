@@ -12,6 +12,26 @@ internal static class WebMessageFields
     private static readonly HashSet<string> Strings = ["name", "password", "token", "room", "text", "to", "reason", "target"];
     private static readonly HashSet<string> WholeNumbers = ["before", "limit"];
 
+    /// <summary>
+    /// Reads every name and string in the message, throwing InvalidOperationException for one that is not text (an
+    /// escaped half of a surrogate pair): read later, in the middle of a command, it closed the socket.
+    /// </summary>
+    public static void ReadEveryString(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String: _ = element.GetString(); break;
+            case JsonValueKind.Array: foreach (var item in element.EnumerateArray()) ReadEveryString(item); break;
+            case JsonValueKind.Object:
+                foreach (var field in element.EnumerateObject())
+                {
+                    _ = field.Name;
+                    ReadEveryString(field.Value);
+                }
+                break;
+        }
+    }
+
     /// <summary>Words for the person when a known field has the wrong kind; null when every field is fine.</summary>
     public static string? Problem(JsonElement message)
     {

@@ -150,11 +150,18 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         try
         {
             using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8 });
+            WebMessageFields.ReadEveryString(doc.RootElement);
             root = doc.RootElement.Clone();
         }
         catch (JsonException)
         {
             await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, "That was not a JSON object."));
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            // A \ud800 escape without its other half parses as JSON but cannot be read as a string.
+            await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, "That message held a \\u escape that is half a character."));
             return;
         }
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var typeEl) || typeEl.ValueKind != JsonValueKind.String)

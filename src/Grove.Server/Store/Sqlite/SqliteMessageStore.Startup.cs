@@ -72,10 +72,17 @@ public sealed partial class SqliteMessageStore
         if (problems.Count == 0) return;
         Damage = problems;
         if (Repair) return;
-        var folder = Path.GetDirectoryName(DatabasePath)!;
-        throw new StoreException(
-            $"The database {DatabasePath} is damaged ({problems[0]}); to recover what it holds, run in {folder}: " +
-            $"sqlite3 {FileName} .recover | sqlite3 recovered.db && mv {FileName} {FileName}.damaged && mv recovered.db {FileName} " +
-            "(or start with --repair to run on it as it is).");
+        throw new StoreException($"The database {DatabasePath} is damaged ({problems[0]}); {RecoverySteps()} (or start with --repair to run on it as it is).");
     }
+
+    /// <summary>
+    /// The start-up reads (the newest id, the rooms, their recent history, the accounts) failed on damage: even with
+    /// --repair the server cannot start without them, so it refuses with the recovery steps instead of crashing.
+    /// </summary>
+    public StoreException DamagedAtStart(SqliteException ex) =>
+        new($"The database {DatabasePath} is damaged where the server reads it at start ({ex.Message}), so it cannot start on it, even with --repair; {RecoverySteps()}.");
+
+    private string RecoverySteps() =>
+        $"to recover what it holds, run in {Path.GetDirectoryName(DatabasePath)}: " +
+        $"sqlite3 {FileName} .recover | sqlite3 recovered.db && mv {FileName} {FileName}.damaged && mv recovered.db {FileName}";
 }

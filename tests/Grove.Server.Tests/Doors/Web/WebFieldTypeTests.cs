@@ -116,4 +116,45 @@ public sealed partial class WebFieldTypeTests : IAsyncLifetime
         // Nothing was logged as a failure of the server.
         Assert.DoesNotContain("[ERR]", await File.ReadAllTextAsync(_server.LogFile));
     }
+    [Fact]
+    public async Task Half_a_character_in_any_field_or_name_is_an_error_and_the_socket_stays_open()
+    {
+        // A lone surrogate escape is valid JSON but not text: reading it threw and closed the socket ("internal error").
+        await using var ws = await WsClient.OpenAsync(_server.Http.Port);
+        await ws.Send(new { type = "hello", name = "halves" });
+        await ws.Expect("welcome");
+        await ws.Send(new { type = "ping" });
+        await ws.Expect("pong");
+        const string half = "\\ud800";
+        string[] messages =
+        [
+            $$"""{"type":"say","room":"#lobby","text":"a{{half}}b"}""",
+            $$"""{"type":"msg","to":"halves","text":"{{half}}"}""",
+            $$"""{"type":"join","room":"#x{{half}}"}""",
+            $$"""{"type":"command","room":"#lobby","text":"/away {{half}}"}""",
+            $$"""{"type":"history","target":"{{half}}"}""",
+            $$"""{"type":"{{half}}"}""",
+            $$"""{"type":"say","room":"#lobby","text":"x","{{half}}":1}""",
+            $$"""{"type":"say","room":"#lobby","text":"x","extra":["{{half}}"]}""",
+        ];
+        foreach (var message in messages)
+        {
+            await ws.Socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(message), System.Net.WebSockets.WebSocketMessageType.Text, true, default);
+            await ws.Send(new { type = "ping" });
+            var answers = new List<string>();
+            while (true)
+            {
+                JsonElement m;
+                try { m = await ws.Next(); }
+                catch (Exception e) when (e is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException)
+                {
+                    throw new Xunit.Sdk.XunitException($"{message}: no pong, {e.Message}; before it: {string.Join(" ", answers)}");
+                }
+                if (m.GetProperty("type").GetString() == "pong") break;
+                answers.Add(m.GetRawText());
+            }
+            Assert.True(answers.Count == 1 && answers[0].Contains("bad_argument", StringComparison.Ordinal), $"{message} answered {string.Join(" ", answers)}");
+        }
+        Assert.DoesNotContain("internal error", await File.ReadAllTextAsync(_server.LogFile));
+    }
 }
