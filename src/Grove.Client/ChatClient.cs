@@ -64,6 +64,13 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
 
     private enum Outcome { Left, Lost, NoName }
 
+    // The input ended before a name was accepted: said, so a script's exit code 3 comes with its reason.
+    private Outcome InputEnded()
+    {
+        ui.ShowStatus("No name chosen: the input ended before the server accepted a name.");
+        return Outcome.NoName;
+    }
+
     private async Task<Connection?> ReconnectAsync(CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -114,7 +121,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                     ui.SetAskingName(true);
                     name = await NextInputAsync(ct);
                     ui.SetAskingName(false);
-                    if (name is null) return Outcome.NoName;
+                    if (name is null) return InputEnded();
                 }
                 _name = null;
                 await c.SendLineAsync(name.Trim(), ct);
@@ -131,7 +138,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                     ui.SetAskingPassword(true);
                     password = await NextInputAsync(ct);
                     ui.SetAskingPassword(false);
-                    if (password is null) return Outcome.NoName;
+                    if (password is null) return InputEnded();
                 }
                 _password = null;
                 _typedPassword = password;

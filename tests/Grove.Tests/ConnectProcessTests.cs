@@ -75,6 +75,26 @@ public sealed class ConnectProcessTests
     }
 
     [Fact]
+    public async Task In_line_mode_a_registered_name_takes_the_first_line_as_its_password_and_a_wrong_one_ends_with_a_reason()
+    {
+        using var folder = new TempFolder();
+        await using var server = await TestServer.StartAsync();
+        await using (var owner = await server.JoinAsync("carol"))
+        {
+            await owner.SendAsync("/register carols-secret");
+            await owner.ExpectAsync("^\\* The name carol is now your account");
+            await owner.SendAsync("/quit");
+            await owner.ReadUntilClosedAsync();
+        }
+        await using var c = Connect(folder, server.Plain, "--name", "carol");
+        await c.SendInputAsync("x"); // as `printf 'x\n' | grove connect --name carol`
+        c.CloseInput();
+        Assert.Equal(3, await c.WaitForExitAsync(Exit));
+        await c.ExpectOutputAsync("^! Wrong name or password\\.$");
+        await c.ExpectOutputAsync("^No name chosen: the input ended before the server accepted a name\\.$");
+    }
+
+    [Fact]
     public async Task A_registered_name_asks_for_its_password_and_a_reconnect_logs_in_again_without_asking()
     {
         using var folder = new TempFolder();
