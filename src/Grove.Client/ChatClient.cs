@@ -28,6 +28,12 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
         {
             connection = await Connection.OpenAsync(options, ct);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
+        {
+            // A name that does not resolve is a typing mistake or a DNS problem, not a stopped server.
+            ui.ShowStatus($"Cannot find the host {options.Host}: check its name, or give its address.");
+            return ExitCodes.Unreachable;
+        }
         catch (SocketException)
         {
             ui.ShowStatus($"Cannot reach {options.Address} — is the server running? (start it with: grove serve)");

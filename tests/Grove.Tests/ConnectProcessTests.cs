@@ -139,6 +139,16 @@ public sealed class ConnectProcessTests
     }
 
     [Fact]
+    public async Task A_host_name_that_does_not_resolve_is_said_as_such_not_as_a_stopped_server()
+    {
+        using var folder = new TempFolder();
+        // .invalid never resolves (RFC 6761), so no network is needed to see the failure.
+        await using var c = GroveProcess.Start(["connect", "nohost.invalid:6969"], folder.Path, redirectInput: true);
+        Assert.Equal(2, await c.WaitForExitAsync(Exit));
+        Assert.Equal("Cannot find the host nohost.invalid: check its name, or give its address.", c.StdOut.Trim());
+    }
+
+    [Fact]
     public async Task A_server_shutdown_is_noticed_and_the_client_reconnects_with_the_same_name()
     {
         using var folder = new TempFolder();
