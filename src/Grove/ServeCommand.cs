@@ -78,11 +78,24 @@ internal static class ServeCommand
         var file = configFile ?? Path.Combine(Environment.CurrentDirectory, "appsettings.json");
         if (configFile is not null && !File.Exists(configFile))
             throw new GroveStartupException($"The settings file {configFile} does not exist.");
-        var config = new ConfigurationBuilder()
-            .AddJsonFile(Path.GetFullPath(file), optional: true)
-            .AddEnvironmentVariables("GROVE_")
-            .AddInMemoryCollection(flags)
-            .Build();
+        IConfigurationRoot config;
+        try
+        {
+            config = new ConfigurationBuilder()
+                .AddJsonFile(Path.GetFullPath(file), optional: true)
+                .AddEnvironmentVariables("GROVE_")
+                .AddInMemoryCollection(flags)
+                .Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            // A hand-edited settings file with a JSON mistake: where, not a stack trace.
+            throw new GroveStartupException($"The settings file {file} is not valid JSON: {ex.GetBaseException().Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GroveStartupException($"Cannot read the settings file {file}: {ex.Message}");
+        }
         var options = new GroveServerOptions();
         try
         {

@@ -167,6 +167,20 @@ public sealed class ServeProcessTests
         Assert.Equal(1, await q.WaitForExitAsync(ExitTimeout));
         Assert.StartsWith("grove: Unknown log level \"loud\"", q.StdErr.Trim());
     }
+
+    [Fact]
+    public async Task A_settings_file_that_is_not_json_is_one_clear_line_naming_it()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "appsettings.json");
+        await File.WriteAllTextAsync(file, "{ \"Port\": ");
+        await using var p = GroveProcess.Start(["serve"], folder.Path);
+        Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
+        var error = p.StdErr.Trim();
+        Assert.StartsWith($"grove: The settings file {file} is not valid JSON: ", error);
+        Assert.DoesNotContain("\n", error);
+        Assert.DoesNotContain("Exception", error);
+    }
 }
 
 public sealed class DataFolderProcessTests
