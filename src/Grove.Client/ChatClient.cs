@@ -28,6 +28,12 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
         {
             connection = await Connection.OpenAsync(options, ct);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
+        {
+            // A name that does not resolve is a typing mistake or a DNS problem, not a stopped server.
+            ui.ShowStatus($"Cannot find the host {options.Host}: check its name, or give its address.");
+            return ExitCodes.Unreachable;
+        }
         catch (SocketException)
         {
             ui.ShowStatus($"Cannot reach {options.Address} — is the server running? (start it with: grove serve)");
@@ -63,6 +69,13 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
     }
 
     private enum Outcome { Left, Lost, NoName }
+
+    // The input ended before a name was accepted: said, so a script's exit code 3 comes with its reason.
+    private Outcome InputEnded()
+    {
+        ui.ShowStatus("No name chosen: the input ended before the server accepted a name.");
+        return Outcome.NoName;
+    }
 
     private async Task<Connection?> ReconnectAsync(CancellationToken ct)
     {
@@ -114,7 +127,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                     ui.SetAskingName(true);
                     name = await NextInputAsync(ct);
                     ui.SetAskingName(false);
-                    if (name is null) return Outcome.NoName;
+                    if (name is null) return InputEnded();
                 }
                 _name = null;
                 await c.SendLineAsync(name.Trim(), ct);
@@ -131,7 +144,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                     ui.SetAskingPassword(true);
                     password = await NextInputAsync(ct);
                     ui.SetAskingPassword(false);
-                    if (password is null) return Outcome.NoName;
+                    if (password is null) return InputEnded();
                 }
                 _password = null;
                 _typedPassword = password;

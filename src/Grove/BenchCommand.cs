@@ -108,7 +108,9 @@ internal static class BenchCommand
             {
                 var n = p.GetValue(clients);
                 var s = p.GetValue(senders);
-                if (n < 2 || s < 1 || s > n) throw new BenchException("Need at least 2 clients and 1 to --clients senders.");
+                // Name the flags and values: a short run with -n 5 meets the default of 10 senders.
+                if (n < 2) throw new BenchException($"--clients {n} is too few: a fan-out needs at least 2.");
+                if (s < 1 || s > n) throw new BenchException($"--senders {s} does not fit --clients {n}: give 1 to {n} senders.");
                 if (p.GetValue(controlRoom) && p.GetValue(door) == "plain")
                     throw new BenchException("--control-room needs a door where one person is in two rooms at once: --door irc or ws.");
                 var options = new FanOutOptions(BenchRunner.Resolve(p.GetValue(host)!, p.GetValue(port)), BenchRunner.Protocol(p.GetValue(door)!),

@@ -78,11 +78,24 @@ internal static class ServeCommand
         var file = configFile ?? Path.Combine(Environment.CurrentDirectory, "appsettings.json");
         if (configFile is not null && !File.Exists(configFile))
             throw new GroveStartupException($"The settings file {configFile} does not exist.");
-        var config = new ConfigurationBuilder()
-            .AddJsonFile(Path.GetFullPath(file), optional: true)
-            .AddEnvironmentVariables("GROVE_")
-            .AddInMemoryCollection(flags)
-            .Build();
+        IConfigurationRoot config;
+        try
+        {
+            config = new ConfigurationBuilder()
+                .AddJsonFile(Path.GetFullPath(file), optional: true)
+                .AddEnvironmentVariables("GROVE_")
+                .AddInMemoryCollection(flags)
+                .Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            // A hand-edited settings file with a JSON mistake: where, not a stack trace.
+            throw new GroveStartupException($"The settings file {file} is not valid JSON: {ex.GetBaseException().Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GroveStartupException($"Cannot read the settings file {file}: {ex.Message}");
+        }
         var options = new GroveServerOptions();
         try
         {
@@ -99,6 +112,19 @@ internal static class ServeCommand
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         if (options.PasswordQueueLimit < 1) throw new GroveStartupException($"--password-queue-limit must be at least 1 (got {options.PasswordQueueLimit}).");
+        // Out of range these broke the server quietly: a negative history count failed every sign-in, a zero outbox cut
+        // every client off as a slow consumer.
+        foreach (var (flag, value, least) in new (string, long, long)[]
+        {
+            ("--history-on-join", options.HistoryOnJoin, 0), ("--outbox-max-bytes", options.OutboxMaxBytes, 1024),
+            ("--max-connections", options.MaxConnections, 1), ("--max-connections-per-ip", options.MaxConnectionsPerIp, 1),
+            ("--ping-interval", options.PingIntervalSeconds, 1), ("--ping-timeout", options.PingTimeoutSeconds, 1),
+            ("--registration-timeout", options.RegistrationTimeoutSeconds, 1), ("--idle-timeout", options.IdleTimeoutSeconds, 0),
+            ("--memory-trim-after", options.MemoryTrimAfter, 0),
+        })
+        {
+            if (value < least) throw new GroveStartupException($"{flag} must be at least {least} (got {value}).");
+        }
         return options;
     }
 

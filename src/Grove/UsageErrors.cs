@@ -51,12 +51,14 @@ internal static class UsageErrors
             {
                 var flag = o.IdentifierToken?.Value ?? o.Option.Name;
                 if (o.Tokens.Count == 0) return $"{path}: {flag} needs a value.";
+                if (Repeated(o) is { } twice) return $"{path}: {twice}";
                 return $"{path}: {flag} \"{string.Join(' ', o.Tokens.Select(t => t.Value))}\" is not {Kind(o.Option.ValueType)}.";
             }
             case ArgumentResult a when a.Parent is OptionResult o:
             {
                 var flag = o.IdentifierToken?.Value ?? o.Option.Name;
                 if (a.Tokens.Count == 0) return $"{path}: {flag} needs a value.";
+                if (Repeated(o) is { } twice) return $"{path}: {twice}";
                 return $"{path}: {flag} \"{string.Join(' ', a.Tokens.Select(t => t.Value))}\" is not {Kind(o.Option.ValueType)}.";
             }
             case ArgumentResult a:
@@ -67,6 +69,12 @@ internal static class UsageErrors
                 return error.Message.StartsWith("Unrecognized command or argument", StringComparison.Ordinal) ? null : $"{path}: {error.Message}";
         }
     }
+
+    // A one-value flag given twice collects both values, which read as one strange value ("a b" is not a valid string).
+    private static string? Repeated(OptionResult o) =>
+        o.Option.Arity.MaximumNumberOfValues == 1 && o.Tokens.Count > 1
+            ? $"{o.IdentifierToken?.Value ?? o.Option.Name} is given more than once ({string.Join(", ", o.Tokens.Select(t => $"\"{t.Value}\""))}); give it once."
+            : null;
 
     /// <summary>"a whole number", "true or false", … for a value's type.</summary>
     public static string Kind(Type type)

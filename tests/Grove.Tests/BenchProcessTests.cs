@@ -68,6 +68,17 @@ public sealed class BenchProcessTests
         Assert.Contains("--control-room needs a door where one person is in two rooms at once", bench.StdErr);
     }
 
+    [Theory]
+    [InlineData("5", "10", "grove bench: --senders 10 does not fit --clients 5: give 1 to 5 senders.")]
+    [InlineData("1", "1", "grove bench: --clients 1 is too few: a fan-out needs at least 2.")]
+    public async Task Clients_and_senders_that_do_not_fit_name_both_flags_and_values(string clients, string senders, string line)
+    {
+        using var folder = new TempFolder();
+        await using var bench = GroveProcess.Start(["bench", "fanout", "--port", "6969", "--clients", clients, "--senders", senders], folder.Path);
+        Assert.Equal(2, await bench.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(line, bench.StdErr.Trim());
+    }
+
     [Fact]
     public async Task Bench_refuses_a_server_that_is_not_on_loopback()
     {

@@ -75,6 +75,26 @@ public sealed class ConnectProcessTests
     }
 
     [Fact]
+    public async Task In_line_mode_a_registered_name_takes_the_first_line_as_its_password_and_a_wrong_one_ends_with_a_reason()
+    {
+        using var folder = new TempFolder();
+        await using var server = await TestServer.StartAsync();
+        await using (var owner = await server.JoinAsync("carol"))
+        {
+            await owner.SendAsync("/register carols-secret");
+            await owner.ExpectAsync("^\\* The name carol is now your account");
+            await owner.SendAsync("/quit");
+            await owner.ReadUntilClosedAsync();
+        }
+        await using var c = Connect(folder, server.Plain, "--name", "carol");
+        await c.SendInputAsync("x"); // as `printf 'x\n' | grove connect --name carol`
+        c.CloseInput();
+        Assert.Equal(3, await c.WaitForExitAsync(Exit));
+        await c.ExpectOutputAsync("^! Wrong name or password\\.$");
+        await c.ExpectOutputAsync("^No name chosen: the input ended before the server accepted a name\\.$");
+    }
+
+    [Fact]
     public async Task A_registered_name_asks_for_its_password_and_a_reconnect_logs_in_again_without_asking()
     {
         using var folder = new TempFolder();
@@ -116,6 +136,16 @@ public sealed class ConnectProcessTests
         Assert.Equal(2, await c.WaitForExitAsync(Exit));
         Assert.Equal($"Cannot reach 127.0.0.1:{port} — is the server running? (start it with: grove serve)", c.StdOut.Trim());
         Assert.Equal("", c.StdErr.Trim());
+    }
+
+    [Fact]
+    public async Task A_host_name_that_does_not_resolve_is_said_as_such_not_as_a_stopped_server()
+    {
+        using var folder = new TempFolder();
+        // .invalid never resolves (RFC 6761), so no network is needed to see the failure.
+        await using var c = GroveProcess.Start(["connect", "nohost.invalid:6969"], folder.Path, redirectInput: true);
+        Assert.Equal(2, await c.WaitForExitAsync(Exit));
+        Assert.Equal("Cannot find the host nohost.invalid: check its name, or give its address.", c.StdOut.Trim());
     }
 
     [Fact]

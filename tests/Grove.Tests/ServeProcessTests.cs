@@ -167,6 +167,32 @@ public sealed class ServeProcessTests
         Assert.Equal(1, await q.WaitForExitAsync(ExitTimeout));
         Assert.StartsWith("grove: Unknown log level \"loud\"", q.StdErr.Trim());
     }
+
+    [Theory]
+    [InlineData("--history-on-join", "-1", "0")]
+    [InlineData("--outbox-max-bytes", "0", "1024")]
+    [InlineData("--max-connections", "-5", "1")]
+    public async Task A_value_out_of_range_is_refused_at_start_up_not_met_by_every_client(string flag, string value, string least)
+    {
+        using var folder = new TempFolder();
+        await using var p = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1", flag, value], folder.Path);
+        Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
+        Assert.Equal($"grove: {flag} must be at least {least} (got {value}).", p.StdErr.Trim());
+    }
+
+    [Fact]
+    public async Task A_settings_file_that_is_not_json_is_one_clear_line_naming_it()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "appsettings.json");
+        await File.WriteAllTextAsync(file, "{ \"Port\": ");
+        await using var p = GroveProcess.Start(["serve"], folder.Path);
+        Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
+        var error = p.StdErr.Trim();
+        Assert.StartsWith($"grove: The settings file {file} is not valid JSON: ", error);
+        Assert.DoesNotContain("\n", error);
+        Assert.DoesNotContain("Exception", error);
+    }
 }
 
 public sealed class DataFolderProcessTests

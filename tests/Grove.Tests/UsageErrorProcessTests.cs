@@ -50,6 +50,17 @@ public sealed class UsageErrorProcessTests
         Assert.Equal("grove peer: PORT \"abc\" is not a whole number. See grove peer --help for more.", peer.StdErr.Trim());
     }
 
+    [Theory]
+    [InlineData("serve", "--data")]
+    [InlineData("bench fanout", "--port")]
+    public async Task A_flag_given_twice_is_said_as_such(string command, string flag)
+    {
+        using var folder = new TempFolder();
+        await using var p = await RunAsync(folder, [.. command.Split(' '), flag, "1", flag, "2"]);
+        Assert.Equal(2, p.Process.ExitCode);
+        Assert.Equal($"grove {command}: {flag} is given more than once (\"1\", \"2\"); give it once. See grove {command} --help for more.", p.StdErr.Trim());
+    }
+
     [Fact]
     public async Task A_folder_given_as_the_log_file_is_one_line_naming_the_flag()
     {

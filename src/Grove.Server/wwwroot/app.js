@@ -200,6 +200,13 @@ function message(m, history) {
   add(keyOf(m.room), { id: m.id, time: m.time, from: m.from, text: m.text, kind: m.kind, cls: (mine ? 'self ' : '') + (history || m.history ? 'history' : '') }, { history: history || m.history });
 }
 
+function leftRoom(room) {
+  state.rooms.delete(keyOf(room));
+  view(keyOf(room)).members = new Map();
+  if (state.current === keyOf(room)) { const next = [...state.rooms][0]; if (next) show(next); }
+  renderLists();
+}
+
 function memberEvent(room, name, update) {
   const v = view(keyOf(room));
   update(v, name.toLowerCase());
@@ -258,10 +265,16 @@ function handle(m) {
     case 'message': case 'private': message(m, false); break;
     case 'join': memberEvent(m.room, m.name, (v, k) => { v.members.set(k, { name: m.name }); add(keyOf(m.room), { cls: 'system', text: `${m.name} joined ${m.room}` }, { history: true }); }); break;
     case 'part': memberEvent(m.room, m.name, (v, k) => { v.members.delete(k); add(keyOf(m.room), { cls: 'system', text: `${m.name} left ${m.room} (${m.reason})` }, { history: true }); }); break;
-    case 'kick': memberEvent(m.room, m.name, (v, k) => { v.members.delete(k); add(keyOf(m.room), { cls: 'system', text: `${m.name} was kicked by ${m.by} (${m.reason})` }, { history: true }); });
-      if (m.name.toLowerCase() === (state.name || '').toLowerCase()) { state.rooms.delete(keyOf(m.room)); renderLists(); }
+    case 'kick':
+      if (m.name.toLowerCase() === (state.name || '').toLowerCase()) {
+        // Out of the room: the view moves on, as after /part, and says why where you now are.
+        leftRoom(m.room);
+        system(`You were kicked from ${m.room} by ${m.by} (${m.reason})`, 'error');
+        break;
+      }
+      memberEvent(m.room, m.name, (v, k) => { v.members.delete(k); add(keyOf(m.room), { cls: 'system', text: `${m.name} was kicked by ${m.by} (${m.reason})` }, { history: true }); });
       break;
-    case 'parted': state.rooms.delete(keyOf(m.room)); if (state.current === keyOf(m.room)) { const next = [...state.rooms][0]; if (next) show(next); } renderLists(); break;
+    case 'parted': leftRoom(m.room); break;
     case 'quit':
       for (const v of state.views.values()) {
         if (v.members.delete(m.name.toLowerCase())) add(v.key, { cls: 'system', text: `${m.name} left (${m.reason})` }, { history: true });

@@ -98,6 +98,22 @@ public sealed class BrowserLayoutTests(ITestOutputHelper output) : IAsyncLifetim
         await Assertions.Expect(page.Locator("#sidebar")).ToBeVisibleAsync();
     });
 
+    [Fact]
+    public Task Kicked_from_the_room_on_screen_the_page_moves_to_another_room_and_says_who_kicked_you() => _browser.RunAsync(async () =>
+    {
+        await using var mod = await _server.JoinAsync("mod");
+        await mod.SendAsync("/join #den"); // its first member is its operator
+        await mod.ExpectAsync("^\\* You joined #den");
+        var page = await _browser.OpenAsync(_server.HttpUri, "kim", Desktop);
+        await Say(page, "/join #den");
+        await Assertions.Expect(page.Locator("#view-title")).ToHaveTextAsync("#den");
+        await mod.SendAsync("/kick kim rude");
+        await Assertions.Expect(page.Locator("#view-title")).ToHaveTextAsync("#lobby");
+        await Assertions.Expect(Message(page, "You were kicked from #den by mod (rude)")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#rooms li", new() { HasTextString = "#den" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#members li", new() { HasTextString = "mod" })).ToHaveCountAsync(0);
+    });
+
     [Theory]
     [InlineData(1280, 800)]
     [InlineData(390, 844)]
