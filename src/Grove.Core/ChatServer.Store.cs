@@ -54,7 +54,7 @@ public sealed partial class ChatServer
     {
         Metrics.CommitFailed();
         // Said once per failure episode in the log.
-        if (Interlocked.Exchange(ref _storeFailing, 1) == 0) Log.StoreFailed(_logger, ex);
+        if (Interlocked.Exchange(ref _storeFailing, 1) == 0) Log.StoreFailed(_logger, ex.Message);
     }
 
     private void StoreWorks()

@@ -475,8 +475,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         [LoggerMessage(3, LogLevel.Error, "Delivering {Event} failed")]
         public static partial void DeliveryFailed(ILogger logger, Exception ex, string @event);
 
-        [LoggerMessage(4, LogLevel.Error, "The store failed to save messages; they are refused, not delivered, until it works again")]
-        public static partial void StoreFailed(ILogger logger, Exception ex);
+        // One line, no stack trace: a full disk comes and goes, and each episode is said once (the reason is enough).
+        [LoggerMessage(4, LogLevel.Error, "The store failed to save messages ({Reason}); they are refused, not delivered, until it works again")]
+        public static partial void StoreFailed(ILogger logger, string reason);
 
         [LoggerMessage(5, LogLevel.Warning, "The store works again; history is being saved")]
         public static partial void StoreRecovered(ILogger logger);
