@@ -33,6 +33,9 @@ public sealed class ChatOptions
     /// <summary>PBKDF2 iterations for new password hashes (each stored hash keeps its own count).</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
 
+    /// <summary>The shortest password a new account may have (the IRC conformance run sets it low: its passwords are short).</summary>
+    public int MinPasswordLength { get; set; } = 8;
+
     /// <summary>Failed logins allowed per account, and per IP address, within <see cref="LoginWindow"/>.</summary>
     public int MaxLoginFailuresPerAccount { get; set; } = 5;
     public int MaxLoginFailuresPerAddress { get; set; } = 20;

@@ -37,6 +37,7 @@ internal static class ServeCommand
         ("--idle-timeout", "IdleTimeoutSeconds", "seconds without input before a plain or web connection is closed (default 0: never)"),
         ("--memory-trim-after", "MemoryTrimAfter", "after this many connections came or went in a surge, then a calm, compact the heap once to give memory back (default 1000; 0: never)"),
         ("--server-operators", "ServerOperators", "accounts that are server operators when logged in, comma-separated (kill, server bans, lockdown, audit)"),
+        ("--min-password-length", "MinPasswordLength", "the shortest password a new account may have (default 8)"),
         ("--lockdown", "Lockdown", "true or false: start with only registered accounts allowed to sign in (default false)"),
         ("--config", "", "a settings file to read instead of ./appsettings.json"),
     ];
@@ -89,6 +90,7 @@ internal static class ServeCommand
         if (options.Port is < 0 or > 65535) throw new GroveStartupException($"--port must be between 0 and 65535 (got {options.Port}).");
         if (options.HttpPort is < -1 or > 65535) throw new GroveStartupException($"--http-port must be between 0 and 65535, or -1 for no web door (got {options.HttpPort}).");
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
+        if (options.MinPasswordLength < 1) throw new GroveStartupException("--min-password-length must be at least 1.");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         return options;
     }

@@ -98,6 +98,7 @@ public sealed partial class GroveHost : IAsyncDisposable
             MaxRoomMembers = options.MaxRoomMembers,
             OperatorAccounts = options.ServerOperators.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Lockdown = options.Lockdown,
+            MinPasswordLength = options.MinPasswordLength,
         });
         builder.Services.AddSingleton(new Grove.Core.Limits.FloodOptions
         {

@@ -57,6 +57,9 @@ public sealed class GroveServerOptions
     /// </summary>
     public string ServerOperators { get; set; } = "";
 
+    /// <summary>The shortest password a new account may have, in characters (default 8; at least 1).</summary>
+    public int MinPasswordLength { get; set; } = 8;
+
     /// <summary>Start in lockdown: only registered accounts may sign in (a server operator switches it with /lockdown).</summary>
     public bool Lockdown { get; set; }
 
