@@ -144,7 +144,7 @@ public sealed partial class ChatServer
     {
         var others = room.PeopleCount;
         var empty = room.Members.Length == 0;
-        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName }, except: null);
+        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName, AwayMessage = s.AwayMessage }, except: null);
         room.AddMember(s);
         if (!announce)
         {
@@ -176,6 +176,7 @@ public sealed partial class ChatServer
             AwayMessages = people.Select(m => m.AwayMessage).ToList(),
             TopicSetBy = room.TopicSetBy,
             TopicSetAt = room.TopicSetAt,
+            Secret = (room.Modes & RoomModes.Secret) != 0,
             Self = s.Name,
         });
         var recent = room.Recent.Latest(_options.HistoryOnJoin);
@@ -196,8 +197,9 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.NotInRoom, room is null ? "You are not in a room." : $"You are not in {room.Name}.", room?.Name);
             return;
         }
-        LeaveRoom(s, room, TextLimits.CleanReason(reason, "left"));
-        Send(s, new PartedReply(room.Name));
+        var cleaned = TextLimits.CleanReason(reason, "left");
+        LeaveRoom(s, room, cleaned);
+        Send(s, new PartedReply(room.Name, string.IsNullOrWhiteSpace(reason) ? null : cleaned));
     }
 
     private void LeaveRoom(Session s, Room room, string reason)

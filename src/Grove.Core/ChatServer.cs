@@ -428,7 +428,12 @@ public sealed partial class ChatServer : IAsyncDisposable
     private void SendRoom(Room room, ChatEvent ev, Session? except) => _batch.Effects.Add(Effect.Many(ev, room.Members, except));
     private void SendMany(Session[] to, ChatEvent ev) => _batch.Effects.Add(Effect.Many(ev, to, null));
     private void CloseAfterDelivery(Session s, DisconnectReason reason) => _batch.Effects.Add(Effect.Close(s, reason));
-    private void Error(Session to, ErrorCode code, string text, string? subject = null) => Send(to, new ErrorReply(code, text, subject));
+    private void Error(Session to, ErrorCode code, string text, string? subject = null)
+    {
+        if (!_quietErrors) Send(to, new ErrorReply(code, text, subject));
+    }
+
+    private bool _quietErrors; // command loop only: set while a NOTICE runs, which never gets an error back
 
     private static partial class Log
     {

@@ -48,6 +48,9 @@ public sealed class GroveServerOptions
     /// <summary>The IRC network name (ISUPPORT NETWORK).</summary>
     public string NetworkName { get; set; } = "Grove";
 
+    /// <summary>The server's description, as IRC's LINKS shows it ("&lt;hopcount&gt; &lt;server info&gt;").</summary>
+    public string ServerDescription { get; set; } = "Grove chat server";
+
     /// <summary>The message of the day, shown on IRC registration and by MOTD; lines separated by \n.</summary>
     public string Motd { get; set; } = "Welcome to Grove.\nEveryone here shares rooms with netcat, IRC and browser users.\nPRIVMSG Grove :help lists Grove's own commands (bamboo, rooms, history).";
 

@@ -190,7 +190,7 @@ public sealed partial class IrcConnection
     private async Task User(IrcMessage m)
     {
         if (Registered) { Lines(renderer.Numeric(462, session, "You may not reregister")); return; }
-        if (m.Params.Count < 4 || m[0].Length == 0) { NeedMore("USER"); return; }
+        if (m.Params.Count < 4 || m[0].Length == 0 || m[3].Length == 0) { NeedMore("USER"); return; }
         var user = new string(m[0].Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').Take(IrcServerInfo.UserLength - 1).ToArray());
         _user = "~" + (user.Length > 0 ? user : "user");
         session.RealName = m[3];

@@ -46,12 +46,12 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         {
             var (id, bot, client) = ev switch
             {
-                RoomMessageEvent m => (m.Id, m.FromBot, m.ClientTags),
-                PrivateMessageEvent p => (p.Id, p.FromBot, p.ClientTags),
-                TagMsgEvent t => (0L, false, t.ClientTags),
-                _ => (0L, false, null),
+                RoomMessageEvent m => (m.Id > 0 ? m.Id.ToString(CultureInfo.InvariantCulture) : null, m.FromBot, m.ClientTags),
+                PrivateMessageEvent p => (p.Id > 0 ? p.Id.ToString(CultureInfo.InvariantCulture) : null, p.FromBot, p.ClientTags),
+                TagMsgEvent t => (t.MsgId, false, t.ClientTags),
+                _ => (null, false, null),
             };
-            if (id > 0) Sep(sb).Append("msgid=").Append(id.ToString(CultureInfo.InvariantCulture));
+            if (id is not null) Sep(sb).Append("msgid=").Append(id);
             if (bot) Sep(sb).Append("bot");
             if (!string.IsNullOrEmpty(client)) Sep(sb).Append(client);
         }
@@ -145,6 +145,9 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 sb.Append(tags).Append((caps & IrcCaps.ExtendedJoin) != 0
                     ? IrcMessage.Text(Prefix(j, j.Name), "JOIN", j.Room, j.By?.Account ?? "*", j.RealName)
                     : IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
+                // away-notify: "the server MUST send an AWAY message ... when a user who is away joins a channel".
+                if ((caps & IrcCaps.AwayNotify) != 0 && j.AwayMessage is not null)
+                    sb.Append(tags).Append(IrcMessage.Text(Prefix(j, j.Name), "AWAY", j.AwayMessage));
                 break;
             case AccountEvent a:
                 if ((caps & IrcCaps.AccountNotify) != 0) sb.Append(tags).Append(IrcMessage.Format(Prefix(a, a.Name), "ACCOUNT", a.Account ?? "*"));
@@ -167,13 +170,14 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                     sb.Append(Numeric(332, me, j.Room, j.Topic));
                     if (j.TopicSetBy is { } by) sb.Append(Numeric(333, me, j.Room, by, (j.TopicSetAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
                 }
-                AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (i < j.Origins.Count ? j.Origins[i] : new Origin(n, n, "grove"), i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
+                AppendNames(sb, me, j.Room, j.Secret, j.Members.Select((n, i) => (i < j.Origins.Count ? j.Origins[i] : new Origin(n, n, "grove"), i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
                 break;
             case PartEvent p:
                 sb.Append(tags).Append(IrcMessage.Text(Prefix(p, p.Name), "PART", p.Room, p.Reason));
                 break;
             case PartedReply p:
-                sb.Append(IrcMessage.Format(me.Origin.ToString(), "PART", p.Room));
+                // RFC 2812 3.2.2: "If a "Part Message" is given, this will be sent instead of the default message".
+                sb.Append(p.Reason is null ? IrcMessage.Format(me.Origin.ToString(), "PART", p.Room) : IrcMessage.Text(me.Origin.ToString(), "PART", p.Room, p.Reason));
                 break;
             case QuitEvent q:
                 sb.Append(tags).Append(IrcMessage.Text(Prefix(q, q.Name), "QUIT", q.Reason));
@@ -274,8 +278,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     }
 
     /// <summary>RPL_NAMREPLY lines (353), split to stay under the line limit, then RPL_ENDOFNAMES (366).</summary>
-    public void AppendNames(StringBuilder sb, Session me, string room, IEnumerable<(Origin Who, MemberStatus Status)> members)
+    public void AppendNames(StringBuilder sb, Session me, string room, bool secret, IEnumerable<(Origin Who, MemberStatus Status)> members)
     {
+        // RFC 2812 RPL_NAMREPLY: "@" is used for secret channels, "*" for private channels, and "=" for others.
+        var kind = secret ? "@" : "=";
         var caps = CapsOf(me);
         var line = new StringBuilder();
         foreach (var (who, status) in members)
@@ -283,13 +289,13 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             var entry = NamesEntry(who, status, caps);
             if (line.Length + entry.Length + room.Length + Server.Length + 40 > IrcServerInfo.MaxLineBytes)
             {
-                sb.Append(Numeric(353, me, "=", room, line.ToString()));
+                sb.Append(Numeric(353, me, kind, room, line.ToString()));
                 line.Clear();
             }
             if (line.Length > 0) line.Append(' ');
             line.Append(entry);
         }
-        if (line.Length > 0) sb.Append(Numeric(353, me, "=", room, line.ToString()));
+        if (line.Length > 0) sb.Append(Numeric(353, me, kind, room, line.ToString()));
         sb.Append(Numeric(366, me, room, "End of /NAMES list"));
     }
 
@@ -351,6 +357,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             ErrorCode.TargetNotInRoom => Numeric(441, me, [.. subject.Split(' '), "They aren't on that channel"]),
             ErrorCode.TargetAlreadyInRoom => Numeric(443, me, [.. subject.Split(' '), "is already on channel"]),
             ErrorCode.UnknownMode => Numeric(472, me, subject, "is unknown mode char to me"),
+            // ircdocs ERR_INVALIDMODEPARAM: "<client> <target chan/user> <mode char> <parameter> :<description>".
+            ErrorCode.InvalidModeParam => Numeric(696, me, [.. subject.Split(' ', 3), e.Text]),
             ErrorCode.NeedMoreParams => Numeric(461, me, e.Subject is null ? "MODE" : "MODE", e.Text),
             ErrorCode.EmptyMessage => Numeric(412, me, "No text to send"),
             ErrorCode.InputTooLong => Numeric(417, me, "Input line was too long"),

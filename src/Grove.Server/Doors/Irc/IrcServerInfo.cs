@@ -12,7 +12,8 @@ public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
     public const string ServiceNick = "Grove";
     public const string ServicePrefix = "Grove!service@services.grove";
     public const int MaxLineBytes = 512;       // RFC 1459: including CR LF
-    public const int MaxTagBytes = 8191;       // IRCv3 message-tags: client tags, including the '@' and the space
+    public const int MaxTagBytes = 8191;       // IRCv3 message-tags: all tags of a line, including the '@' and the space
+    public const int MaxClientTagBytes = 4096; // IRCv3 message-tags: what a client may send, including the '@' and the space
     public const int MaxTargets = 4;           // PRIVMSG/NOTICE/KICK/JOIN/PART targets per line (TARGMAX)
     public const int MaxAwayLength = TextLimits.MaxReasonLength;
     public const int MaxKickLength = TextLimits.MaxReasonLength;

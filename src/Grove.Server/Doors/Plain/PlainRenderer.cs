@@ -106,7 +106,7 @@ public sealed class PlainRenderer : IEventRenderer
                 if (j.Topic is not null) Line(sb, $"* Topic of {j.Room}: {Clean(j.Topic)}");
                 break;
             case PartedReply p:
-                Line(sb, $"* You left {p.Room}. Type /join #room to enter a room.");
+                Line(sb, p.Reason is null ? $"* You left {p.Room}. Type /join #room to enter a room." : $"* You left {p.Room} ({Clean(p.Reason)}). Type /join #room to enter a room.");
                 break;
             case WhoReply w:
                 var total = Math.Max(w.Total, w.Names.Count);

@@ -135,6 +135,7 @@ public sealed class WebRenderer : IEventRenderer
             case PartedReply p:
                 w.WriteString("type", "parted");
                 w.WriteString("room", p.Room);
+                if (p.Reason is not null) w.WriteString("reason", p.Reason);
                 break;
             case QuitEvent q:
                 w.WriteString("type", "quit");
