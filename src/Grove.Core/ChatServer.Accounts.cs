@@ -28,7 +28,7 @@ public sealed partial class ChatServer
     };
     private volatile bool _lockdown;
 
-    public const int MaxPasswordLength = 256;
+    public const int MaxPasswordLength = 1024; // long enough for passphrases and for irctest's 600-byte SASL logins
 
     /// <summary>True when the name belongs to an account. Any thread.</summary>
     public bool IsRegisteredName(string name) => _accounts.ContainsKey(NameRules.Fold(name.Trim()));

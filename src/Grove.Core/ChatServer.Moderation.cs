@@ -45,6 +45,7 @@ public sealed partial class ChatServer
         target.Rooms.Remove(room);
         if (ReferenceEquals(target.CurrentRoom, room)) target.CurrentRoom = target.SingleRoom || target.Rooms.Count == 0 ? null : target.Rooms[^1];
         FollowLeave(target, room);
+        EndIfEmpty(room);
         Audit(s, "kick", room, target.Name, why);
     }
 

@@ -272,6 +272,7 @@ public sealed partial class ChatServer
             RememberWhoWas(s);
             var others = PeopleSharingARoom(s);
             foreach (var room in s.Rooms) room.RemoveMember(s);
+            foreach (var room in s.Rooms) EndIfEmpty(room);
             s.Rooms.Clear();
             s.CurrentRoom = null;
             _byName.Remove(NameRules.Fold(s.Name!));

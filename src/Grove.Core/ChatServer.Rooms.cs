@@ -209,6 +209,19 @@ public sealed partial class ChatServer
         if (ReferenceEquals(s.CurrentRoom, room)) s.CurrentRoom = s.SingleRoom || s.Rooms.Count == 0 ? null : s.Rooms[^1];
         SendRoom(room, new PartEvent(room.Name, s.Name!, reason) { By = s.Origin }, except: null);
         FollowLeave(s, room);
+        EndIfEmpty(room);
+    }
+
+    /// <summary>
+    /// A channel nobody is in ends, as on IRC: an unregistered room loses its modes, key, limit, bans, topic and
+    /// operators (the next to join is its operator). Registered rooms and the default room keep their settings.
+    /// </summary>
+    private void EndIfEmpty(Room room)
+    {
+        if (room.Members.Length > 0 || room.Owner is not null || room.Key == NameRules.Fold(_options.DefaultRoom)) return;
+        var hadTopic = room.Topic is not null;
+        room.Reset(_time.GetUtcNow());
+        if (hadTopic) _batch.RoomChanges.Add(Stored(room)); // the stored topic goes too
     }
 
     // ROOMS: every room with its member count and topic, busiest first.

@@ -25,6 +25,7 @@ internal static class ServeCommand
         ("--log-level", "LogLevel", "trace, debug, information, warning or error (default information; debug logs every message)"),
         ("--server-name", "ServerName", "the server's name, used in every IRC prefix and numeric (default: this machine's host name)"),
         ("--server-description", "ServerDescription", "the server's description shown by IRC LINKS (default \"Grove chat server\")"),
+        ("--services-name", "ServicesName", "the name IRC LINKS gives Grove's built-in services (default services.grove)"),
         ("--network-name", "NetworkName", "the IRC network name (default Grove)"),
         ("--ping-interval", "PingIntervalSeconds", "seconds of silence before an IRC client is sent PING (default 90)"),
         ("--ping-timeout", "PingTimeoutSeconds", "seconds to wait for the answer before closing with \"ping timeout\" (default 60)"),

@@ -51,6 +51,9 @@ public sealed class GroveServerOptions
     /// <summary>The server's description, as IRC's LINKS shows it ("&lt;hopcount&gt; &lt;server info&gt;").</summary>
     public string ServerDescription { get; set; } = "Grove chat server";
 
+    /// <summary>The name IRC's LINKS gives Grove's built-in services (the Grove nick, accounts), shown as a linked server.</summary>
+    public string ServicesName { get; set; } = "services.grove";
+
     /// <summary>The message of the day, shown on IRC registration and by MOTD; lines separated by \n.</summary>
     public string Motd { get; set; } = "Welcome to Grove.\nEveryone here shares rooms with netcat, IRC and browser users.\nPRIVMSG Grove :help lists Grove's own commands (bamboo, rooms, history).";
 

@@ -64,7 +64,7 @@ public sealed partial class IrcConnection
     private string? _pass;
     private StringBuilder? _sasl; // the AUTHENTICATE PLAIN payload so far, while an exchange is going on
     private bool _saslDiscarding; // a payload past MaxSaslPayload was refused; its remaining chunks are dropped
-    private const int MaxSaslPayload = 1600; // base64 of authzid, authcid and a 256-character password, with room to spare
+    private const int MaxSaslPayload = 4096; // base64 of authzid, authcid and a 1,024-character password, with room to spare
 
     // PASS <password> or PASS <account>:<password>: the login for clients without SASL, tried when registration
     // completes (the account is the nick when none is given). After registration, ERR_ALREADYREGISTERED.

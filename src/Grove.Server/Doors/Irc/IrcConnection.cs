@@ -96,7 +96,9 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             }
             body = line[(space + 1)..];
         }
-        if (TextRules.Utf8.GetByteCount(body) > IrcServerInfo.MaxLineBytes - 2)
+        // REGISTER is never relayed, and a password may be longer than a line (up to 1,024 characters): it gets more room.
+        var limit = body.StartsWith("REGISTER ", StringComparison.OrdinalIgnoreCase) ? 2048 : IrcServerInfo.MaxLineBytes - 2;
+        if (TextRules.Utf8.GetByteCount(body) > limit)
         {
             Lines(renderer.Numeric(417, session, "Input line was too long"));
             return;
@@ -158,7 +160,12 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             case "TIME": Lines(renderer.Numeric(391, session, info.ServerName, DateTimeOffset.UtcNow.ToString("dddd MMMM d yyyy -- HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture))); break;
             case "ADMIN": Admin(); break;
             case "INFO": Info(); break;
-            case "LINKS": Lines(renderer.Numeric(364, session, info.ServerName, info.ServerName, "0 " + info.Options.ServerDescription) + renderer.Numeric(365, session, "*", "End of /LINKS list")); break;
+            case "LINKS":
+                // RFC 2812 RPL_LINKS "<mask> <server> :<hopcount> <server info>": this server, then its built-in services.
+                Lines(renderer.Numeric(364, session, info.ServerName, info.ServerName, "0 " + info.Options.ServerDescription)
+                    + renderer.Numeric(364, session, info.Options.ServicesName, info.ServerName, "1 Grove services")
+                    + renderer.Numeric(365, session, "*", "End of /LINKS list"));
+                break;
             case "HELP": Help(m); break;
             case "BAMBOO": Emit(new ChatCommand(CommandKind.Bamboo)); break;
             case "USERS": Lines(renderer.Numeric(446, session, "USERS has been disabled")); break;

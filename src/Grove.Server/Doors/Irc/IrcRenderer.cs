@@ -101,10 +101,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         switch (ev)
         {
             case RoomMessageEvent m:
-                sb.Append(tags).Append(Message(Prefix(m, m.From), m.Room, m.Text, m.Kind));
+                IrcLongLines.AppendMessage(sb, tags, Prefix(m, m.From), m.Room, m.Text, m.Kind);
                 break;
             case PrivateMessageEvent p:
-                sb.Append(tags).Append(Message(Prefix(p, p.From), p.To, p.Text, p.Kind));
+                IrcLongLines.AppendMessage(sb, tags, Prefix(p, p.From), p.To, p.Text, p.Kind);
                 break;
             case TagMsgEvent t:
                 if ((caps & IrcCaps.MessageTags) != 0) sb.Append(tags).Append(IrcMessage.Format(t.By?.ToString() ?? "*", "TAGMSG", t.Target));
@@ -261,7 +261,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         }
     }
 
-    private static string Message(string prefix, string target, string text, MessageKind kind) => kind switch
+    internal static string Message(string prefix, string target, string text, MessageKind kind) => kind switch
     {
         MessageKind.Action => IrcMessage.Text(prefix, "PRIVMSG", target, $"\u0001ACTION {text}\u0001"),
         MessageKind.Notice => IrcMessage.Text(prefix, "NOTICE", target, text),
@@ -405,8 +405,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
         sb.Append(Numeric(254, me, chat.RoomCount.ToString(CultureInfo.InvariantCulture), "channels formed"));
         sb.Append(Numeric(255, me, $"I have {users} clients and 0 servers"));
-        sb.Append(Numeric(265, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current local users {users}, max {users}"));
-        sb.Append(Numeric(266, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current global users {users}, max {users}"));
+        var peak = info.PeakUsers(users);
+        var (n, max) = (users.ToString(CultureInfo.InvariantCulture), peak.ToString(CultureInfo.InvariantCulture));
+        sb.Append(Numeric(265, me, n, max, $"Current local users {users}, max {peak}"));
+        sb.Append(Numeric(266, me, n, max, $"Current global users {users}, max {peak}"));
     }
 
     public void AppendMotd(StringBuilder sb, Session me)

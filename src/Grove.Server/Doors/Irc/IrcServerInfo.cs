@@ -24,6 +24,15 @@ public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
     public ChatServer Chat { get; } = chat;
     public GroveServerOptions Options { get; } = options;
 
+    /// <summary>The most users seen at once by any LUSERS (every IRC registration shows one): 265/266's "max".</summary>
+    public int PeakUsers(int now)
+    {
+        int peak;
+        while ((peak = Volatile.Read(ref _peakUsers)) < now && Interlocked.CompareExchange(ref _peakUsers, now, peak) != peak) { }
+        return Math.Max(peak, now);
+    }
+    private int _peakUsers;
+
     public IReadOnlyList<string> MotdLines { get; } = options.Motd.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length > 0).ToList();
 
     /// <summary>The RPL_ISUPPORT tokens; every limit named here is enforced.</summary>
