@@ -10,9 +10,12 @@ public sealed class RestartIntegrationTests
         using var folder = new TempFolder();
         await using (var first = await TestServer.StartAsync(null, folder))
         {
-            await using var alice = await first.JoinAsync("alice");
+            await using var alice = await first.RegisteredAsync("alice", "password1");
             await using var bob = await first.JoinAsync("bob");
             await alice.SendAsync("/join #garden");
+            // Registered: an unregistered room that empties ends and loses its topic (its history stays).
+            await alice.SendAsync("/room register");
+            await alice.ExpectAsync("^\\* #garden is registered");
             await alice.SendAsync("/topic Tomatoes and basil");
             await alice.SendAsync("first planting 🌱");
             await alice.SendAsync("/msg bob between us");
