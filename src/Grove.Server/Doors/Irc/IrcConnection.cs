@@ -104,7 +104,18 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             return;
         }
         var message = IrcMessage.Parse(line);
-        if (message is null) return;
+        if (message is null)
+        {
+            // Not a command by RFC 1459's grammar (letters or three digits), yet a word: answered as unknown, not ignored.
+            var rest = body.TrimStart(' ');
+            if (rest.StartsWith(':')) rest = rest.IndexOf(' ') is var sp and > 0 ? rest[(sp + 1)..].TrimStart(' ') : "";
+            var word = rest.Split(' ', 2)[0];
+            if (word.Length == 0) return;
+            var tagsOnly = line.StartsWith('@') ? IrcMessage.Parse(line[..line.IndexOf(' ')] + " X") : null;
+            _label = Has(IrcCaps.LabeledResponse) && tagsOnly is not null && tagsOnly.Tags.TryGetValue("label", out var l2) && l2.Length is > 0 and <= 64 ? l2 : null;
+            Lines(renderer.Numeric(421, session, word, "Unknown command"));
+            return;
+        }
         _label = Has(IrcCaps.LabeledResponse) && message.Tags.TryGetValue("label", out var label) && label.Length is > 0 and <= 64 ? label : null;
         await Dispatch(message);
     }

@@ -306,7 +306,11 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     private void AppendLabeled(StringBuilder sb, LabeledReply l, Session me, IrcCaps caps)
     {
         var inner = new StringBuilder();
-        foreach (var e in l.Events) Append(inner, e, me);
+        // A message to yourself with echo-message: the echo is the labeled answer, the copy you receive as its
+        // recipient is delivery, not response (irctest labeled_responses: "only one message contains the label").
+        var selfCopy = (caps & IrcCaps.EchoMessage) != 0 && l.Events.Any(e => e is EchoReply or PrivateSentReply);
+        foreach (var e in l.Events) if (!(selfCopy && e is PrivateMessageEvent or TagMsgEvent)) Append(inner, e, me);
+        if (selfCopy) foreach (var e in l.Events) if (e is PrivateMessageEvent or TagMsgEvent) Append(sb, e, me);
         var text = inner.ToString();
         if ((caps & IrcCaps.LabeledResponse) == 0) { sb.Append(text); return; }
         var label = "label=" + IrcMessage.EscapeTagValue(l.Label);

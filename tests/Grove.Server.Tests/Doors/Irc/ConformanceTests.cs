@@ -168,4 +168,19 @@ public sealed class ConformanceTests : IAsyncLifetime
         await a.SendAsync("MODE #m +k");
         Assert.StartsWith(":test.grove 461 mo MODE :", await a.NextLineAsync());
     }
+
+    [Fact]
+    public async Task A_labeled_message_to_yourself_labels_only_the_echo_and_a_malformed_command_gets_a_labeled_421()
+    {
+        // irctest labeled_responses: "When sending a PRIVMSG to self with echo-message, we only expect one message to
+        // contain the label"; "this command doesn't exist, but the error response should still be labeled".
+        await using var c = await LineClient.IrcWithCapsAsync(_server.Irc, "selfie", "batch labeled-response echo-message");
+        await c.SendAsync("@label=12345 PRIVMSG selfie :hi");
+        var lines = await c.IrcBarrierAsync();
+        Assert.Equal(2, lines.Count(l => l.EndsWith(" PRIVMSG selfie :hi", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.StartsWith("@label=12345 ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("BATCH"));
+        await c.SendAsync("@label=deadbeef NONEXISTENT_COMMAND");
+        Assert.Equal("@label=deadbeef :test.grove 421 selfie NONEXISTENT_COMMAND :Unknown command", await c.NextLineAsync());
+    }
 }
