@@ -133,9 +133,12 @@ public sealed partial class IrcConnection
             string[] rooms = [];
             Read(() => { rooms = chat.RoomsOf(session).Select(r => r.Key).ToArray(); return null; },
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
-                    store.Conversations(NameRules.Fold(session.Name!), rooms, from, to, tlimit)
+                    // draft/chathistory: targets in the order of their latest message, earliest first, each with the bare
+                    // timestamp of that message (irctest chathistory TARGETS); the limit keeps the earliest.
+                    store.Conversations(NameRules.Fold(session.Name!), rooms, from, to, MaxChatHistory)
+                        .OrderBy(c => c.Latest).Take(tlimit)
                         .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
-                            chat.RoomNamed(c.Target)?.Name ?? c.Target, "timestamp=" + IrcRenderer.Time(c.Latest)))))
+                            chat.RoomNamed(c.Target)?.Name ?? c.Target, IrcRenderer.Time(c.Latest)))))
                         .ToList()));
             return;
         }
