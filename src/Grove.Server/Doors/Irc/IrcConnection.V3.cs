@@ -135,8 +135,9 @@ public sealed partial class IrcConnection
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
                     // draft/chathistory: targets in the order of their latest message, earliest first, each with the bare
                     // timestamp of that message (irctest chathistory TARGETS); the limit keeps the earliest.
-                    store.Conversations(NameRules.Fold(session.Name!), rooms, from, to, MaxChatHistory)
-                        .OrderBy(c => c.Latest).Take(tlimit)
+                    // A target whose latest message is past the window is not listed (irctest: "excludes updated targets").
+                    store.Conversations(NameRules.Fold(session.Name!), rooms, from, DateTimeOffset.MaxValue.AddYears(-1000), MaxChatHistory)
+                        .Where(c => c.Latest < to).OrderBy(c => c.Latest).Take(tlimit)
                         .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
                             chat.RoomNamed(c.Target)?.Name ?? c.Target, IrcRenderer.Time(c.Latest)))))
                         .ToList()));

@@ -39,7 +39,9 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     {
         if ((caps & (IrcCaps.ServerTime | IrcCaps.MessageTags | IrcCaps.AccountTag)) == 0) return "";
         var sb = new StringBuilder("@");
-        if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(ev.At));
+        // A message's time is the one it is stored with, so live copies and CHATHISTORY agree to the millisecond.
+        var at = ev switch { RoomMessageEvent m => m.Time, PrivateMessageEvent p => p.Time, _ => ev.At };
+        if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(at));
         // IRCv3 account-tag: the sender's account (account names are nicknames: nothing to escape).
         if ((caps & IrcCaps.AccountTag) != 0 && ev.By?.Account is { } account) Sep(sb).Append("account=").Append(account);
         if ((caps & IrcCaps.MessageTags) != 0)
