@@ -55,6 +55,17 @@ if [ "$summaries" -lt "$projects" ]; then
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 
+# ---- IRC conformance (issue 23): the public irctest suite, core profile, against the grove just built. Each of
+# its tests counts in the summary below like a test of ours (GROVE_SKIP_IRCTEST=1 leaves it out).
+if [ "${GROVE_SKIP_IRCTEST:-0}" != "1" ]; then
+  irc_log=$(mktemp)
+  ./scripts/irctest.sh 2>&1 | tee "$irc_log"
+  read -r irc_p irc_f irc_s < <(tail -n 1 "$irc_log" | awk '{ print $1+0, $3+0, $5+0 }')
+  rm -f "$irc_log"
+  passed=$((passed + irc_p)); failed=$((failed + irc_f)); skipped=$((skipped + irc_s))
+fi
+# ---- end of IRC conformance
+
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -38,6 +38,8 @@ public sealed class ChatOptions
     /// <see cref="Accounts.PasswordWorkers"/>).
     /// </summary>
     public int PasswordQueueLimit { get; set; } = 32;
+    /// <summary>The shortest password a new account may have (the IRC conformance run sets it low: its passwords are short).</summary>
+    public int MinPasswordLength { get; set; } = 8;
 
     /// <summary>Failed logins allowed per account, and per IP address, within <see cref="LoginWindow"/>.</summary>
     public int MaxLoginFailuresPerAccount { get; set; } = 5;

@@ -28,8 +28,7 @@ public sealed partial class ChatServer
     };
     private volatile bool _lockdown;
 
-    public const int MinPasswordLength = 8;
-    public const int MaxPasswordLength = 256;
+    public const int MaxPasswordLength = 1024; // long enough for passphrases and for irctest's 600-byte SASL logins
 
     /// <summary>True when the name belongs to an account. Any thread.</summary>
     public bool IsRegisteredName(string name) => _accounts.ContainsKey(NameRules.Fold(name.Trim()));
@@ -179,8 +178,8 @@ public sealed partial class ChatServer
     /// <summary>Claims the connection's current name as an account with this password, and logs it in.</summary>
     public async Task<LoginResult> RegisterAccountAsync(Session s, string password)
     {
-        if (password.Length < MinPasswordLength)
-            return new LoginResult(LoginOutcome.Failed, $"Choose a password of at least {MinPasswordLength} characters.");
+        if (password.Length < _options.MinPasswordLength)
+            return new LoginResult(LoginOutcome.Failed, $"Choose a password of at least {_options.MinPasswordLength} characters.");
         if (password.Length > MaxPasswordLength)
             return new LoginResult(LoginOutcome.Failed, $"A password may have at most {MaxPasswordLength} characters.");
         if (!PasswordHasher.IsAcceptable(password))

@@ -45,6 +45,7 @@ public sealed partial class ChatServer
         target.Rooms.Remove(room);
         if (ReferenceEquals(target.CurrentRoom, room)) target.CurrentRoom = target.SingleRoom || target.Rooms.Count == 0 ? null : target.Rooms[^1];
         FollowLeave(target, room);
+        EndIfEmpty(room);
         Audit(s, "kick", room, target.Name, why);
     }
 
@@ -128,7 +129,8 @@ public sealed partial class ChatServer
                         var key = Arg();
                         if (adding)
                         {
-                            if (string.IsNullOrEmpty(key) || key.Contains(' ') || key.Contains(',')) { Error(s, ErrorCode.NeedMoreParams, "+k needs a key without spaces or commas.", room.Name); break; }
+                            if (key is null) { Error(s, ErrorCode.NeedMoreParams, "+k needs a key.", room.Name); break; }
+                            if (key.Length == 0 || key.Contains(' ') || key.Contains(',')) { Error(s, ErrorCode.InvalidModeParam, "+k needs a key without spaces or commas.", $"{room.Name} k *"); break; }
                             room.Password = key;
                             Applied(c, key);
                         }
@@ -142,7 +144,9 @@ public sealed partial class ChatServer
                 case 'l':
                     if (adding)
                     {
-                        if (!int.TryParse(Arg(), out var limit) || limit < 1) { Error(s, ErrorCode.NeedMoreParams, "+l needs a positive number.", room.Name); break; }
+                        var given = Arg();
+                        if (given is null) { Error(s, ErrorCode.NeedMoreParams, "+l needs a number.", room.Name); break; }
+                        if (!int.TryParse(given, out var limit) || limit < 1) { Error(s, ErrorCode.InvalidModeParam, "+l needs a positive number.", $"{room.Name} l {(given.Length == 0 || given.Contains(' ') ? "*" : given)}"); break; }
                         room.Limit = limit;
                         Applied(c, limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     }

@@ -39,7 +39,12 @@ public sealed partial class ChatServer
             case CommandKind.Rooms: ListRooms(s); break;
             case CommandKind.Topic: Topic(s, c.Target, c.Text); break;
             case CommandKind.History: History(s, c.Target, c.Count); break;
-            case CommandKind.Notice: PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); break;
+            case CommandKind.Notice:
+                // RFC 2812 3.3.2: "automatic replies MUST NEVER be sent in response to a NOTICE message".
+                _quietErrors = true;
+                try { PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); }
+                finally { _quietErrors = false; }
+                break;
             case CommandKind.TagMsg: TagMsg(s, c.Target ?? "", c.ClientTags); break;
             case CommandKind.SetName: SetName(s, c.Text ?? ""); break;
             case CommandKind.Monitor: Monitor(s, c.Text ?? "", c.Args ?? []); break;
@@ -203,8 +208,12 @@ public sealed partial class ChatServer
         _byName[NameRules.Fold(name)] = s;
         s.Name = name;
         Log.NickChanged(_logger, old, name);
-        Presence(s, old, online: false);
-        Presence(s, name, online: true);
+        if (NameRules.Fold(old) != NameRules.Fold(name))
+        {
+            // A change of case is the same name to MONITOR: its watchers hear nothing.
+            Presence(s, old, online: false);
+            Presence(s, name, online: true);
+        }
         var ev = new NickEvent(old, name) { By = origin };
         foreach (var other in PeopleSharingARoom(s)) Send(other, ev);
         Send(s, new NickChangedReply(old, name));
@@ -304,6 +313,7 @@ public sealed partial class ChatServer
             RememberWhoWas(s);
             var others = PeopleSharingARoom(s);
             foreach (var room in s.Rooms) room.RemoveMember(s);
+            foreach (var room in s.Rooms) EndIfEmpty(room);
             s.Rooms.Clear();
             s.CurrentRoom = null;
             _byName.Remove(NameRules.Fold(s.Name!));

@@ -144,7 +144,7 @@ public sealed partial class ChatServer
     {
         var others = room.PeopleCount;
         var empty = room.Members.Length == 0;
-        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName }, except: null);
+        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName, AwayMessage = s.AwayMessage }, except: null);
         // The person passed the gates the room has now (Join checked them); another connection of someone already
         // inside comes in as that one did.
         var sibling = announce ? null : room.Members.FirstOrDefault(m => m.Name == s.Name);
@@ -179,6 +179,7 @@ public sealed partial class ChatServer
             AwayMessages = people.Select(m => m.AwayMessage).ToList(),
             TopicSetBy = room.TopicSetBy,
             TopicSetAt = room.TopicSetAt,
+            Secret = (room.Modes & RoomModes.Secret) != 0,
             Self = s.Name,
         });
         var recent = room.Recent.Latest(_options.HistoryOnJoin, admission);
@@ -199,8 +200,9 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.NotInRoom, room is null ? "You are not in a room." : $"You are not in {room.Name}.", room?.Name);
             return;
         }
-        LeaveRoom(s, room, TextLimits.CleanReason(reason, "left"));
-        Send(s, new PartedReply(room.Name));
+        var cleaned = TextLimits.CleanReason(reason, "left");
+        LeaveRoom(s, room, cleaned);
+        Send(s, new PartedReply(room.Name, string.IsNullOrWhiteSpace(reason) ? null : cleaned));
     }
 
     private void LeaveRoom(Session s, Room room, string reason)
@@ -210,6 +212,19 @@ public sealed partial class ChatServer
         if (ReferenceEquals(s.CurrentRoom, room)) s.CurrentRoom = s.SingleRoom || s.Rooms.Count == 0 ? null : s.Rooms[^1];
         SendRoom(room, new PartEvent(room.Name, s.Name!, reason) { By = s.Origin }, except: null);
         FollowLeave(s, room);
+        EndIfEmpty(room);
+    }
+
+    /// <summary>
+    /// A channel nobody is in ends, as on IRC: an unregistered room loses its modes, key, limit, bans, topic and
+    /// operators (the next to join is its operator). Registered rooms and the default room keep their settings.
+    /// </summary>
+    private void EndIfEmpty(Room room)
+    {
+        if (room.Members.Length > 0 || room.Owner is not null || room.Key == NameRules.Fold(_options.DefaultRoom)) return;
+        var hadTopic = room.Topic is not null;
+        room.Reset(_time.GetUtcNow());
+        if (hadTopic) _batch.RoomChanges.Add(Stored(room)); // the stored topic goes too
     }
 
     // ROOMS: every room with its member count and topic, busiest first.

@@ -462,7 +462,12 @@ public sealed partial class ChatServer : IAsyncDisposable
     [Obsolete("A ReplyEvent goes to one person: Send it to each.", error: true)]
     private void SendMany(Session[] to, ReplyEvent ev) => throw new InvalidOperationException();
     private void CloseAfterDelivery(Session s, DisconnectReason reason) => _batch.Effects.Add(Effect.Close(s, reason));
-    private void Error(Session to, ErrorCode code, string text, string? subject = null) => Send(to, new ErrorReply(code, text, subject) { Command = _executing });
+    private void Error(Session to, ErrorCode code, string text, string? subject = null)
+    {
+        if (!_quietErrors) Send(to, new ErrorReply(code, text, subject) { Command = _executing });
+    }
+
+    private bool _quietErrors; // command loop only: set while a NOTICE runs, which never gets an error back
 
     private static partial class Log
     {

@@ -40,11 +40,14 @@ internal static class AccountCommand
         name = name.Trim();
         if (NameRules.ValidateName(name) is { } problem) return await FailAsync(problem);
         string folder;
+        int minLength;
         try
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             if (data is not null) flags["Data"] = data;
-            folder = Path.GetFullPath(ServeCommand.LoadOptions(flags, configFile).Data);
+            var options = ServeCommand.LoadOptions(flags, configFile);
+            folder = Path.GetFullPath(options.Data);
+            minLength = options.MinPasswordLength;
         }
         catch (GroveStartupException ex)
         {
@@ -52,7 +55,7 @@ internal static class AccountCommand
         }
         var password = ReadPassword(name, out var why);
         if (password is null) return await FailAsync(why!);
-        if (password.Length < ChatServer.MinPasswordLength) return await FailAsync($"Choose a password of at least {ChatServer.MinPasswordLength} characters.");
+        if (password.Length < minLength) return await FailAsync($"Choose a password of at least {minLength} characters.");
         if (password.Length > ChatServer.MaxPasswordLength) return await FailAsync($"A password may have at most {ChatServer.MaxPasswordLength} characters.");
         if (!PasswordHasher.IsAcceptable(password)) return await FailAsync("A password may not contain control characters.");
         var hash = PasswordHasher.Hash(password);

@@ -24,6 +24,8 @@ internal static class ServeCommand
         ("--log-file", "LogFile", "log file (default ./server_log.txt)"),
         ("--log-level", "LogLevel", "trace, debug, information, warning or error (default information; debug logs every message)"),
         ("--server-name", "ServerName", "the server's name, used in every IRC prefix and numeric (default: this machine's host name)"),
+        ("--server-description", "ServerDescription", "the server's description shown by IRC LINKS (default \"Grove chat server\")"),
+        ("--services-name", "ServicesName", "the name IRC LINKS gives Grove's built-in services (default services.grove)"),
         ("--network-name", "NetworkName", "the IRC network name (default Grove)"),
         ("--ping-interval", "PingIntervalSeconds", "seconds of silence before an IRC client is sent PING (default 90)"),
         ("--ping-timeout", "PingTimeoutSeconds", "seconds to wait for the answer before closing with \"ping timeout\" (default 60)"),
@@ -39,6 +41,7 @@ internal static class ServeCommand
         ("--password-queue-limit", "PasswordQueueLimit", "logins and registrations that may wait for password hashing; more are told the server is busy (default 32)"),
         ("--allowed-hosts", "AllowedHosts", "host names the web door answers to besides localhost, IP addresses and --host, comma-separated (chat.example.org, *.example.org)"),
         ("--server-operators", "ServerOperators", "accounts that are server operators when logged in, comma-separated (kill, server bans, lockdown, audit)"),
+        ("--min-password-length", "MinPasswordLength", "the shortest password a new account may have (default 8)"),
         ("--lockdown", "Lockdown", "true or false: start with only registered accounts allowed to sign in (default false)"),
         ("--config", "", "a settings file to read instead of ./appsettings.json"),
     ];
@@ -110,6 +113,7 @@ internal static class ServeCommand
         if (options.Port is < 0 or > 65535) throw new GroveStartupException($"--port must be between 0 and 65535 (got {options.Port}).");
         if (options.HttpPort is < -1 or > 65535) throw new GroveStartupException($"--http-port must be between 0 and 65535, or -1 for no web door (got {options.HttpPort}).");
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
+        if (options.MinPasswordLength < 1) throw new GroveStartupException("--min-password-length must be at least 1.");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         if (options.PasswordQueueLimit < 1) throw new GroveStartupException($"--password-queue-limit must be at least 1 (got {options.PasswordQueueLimit}).");
         // Out of range these broke the server quietly: a negative history count failed every sign-in, a zero outbox cut

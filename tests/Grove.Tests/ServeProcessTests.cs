@@ -14,7 +14,7 @@ public sealed class ServeProcessTests
         using var folder = new TempFolder();
         await using var p = GroveProcess.Start(["serve", "--help"], folder.Path);
         Assert.Equal(0, await p.WaitForExitAsync(ExitTimeout));
-        foreach (var flag in new[] { "--host", "--port", "--data", "--log-file", "--log-level", "--server-name", "--max-line-bytes", "--history-on-join", "--outbox-max-bytes", "--config", "--irc-port", "--http-port", "--network-name", "--ping-interval", "--ping-timeout" })
+        foreach (var flag in new[] { "--host", "--port", "--data", "--log-file", "--log-level", "--server-name", "--max-line-bytes", "--history-on-join", "--outbox-max-bytes", "--config", "--irc-port", "--http-port", "--network-name", "--ping-interval", "--ping-timeout", "--min-password-length", "--server-description", "--services-name" })
             Assert.Contains(flag, p.StdOut);
     }
 

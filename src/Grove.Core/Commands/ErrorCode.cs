@@ -29,6 +29,7 @@ public enum ErrorCode
     TargetNotInRoom,
     TargetAlreadyInRoom,
     UnknownMode,
+    InvalidModeParam,   // a mode's argument is there but unusable (a key with a space, a limit that is not a number)
     TooManyRooms,
     NameRegistered,     // the name belongs to an account: log in to use it
     LoginFailed,        // wrong name or password

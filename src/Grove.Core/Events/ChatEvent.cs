@@ -88,6 +88,8 @@ public sealed class JoinEvent(string room, string name) : ChatEvent
     public string Name { get; } = name;
     /// <summary>The joiner's real name (IRCv3 extended-join; their account is in <see cref="ChatEvent.By"/>).</summary>
     public string RealName { get; init; } = "";
+    /// <summary>The joiner's away message, or null when they are here (IRCv3 away-notify follows the JOIN with AWAY).</summary>
+    public string? AwayMessage { get; init; }
 }
 
 public sealed class PartEvent(string room, string name, string reason) : ChatEvent
@@ -166,6 +168,8 @@ public sealed class TagMsgEvent(string target, string clientTags) : ChatEvent
 {
     public string Target { get; } = target;
     public string ClientTags { get; } = clientTags;
+    /// <summary>IRCv3 msgid: a TAGMSG is not stored, so it gets an id of its own, never equal to a stored message's number.</summary>
+    public string MsgId { get; } = "t" + Guid.NewGuid().ToString("N");
 }
 
 /// <summary>Someone went away or came back (IRCv3 away-notify).</summary>

@@ -37,6 +37,8 @@ public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string
     public IReadOnlyList<Rooms.MemberStatus> Statuses { get; init; } = [];
     public string? TopicSetBy { get; init; }
     public DateTimeOffset? TopicSetAt { get; init; }
+    /// <summary>The room is secret (+s): IRC's NAMES marks it with '@'.</summary>
+    public bool Secret { get; init; }
     /// <summary>The name of the person who joined (in <see cref="Members"/> too), so a door can list the others.</summary>
     public string? Self { get; init; }
     /// <summary>True for the join into the default room that follows choosing a name.</summary>
@@ -47,9 +49,11 @@ public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string
     public bool Created { get; } = created;
 }
 
-public sealed class PartedReply(string room) : ReplyEvent
+/// <summary>To the one who left: <see cref="Reason"/> is the reason they gave, or null (echoed back as they said it).</summary>
+public sealed class PartedReply(string room, string? reason = null) : ReplyEvent
 {
     public string Room { get; } = room;
+    public string? Reason { get; } = reason;
 }
 
 /// <summary>The answer to /who: <see cref="Room"/> is null when it lists everyone online.</summary>

@@ -172,6 +172,25 @@ public sealed class Room(string name)
     }
 
     public bool Contains(Session s) => Array.IndexOf(_members, s) >= 0;
+
+    /// <summary>
+    /// The channel ended (nobody is in it): back to a new room's settings, so no one can lock a name for ever by
+    /// setting a key and leaving. Its history stays.
+    /// </summary>
+    internal void Reset(DateTimeOffset now)
+    {
+        Topic = null;
+        TopicSetBy = null;
+        TopicSetAt = null;
+        Modes = RoomModes.TopicLock | RoomModes.NoExternal;
+        Password = null;
+        Limit = 0;
+        Bans.Clear();
+        Mutes.Clear();
+        Invited.Clear();
+        _status.Clear();
+        CreatedAt = now;
+    }
 }
 
 /// <summary>A ban: the mask, who set it and when.</summary>

@@ -100,6 +100,7 @@ public sealed partial class GroveHost : IAsyncDisposable
             OperatorAccounts = options.ServerOperators.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Lockdown = options.Lockdown,
             PasswordQueueLimit = options.PasswordQueueLimit,
+            MinPasswordLength = options.MinPasswordLength,
         });
         builder.Services.AddSingleton(new Grove.Core.Limits.FloodOptions
         {

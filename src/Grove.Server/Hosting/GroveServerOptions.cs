@@ -61,6 +61,12 @@ public sealed class GroveServerOptions
     /// <summary>The IRC network name (ISUPPORT NETWORK).</summary>
     public string NetworkName { get; set; } = "Grove";
 
+    /// <summary>The server's description, as IRC's LINKS shows it ("&lt;hopcount&gt; &lt;server info&gt;").</summary>
+    public string ServerDescription { get; set; } = "Grove chat server";
+
+    /// <summary>The name IRC's LINKS gives Grove's built-in services (the Grove nick, accounts), shown as a linked server.</summary>
+    public string ServicesName { get; set; } = "services.grove";
+
     /// <summary>The message of the day, shown on IRC registration and by MOTD; lines separated by \n.</summary>
     public string Motd { get; set; } = "Welcome to Grove.\nEveryone here shares rooms with netcat, IRC and browser users.\nPRIVMSG Grove :help lists Grove's own commands (bamboo, rooms, history).";
 
@@ -69,6 +75,9 @@ public sealed class GroveServerOptions
     /// lockdown and the whole audit log, on every door.
     /// </summary>
     public string ServerOperators { get; set; } = "";
+
+    /// <summary>The shortest password a new account may have, in characters (default 8; at least 1).</summary>
+    public int MinPasswordLength { get; set; } = 8;
 
     /// <summary>Start in lockdown: only registered accounts may sign in (a server operator switches it with /lockdown).</summary>
     public bool Lockdown { get; set; }

@@ -67,7 +67,7 @@ public sealed class RoomsIntegrationTests : IAsyncLifetime
         await using var alice = await _server.JoinAsync("alice");
         await using var bob = await _server.JoinAsync("bob");
         await alice.SendAsync("/part see you");
-        await alice.ExpectAsync("^\\* You left #lobby\\.");
+        await alice.ExpectAsync("^\\* You left #lobby \\(see you\\)\\.");
         await bob.ExpectAsync("^\\* alice left #lobby \\(see you\\)$");
         await alice.SendAsync("anyone?");
         Assert.Contains("not in a room", await alice.ExpectAsync("^! "));

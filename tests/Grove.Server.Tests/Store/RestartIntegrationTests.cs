@@ -14,6 +14,9 @@ public sealed class RestartIntegrationTests
             await using var alice = await first.RegisteredAsync("alice", "correct horse");
             await using var bob = await first.RegisteredAsync("bob", "correct horse");
             await alice.SendAsync("/join #garden");
+            // Registered: an unregistered room that empties ends and loses its topic (its history stays).
+            await alice.SendAsync("/room register");
+            await alice.ExpectAsync("^\\* #garden is registered");
             await alice.SendAsync("/topic Tomatoes and basil");
             await alice.SendAsync("first planting 🌱");
             await alice.SendAsync("/msg bob between us");

@@ -1,4 +1,5 @@
 using System.Text;
+using Grove.Wire;
 using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.Names;
@@ -52,6 +53,13 @@ public sealed partial class IrcConnection
         var tags = Has(IrcCaps.MessageTags) ? ClientTags(m) : null;
         foreach (var target in Targets(m[0]))
         {
+            if (RelayedBytes(verb, target, text) > IrcServerInfo.MaxLineBytes)
+            {
+                // ircdocs ERR_INPUTTOOLONG: a line that fits from the client but not once the server adds the sender's
+                // prefix may be refused; refused whole, so nothing reaches anyone cut short.
+                Lines(renderer.Numeric(417, session, "Input line was too long (with your prefix, it would pass 512 bytes)"));
+                continue;
+            }
             if (NameRules.NamesEqual(target, IrcServerInfo.ServiceNick))
             {
                 if (kind == MessageKind.Normal) await Service(text);
@@ -66,6 +74,10 @@ public sealed partial class IrcConnection
             Emit(new ChatCommand(kind == MessageKind.Notice ? CommandKind.Notice : CommandKind.Msg, Target: target, Text: text) { ClientTags = tags });
         }
     }
+
+    /// <summary>The bytes of ":nick!user@host VERB target :text\r\n", as others would receive it (without tags).</summary>
+    private int RelayedBytes(string verb, string target, string text) =>
+        TextRules.Utf8.GetByteCount(session.Origin.ToString()) + TextRules.Utf8.GetByteCount(target) + TextRules.Utf8.GetByteCount(text) + verb.Length + 7;
 
     // PRIVMSG Grove :<plain command>: the plain door's extras (bamboo, rooms, history, who, help) from IRC.
     private async Task Service(string text)
@@ -120,7 +132,7 @@ public sealed partial class IrcConnection
             if (rooms.Count == 0) { sb.Append(renderer.Numeric(366, session, "*", "End of /NAMES list")); return sb.ToString(); }
             var room = chat.RoomNamed(rooms[0]);
             if (room is null || !CanSee(room)) sb.Append(renderer.Numeric(366, session, rooms[0], "End of /NAMES list"));
-            else renderer.AppendNames(sb, session, room.Name, room.Members.DistinctBy(x => x.Name).Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Origin, room.StatusOf(p))));
+            else renderer.AppendNames(sb, session, room.Name, (room.Modes & RoomModes.Secret) != 0, room.Members.DistinctBy(x => x.Name).Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Origin, room.StatusOf(p))));
             return sb.ToString();
         });
     }
@@ -166,8 +178,12 @@ public sealed partial class IrcConnection
     private void Kick(IrcMessage m)
     {
         if (m.Params.Count < 2) { NeedMore("KICK"); return; }
-        foreach (var nick in Targets(m[1]))
-            Emit(new ChatCommand(CommandKind.Kick, Target: m[0], Text: m.Params.Count > 2 ? m[2] : null, Args: [nick]));
+        // RFC 2812 3.2.8: one channel and several users, or as many channels as users, paired in order.
+        var rooms = m[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var nicks = Targets(m[1]);
+        if (rooms.Length == 0) { NeedMore("KICK"); return; }
+        for (var i = 0; i < nicks.Count; i++)
+            Emit(new ChatCommand(CommandKind.Kick, Target: rooms.Length == 1 ? rooms[0] : rooms[Math.Min(i, rooms.Length - 1)], Text: m.Params.Count > 2 ? m[2] : null, Args: [nicks[i]]));
     }
 
     // INVITE <nick> <channel>

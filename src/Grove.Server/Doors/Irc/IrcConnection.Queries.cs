@@ -43,11 +43,13 @@ public sealed partial class IrcConnection
             else
             {
                 var folded = NameRules.Fold(mask is "0" ? "*" : mask);
+                var exact = mask.IndexOfAny(['*', '?', '!', '@']) < 0;
                 var n = 0;
                 foreach (var p in chat.People)
                 {
                     if (opersOnly && !p.IsOperator) continue;
-                    if (p.Invisible && p != session && !SharesRoom(p)) continue;
+                    // modern.ircdocs: +i hides a person from masks, not from their exact nick or from those who share a channel.
+                    if (p.Invisible && p != session && !exact && !SharesRoom(p)) continue;
                     if (!Mask.Matches(folded, NameRules.Fold(p.Name!)) && !Mask.Matches(folded, NameRules.Fold(p.Origin.ToString()))) continue;
                     if (++n > MaxWhoReplies) break;
                     var shared = chat.RoomsOf(p).FirstOrDefault(CanSee);

@@ -63,6 +63,8 @@ public sealed partial class IrcConnection
 
     private string? _pass;
     private StringBuilder? _sasl; // the AUTHENTICATE PLAIN payload so far, while an exchange is going on
+    private bool _saslDiscarding; // a payload past MaxSaslPayload was refused; its remaining chunks are dropped
+    private const int MaxSaslPayload = 4096; // base64 of authzid, authcid and a 1,024-character password, with room to spare
 
     // PASS <password> or PASS <account>:<password>: the login for clients without SASL, tried when registration
     // completes (the account is the nick when none is given). After registration, ERR_ALREADYREGISTERED.
@@ -82,6 +84,7 @@ public sealed partial class IrcConnection
         if (arg == "*")
         {
             _sasl = null;
+            _saslDiscarding = false;
             Lines(renderer.Numeric(906, session, "SASL authentication aborted"));
             return;
         }
@@ -98,11 +101,26 @@ public sealed partial class IrcConnection
             Lines("AUTHENTICATE +\r\n");
             return;
         }
-        if (arg != "+") _sasl.Append(arg);
-        if (arg.Length > 400 || _sasl.Length > 1600)
+        if (_saslDiscarding)
+        {
+            // The rest of a refused payload: ignored until its last chunk (shorter than 400 bytes, or "+").
+            if (arg.Length != 400) { _saslDiscarding = false; _sasl = null; }
+            return;
+        }
+        if (arg.Length > 400)
         {
             _sasl = null;
             Lines(renderer.Numeric(905, session, "SASL message too long"));
+            return;
+        }
+        if (arg != "+") _sasl.Append(arg);
+        if (_sasl.Length > MaxSaslPayload)
+        {
+            // "If authentication fails, a 904 or 905 numeric will be sent": refused once, not once per chunk.
+            _sasl.Clear();
+            _saslDiscarding = arg.Length == 400;
+            if (!_saslDiscarding) _sasl = null;
+            Lines(renderer.Numeric(904, session, "SASL authentication failed: the payload is too long"));
             return;
         }
         if (arg.Length == 400) return; // more chunks follow
@@ -174,7 +192,7 @@ public sealed partial class IrcConnection
     private async Task User(IrcMessage m)
     {
         if (Registered) { Lines(renderer.Numeric(462, session, "You may not reregister")); return; }
-        if (m.Params.Count < 4 || m[0].Length == 0) { NeedMore("USER"); return; }
+        if (m.Params.Count < 4 || m[0].Length == 0 || m[3].Length == 0) { NeedMore("USER"); return; }
         var user = new string(m[0].Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').Take(IrcServerInfo.UserLength - 1).ToArray());
         _user = "~" + (user.Length > 0 ? user : "user");
         session.RealName = m[3];

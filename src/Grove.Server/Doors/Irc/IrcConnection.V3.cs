@@ -135,9 +135,13 @@ public sealed partial class IrcConnection
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
             Read(() => { foreach (var r in chat.RoomsOf(session)) names[r.Key] = r.Name; return null; },
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
-                    store.Conversations(session.HistoryOwners, names.Keys.ToArray(), from, to, tlimit)
+                    // draft/chathistory: targets in the order of their latest message, earliest first, each with the bare
+                    // timestamp of that message (irctest chathistory TARGETS); the limit keeps the earliest.
+                    // A target whose latest message is past the window is not listed (irctest: "excludes updated targets").
+                    store.Conversations(session.HistoryOwners, names.Keys.ToArray(), from, DateTimeOffset.MaxValue.AddYears(-1000), MaxChatHistory)
+                        .Where(c => c.Latest < to).OrderBy(c => c.Latest).Take(tlimit)
                         .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
-                            names.GetValueOrDefault(NameRules.Fold(c.Target)) ?? c.Target, "timestamp=" + IrcRenderer.Time(c.Latest)))))
+                            names.GetValueOrDefault(NameRules.Fold(c.Target)) ?? c.Target, IrcRenderer.Time(c.Latest)))))
                         .ToList()));
             return;
         }

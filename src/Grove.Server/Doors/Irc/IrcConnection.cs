@@ -66,13 +66,21 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         if (bytes.Length == 0) return;
         if (!TextRules.TryDecodeUtf8(bytes, out var line))
         {
-            // UTF8ONLY: refuse, naming the command when it can be read.
             var lossy = TextRules.Utf8.GetString(bytes.ToArray());
-            var command = IrcMessage.Parse(lossy)?.Command ?? "*";
-            Lines(Has(IrcCaps.StandardReplies)
-                ? IrcMessage.Text(info.ServerName, "FAIL", command, "INVALID_UTF8", "Message rejected: Grove accepts UTF-8 only")
-                : IrcMessage.Text(info.ServerName, "NOTICE", Me, "That line was not valid UTF-8 and was dropped."));
-            return;
+            var parsed = IrcMessage.Parse(lossy);
+            if (parsed is { Command: "USER" } && !Registered)
+            {
+                // A legacy client's realname in Latin-1 must not keep it from registering: it is read lossily.
+                line = lossy;
+            }
+            else
+            {
+                // UTF8ONLY: a FAIL INVALID_UTF8 standard reply (naming the command when it can be read), whether or
+                // not the client enabled standard-replies: a NOTICE would read as if the line had been taken.
+                _label = Has(IrcCaps.LabeledResponse) && parsed is not null && parsed.Tags.TryGetValue("label", out var l) && l.Length is > 0 and <= 64 ? l : null;
+                Lines(IrcMessage.Text(info.ServerName, "FAIL", parsed?.Command ?? "*", "INVALID_UTF8", "Message rejected: Grove accepts UTF-8 only"));
+                return;
+            }
         }
         // The 512-byte limit is for the message without its tags (RFC 1459 section 2.3; IRCv3 message-tags).
         var body = line;
@@ -80,20 +88,34 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
         {
             var space = line.IndexOf(' ');
             if (space < 0) return;
-            if (TextRules.Utf8.GetByteCount(line.AsSpan(0, space + 1)) > IrcServerInfo.MaxTagBytes)
+            // "Clients MUST NOT send messages with tag data exceeding 4096 bytes" (the server adds its own up to 8191).
+            if (TextRules.Utf8.GetByteCount(line.AsSpan(0, space + 1)) > IrcServerInfo.MaxClientTagBytes)
             {
                 Lines(renderer.Numeric(417, session, "Input line was too long"));
                 return;
             }
             body = line[(space + 1)..];
         }
-        if (TextRules.Utf8.GetByteCount(body) > IrcServerInfo.MaxLineBytes - 2)
+        // REGISTER is never relayed, and a password may be longer than a line (up to 1,024 characters): it gets more room.
+        var limit = body.StartsWith("REGISTER ", StringComparison.OrdinalIgnoreCase) ? 2048 : IrcServerInfo.MaxLineBytes - 2;
+        if (TextRules.Utf8.GetByteCount(body) > limit)
         {
             Lines(renderer.Numeric(417, session, "Input line was too long"));
             return;
         }
         var message = IrcMessage.Parse(line);
-        if (message is null) return;
+        if (message is null)
+        {
+            // Not a command by RFC 1459's grammar (letters or three digits), yet a word: answered as unknown, not ignored.
+            var rest = body.TrimStart(' ');
+            if (rest.StartsWith(':')) rest = rest.IndexOf(' ') is var sp and > 0 ? rest[(sp + 1)..].TrimStart(' ') : "";
+            var word = rest.Split(' ', 2)[0];
+            if (word.Length == 0) return;
+            var tagsOnly = line.StartsWith('@') ? IrcMessage.Parse(line[..line.IndexOf(' ')] + " X") : null;
+            _label = Has(IrcCaps.LabeledResponse) && tagsOnly is not null && tagsOnly.Tags.TryGetValue("label", out var l2) && l2.Length is > 0 and <= 64 ? l2 : null;
+            Lines(renderer.Numeric(421, session, word, "Unknown command"));
+            return;
+        }
         _label = Has(IrcCaps.LabeledResponse) && message.Tags.TryGetValue("label", out var label) && label.Length is > 0 and <= 64 ? label : null;
         await Dispatch(message);
     }
@@ -149,7 +171,12 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             case "TIME": Lines(renderer.Numeric(391, session, info.ServerName, DateTimeOffset.UtcNow.ToString("dddd MMMM d yyyy -- HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture))); break;
             case "ADMIN": Admin(); break;
             case "INFO": Info(); break;
-            case "LINKS": Lines(renderer.Numeric(364, session, info.ServerName, info.ServerName, "0 Grove") + renderer.Numeric(365, session, "*", "End of /LINKS list")); break;
+            case "LINKS":
+                // RFC 2812 RPL_LINKS "<mask> <server> :<hopcount> <server info>": this server, then its built-in services.
+                Lines(renderer.Numeric(364, session, info.ServerName, info.ServerName, "0 " + info.Options.ServerDescription)
+                    + renderer.Numeric(364, session, info.Options.ServicesName, info.ServerName, "1 Grove services")
+                    + renderer.Numeric(365, session, "*", "End of /LINKS list"));
+                break;
             case "HELP": Help(m); break;
             case "BAMBOO": Emit(new ChatCommand(CommandKind.Bamboo)); break;
             case "USERS": Lines(renderer.Numeric(446, session, "USERS has been disabled")); break;

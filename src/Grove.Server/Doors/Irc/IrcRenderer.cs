@@ -39,19 +39,21 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     {
         if ((caps & (IrcCaps.ServerTime | IrcCaps.MessageTags | IrcCaps.AccountTag)) == 0) return "";
         var sb = new StringBuilder("@");
-        if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(ev.At));
+        // A message's time is the one it is stored with, so live copies and CHATHISTORY agree to the millisecond.
+        var at = ev switch { RoomMessageEvent m => m.Time, PrivateMessageEvent p => p.Time, _ => ev.At };
+        if ((caps & IrcCaps.ServerTime) != 0) sb.Append("time=").Append(Time(at));
         // IRCv3 account-tag: the sender's account (a nickname, escaped all the same: tags are a line's first bytes).
         if ((caps & IrcCaps.AccountTag) != 0 && ev.By?.Account is { } account) Sep(sb).Append("account=").Append(IrcMessage.EscapeTagValue(account));
         if ((caps & IrcCaps.MessageTags) != 0)
         {
             var (id, bot, client) = ev switch
             {
-                RoomMessageEvent m => (m.Id, m.FromBot, m.ClientTags),
-                PrivateMessageEvent p => (p.Id, p.FromBot, p.ClientTags),
-                TagMsgEvent t => (0L, false, t.ClientTags),
-                _ => (0L, false, null),
+                RoomMessageEvent m => (m.Id > 0 ? m.Id.ToString(CultureInfo.InvariantCulture) : null, m.FromBot, m.ClientTags),
+                PrivateMessageEvent p => (p.Id > 0 ? p.Id.ToString(CultureInfo.InvariantCulture) : null, p.FromBot, p.ClientTags),
+                TagMsgEvent t => (t.MsgId, false, t.ClientTags),
+                _ => (null, false, null),
             };
-            if (id > 0) Sep(sb).Append("msgid=").Append(id.ToString(CultureInfo.InvariantCulture));
+            if (id is not null) Sep(sb).Append("msgid=").Append(id);
             if (bot) Sep(sb).Append("bot");
             // Client-only tags are relayed as parsed again here: whatever the event holds, only valid keys and escaped values go out.
             if (!string.IsNullOrEmpty(client) && IrcMessage.FormatTags(IrcMessage.ParseTags(client).Where(t => t.Key.StartsWith('+'))) is { Length: > 0 } relayed) Sep(sb).Append(relayed);
@@ -102,10 +104,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         switch (ev)
         {
             case RoomMessageEvent m:
-                sb.Append(tags).Append(Message(Prefix(m, m.From), m.Room, m.Text, m.Kind));
+                IrcLongLines.AppendMessage(sb, tags, Prefix(m, m.From), m.Room, m.Text, m.Kind);
                 break;
             case PrivateMessageEvent p:
-                sb.Append(tags).Append(Message(Prefix(p, p.From), p.To, p.Text, p.Kind));
+                IrcLongLines.AppendMessage(sb, tags, Prefix(p, p.From), p.To, p.Text, p.Kind);
                 break;
             case TagMsgEvent t:
                 if ((caps & IrcCaps.MessageTags) != 0) sb.Append(tags).Append(IrcMessage.Format(t.By?.ToString() ?? "*", "TAGMSG", t.Target));
@@ -146,6 +148,9 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 sb.Append(tags).Append((caps & IrcCaps.ExtendedJoin) != 0
                     ? IrcMessage.Text(Prefix(j, j.Name), "JOIN", j.Room, j.By?.Account ?? "*", j.RealName)
                     : IrcMessage.Format(Prefix(j, j.Name), "JOIN", j.Room));
+                // away-notify: "the server MUST send an AWAY message ... when a user who is away joins a channel".
+                if ((caps & IrcCaps.AwayNotify) != 0 && j.AwayMessage is not null)
+                    sb.Append(tags).Append(IrcMessage.Text(Prefix(j, j.Name), "AWAY", j.AwayMessage));
                 break;
             case AccountEvent a:
                 if ((caps & IrcCaps.AccountNotify) != 0) sb.Append(tags).Append(IrcMessage.Format(Prefix(a, a.Name), "ACCOUNT", a.Account ?? "*"));
@@ -168,13 +173,14 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                     sb.Append(Numeric(332, me, j.Room, j.Topic));
                     if (j.TopicSetBy is { } by && j.TopicSetAt is { } at) sb.Append(Numeric(333, me, j.Room, by, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
                 }
-                AppendNames(sb, me, j.Room, j.Members.Select((n, i) => (i < j.Origins.Count ? j.Origins[i] : new Origin(n, n, "grove"), i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
+                AppendNames(sb, me, j.Room, j.Secret, j.Members.Select((n, i) => (i < j.Origins.Count ? j.Origins[i] : new Origin(n, n, "grove"), i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None)));
                 break;
             case PartEvent p:
                 sb.Append(tags).Append(IrcMessage.Text(Prefix(p, p.Name), "PART", p.Room, p.Reason));
                 break;
             case PartedReply p:
-                sb.Append(IrcMessage.Format(me.Origin.ToString(), "PART", p.Room));
+                // RFC 2812 3.2.2: "If a "Part Message" is given, this will be sent instead of the default message".
+                sb.Append(p.Reason is null ? IrcMessage.Format(me.Origin.ToString(), "PART", p.Room) : IrcMessage.Text(me.Origin.ToString(), "PART", p.Room, p.Reason));
                 break;
             case QuitEvent q:
                 sb.Append(tags).Append(IrcMessage.Text(Prefix(q, q.Name), "QUIT", q.Reason));
@@ -262,7 +268,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         }
     }
 
-    private static string Message(string prefix, string target, string text, MessageKind kind) => kind switch
+    internal static string Message(string prefix, string target, string text, MessageKind kind) => kind switch
     {
         MessageKind.Action => IrcMessage.Text(prefix, "PRIVMSG", target, $"\u0001ACTION {text}\u0001"),
         MessageKind.Notice => IrcMessage.Text(prefix, "NOTICE", target, text),
@@ -279,8 +285,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     }
 
     /// <summary>RPL_NAMREPLY lines (353), split to stay under the line limit, then RPL_ENDOFNAMES (366).</summary>
-    public void AppendNames(StringBuilder sb, Session me, string room, IEnumerable<(Origin Who, MemberStatus Status)> members)
+    public void AppendNames(StringBuilder sb, Session me, string room, bool secret, IEnumerable<(Origin Who, MemberStatus Status)> members)
     {
+        // RFC 2812 RPL_NAMREPLY: "@" is used for secret channels, "*" for private channels, and "=" for others.
+        var kind = secret ? "@" : "=";
         var caps = CapsOf(me);
         var line = new StringBuilder();
         foreach (var (who, status) in members)
@@ -288,13 +296,13 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             var entry = NamesEntry(who, status, caps);
             if (line.Length + entry.Length + room.Length + Server.Length + 40 > IrcServerInfo.MaxLineBytes)
             {
-                sb.Append(Numeric(353, me, "=", room, line.ToString()));
+                sb.Append(Numeric(353, me, kind, room, line.ToString()));
                 line.Clear();
             }
             if (line.Length > 0) line.Append(' ');
             line.Append(entry);
         }
-        if (line.Length > 0) sb.Append(Numeric(353, me, "=", room, line.ToString()));
+        if (line.Length > 0) sb.Append(Numeric(353, me, kind, room, line.ToString()));
         sb.Append(Numeric(366, me, room, "End of /NAMES list"));
     }
 
@@ -305,7 +313,11 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
     private void AppendLabeled(StringBuilder sb, LabeledReply l, Session me, IrcCaps caps)
     {
         var inner = new StringBuilder();
-        foreach (var e in l.Events) Append(inner, e, me);
+        // A message to yourself with echo-message: the echo is the labeled answer, the copy you receive as its
+        // recipient is delivery, not response (irctest labeled_responses: "only one message contains the label").
+        var selfCopy = (caps & IrcCaps.EchoMessage) != 0 && l.Events.Any(e => e is EchoReply or PrivateSentReply);
+        foreach (var e in l.Events) if (!(selfCopy && e is PrivateMessageEvent or TagMsgEvent)) Append(inner, e, me);
+        if (selfCopy) foreach (var e in l.Events) if (e is PrivateMessageEvent or TagMsgEvent) Append(sb, e, me);
         var text = inner.ToString();
         if ((caps & IrcCaps.LabeledResponse) == 0) { sb.Append(text); return; }
         var label = "label=" + IrcMessage.EscapeTagValue(l.Label);
@@ -356,6 +368,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             ErrorCode.TargetNotInRoom => Numeric(441, me, [.. subject.Split(' '), "They aren't on that channel"]),
             ErrorCode.TargetAlreadyInRoom => Numeric(443, me, [.. subject.Split(' '), "is already on channel"]),
             ErrorCode.UnknownMode => Numeric(472, me, subject, "is unknown mode char to me"),
+            // ircdocs ERR_INVALIDMODEPARAM: "<client> <target chan/user> <mode char> <parameter> :<description>".
+            ErrorCode.InvalidModeParam => Numeric(696, me, [.. subject.Split(' ', 3), e.Text]),
             ErrorCode.NeedMoreParams => Numeric(461, me, Verb(e.Command), e.Text),
             ErrorCode.EmptyMessage => Numeric(412, me, "No text to send"),
             ErrorCode.InputTooLong => Numeric(417, me, "Input line was too long"),
@@ -413,8 +427,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
         sb.Append(Numeric(254, me, chat.RoomCount.ToString(CultureInfo.InvariantCulture), "channels formed"));
         sb.Append(Numeric(255, me, $"I have {users} clients and 0 servers"));
-        sb.Append(Numeric(265, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current local users {users}, max {users}"));
-        sb.Append(Numeric(266, me, users.ToString(CultureInfo.InvariantCulture), users.ToString(CultureInfo.InvariantCulture), $"Current global users {users}, max {users}"));
+        var peak = info.PeakUsers(users);
+        var (n, max) = (users.ToString(CultureInfo.InvariantCulture), peak.ToString(CultureInfo.InvariantCulture));
+        sb.Append(Numeric(265, me, n, max, $"Current local users {users}, max {peak}"));
+        sb.Append(Numeric(266, me, n, max, $"Current global users {users}, max {peak}"));
     }
 
     public void AppendMotd(StringBuilder sb, Session me)

@@ -12,7 +12,8 @@ public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
     public const string ServiceNick = "Grove";
     public const string ServicePrefix = "Grove!service@services.grove";
     public const int MaxLineBytes = 512;       // RFC 1459: including CR LF
-    public const int MaxTagBytes = 8191;       // IRCv3 message-tags: client tags, including the '@' and the space
+    public const int MaxTagBytes = 8191;       // IRCv3 message-tags: all tags of a line, including the '@' and the space
+    public const int MaxClientTagBytes = 4096; // IRCv3 message-tags: what a client may send, including the '@' and the space
     public const int MaxTargets = 4;           // PRIVMSG/NOTICE/KICK/JOIN/PART targets per line (TARGMAX)
     public const int MaxAwayLength = TextLimits.MaxReasonLength;
     public const int MaxKickLength = TextLimits.MaxReasonLength;
@@ -22,6 +23,15 @@ public sealed class IrcServerInfo(GroveServerOptions options, ChatServer chat)
     public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
     public ChatServer Chat { get; } = chat;
     public GroveServerOptions Options { get; } = options;
+
+    /// <summary>The most users seen at once by any LUSERS (every IRC registration shows one): 265/266's "max".</summary>
+    public int PeakUsers(int now)
+    {
+        int peak;
+        while ((peak = Volatile.Read(ref _peakUsers)) < now && Interlocked.CompareExchange(ref _peakUsers, now, peak) != peak) { }
+        return Math.Max(peak, now);
+    }
+    private int _peakUsers;
 
     public IReadOnlyList<string> MotdLines { get; } = options.Motd.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length > 0).ToList();
 

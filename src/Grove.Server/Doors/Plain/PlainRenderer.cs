@@ -102,7 +102,7 @@ public sealed class PlainRenderer : IEventRenderer
                 if (j.Topic is not null) Line(sb, $"* Topic of {j.Room}: {j.Topic}");
                 break;
             case PartedReply p:
-                Line(sb, $"* You left {p.Room}. Type /join #room to enter a room.");
+                Line(sb, p.Reason is null ? $"* You left {p.Room}. Type /join #room to enter a room." : $"* You left {p.Room} ({p.Reason}). Type /join #room to enter a room.");
                 break;
             case WhoisReply w:
                 Line(sb, $"* {w.Name}{(w.Account is { } account ? $", logged in as {account}" : ", a guest")}");

@@ -143,6 +143,7 @@ public sealed class WebRenderer : IEventRenderer
             case PartedReply p:
                 w.WriteString("type", "parted");
                 Str(w, "room", p.Room);
+                if (p.Reason is not null) Str(w, "reason", p.Reason);
                 break;
             case QuitEvent q:
                 w.WriteString("type", "quit");

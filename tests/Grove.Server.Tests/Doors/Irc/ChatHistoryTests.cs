@@ -108,7 +108,8 @@ public sealed class ChatHistoryTests : IAsyncLifetime
         var to = DateTimeOffset.UtcNow.AddMinutes(5).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
         await a.SendAsync($"CHATHISTORY TARGETS timestamp={from} timestamp={to} 10");
         Assert.Matches("BATCH \\+\\S+ draft/chathistory-targets$", await a.NextLineAsync());
-        Assert.Matches("^@batch=\\S+ :test\\.grove CHATHISTORY TARGETS bob timestamp=\\S+$", await a.NextLineAsync());
+        // Each line: "CHATHISTORY TARGETS <target> <timestamp>", the bare timestamp of its latest message.
+        Assert.Matches("^@batch=\\S+ :test\\.grove CHATHISTORY TARGETS bob \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", await a.NextLineAsync());
         Assert.StartsWith(":test.grove BATCH -", await a.NextLineAsync());
         // FAIL CHATHISTORY INVALID_TARGET for a channel one is not in; INVALID_PARAMS for a bad reference.
         await using var other = await _server.IrcAsync("Other");
@@ -132,5 +133,30 @@ public sealed class ChatHistoryTests : IAsyncLifetime
         await using var plain = await _server.IrcAsync("Plain");
         await plain.SendAsync("JOIN #lobby");
         Assert.Equal(":talker!talker@plain.grove PRIVMSG #lobby :before you came", await plain.ExpectAsync("before you came$"));
+    }
+
+    [Fact]
+    public async Task Targets_come_earliest_first_and_leave_out_one_whose_latest_message_is_past_the_window()
+    {
+        // irctest chathistory: "Targets should be sorted by time of latest message (earliest first)"; a target with
+        // activity in the window "but where the latest message is outside the window" is excluded.
+        await using var a = await LineClient.IrcWithCapsAsync(_server.Irc, "Tia", HistoryCaps);
+        await using var b = await _server.IrcAsync("tob");
+        await a.SendAsync("JOIN #tt");
+        await a.ExpectAsync(" 366 Tia #tt ");
+        await a.SendAsync("PRIVMSG #tt :first");
+        await a.SendAsync("PRIVMSG tob :between us");
+        await b.ExpectAsync("PRIVMSG tob :between us$");
+        await a.IrcBarrierAsync();
+        string Ts(DateTimeOffset t) => "timestamp=" + t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
+        await a.SendAsync($"CHATHISTORY TARGETS {Ts(DateTimeOffset.UtcNow.AddMinutes(-5))} {Ts(DateTimeOffset.UtcNow.AddMinutes(5))} 10");
+        var lines = await a.IrcBarrierAsync();
+        Assert.Equal(["#tt", "tob"], lines.Where(l => l.Contains(" CHATHISTORY TARGETS ")).Select(l => l.Split(' ')[4]));
+        // A window ending at the private message holds the channel's message, but the channel spoke again later.
+        var dm = lines.First(l => l.Contains("TARGETS tob ")).Split(' ')[5];
+        await a.SendAsync("PRIVMSG #tt :later");
+        await a.IrcBarrierAsync();
+        await a.SendAsync($"CHATHISTORY TARGETS {Ts(DateTimeOffset.UtcNow.AddMinutes(-5))} timestamp={dm} 10");
+        Assert.DoesNotContain(await a.IrcBarrierAsync(), l => l.Contains(" CHATHISTORY TARGETS "));
     }
 }

@@ -44,9 +44,13 @@ public sealed class MessageTests : IAsyncLifetime
     {
         await using var a = await _server.IrcAsync("Ann");
         await using var b = await _server.IrcAsync("Bob");
-        // 512 bytes including CR LF is the limit: "PRIVMSG Bob :" is 13 bytes, so 497 bytes of text fit.
-        await a.SendAsync("PRIVMSG Bob :" + new string('x', 497));
-        await b.ExpectAsync($"^:Ann!~ann@irc\\.grove PRIVMSG Bob :x{{497}}$");
+        // 512 bytes including CR LF is the limit of what Bob receives: ":Ann!~ann@irc.grove PRIVMSG Bob :" and CR LF
+        // are 35 bytes, so 477 bytes of text fit; one more is refused (ircdocs ERR_INPUTTOOLONG allows it).
+        await a.SendAsync("PRIVMSG Bob :" + new string('x', 477));
+        await b.ExpectAsync($"^:Ann!~ann@irc\\.grove PRIVMSG Bob :x{{477}}$");
+        await a.SendAsync("PRIVMSG Bob :" + new string('z', 478));
+        Assert.StartsWith(":test.grove 417 Ann :Input line was too long", await a.NextLineAsync());
+        // 512 bytes including CR LF is the limit of a line from a client: "PRIVMSG Bob :" is 13 bytes.
         await a.SendAsync("PRIVMSG Bob :" + new string('y', 498));
         // ERR_INPUTTOOLONG 417 (modern.ircdocs.horse): "Indicates a given line does not follow the specified size limits."
         Assert.Equal(":test.grove 417 Ann :Input line was too long", await a.NextLineAsync());
@@ -54,7 +58,7 @@ public sealed class MessageTests : IAsyncLifetime
         await b.ExpectAsync("^:Ann!~ann@irc\\.grove PRIVMSG Bob :tagged$");
         await a.SendAsync("@+x=" + new string('t', 9000) + " PRIVMSG Bob :too many tags");
         Assert.Equal(":test.grove 417 Ann :Input line was too long", await a.NextLineAsync());
-        Assert.DoesNotContain(await b.IrcBarrierAsync(), l => l.Contains('y') || l.Contains("too many tags"));
+        Assert.DoesNotContain(await b.IrcBarrierAsync(), l => l.Contains('y') || l.Contains('z') || l.Contains("too many tags"));
     }
 
     [Fact]

@@ -104,7 +104,8 @@ public sealed class QueryAndServerTests : IAsyncLifetime
         await a.SendAsync("INFO");
         await a.ExpectAsync("^:test\\.grove 374 Ann :End of INFO list$");
         await a.SendAsync("LINKS");
-        Assert.Equal(":test.grove 364 Ann test.grove test.grove :0 Grove", await a.NextLineAsync());
+        Assert.Equal(":test.grove 364 Ann test.grove test.grove :0 Grove chat server", await a.NextLineAsync());
+        Assert.Equal(":test.grove 364 Ann services.grove test.grove :1 Grove services", await a.NextLineAsync());
         Assert.Equal(":test.grove 365 Ann * :End of /LINKS list", await a.NextLineAsync());
         // HELP: RPL_HELPSTART 704, RPL_HELPTXT 705, RPL_ENDOFHELP 706; ERR_HELPNOTFOUND 524.
         await a.SendAsync("HELP JOIN");
