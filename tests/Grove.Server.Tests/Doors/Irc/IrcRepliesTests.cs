@@ -29,7 +29,7 @@ public sealed class IrcRepliesTests : IAsyncLifetime
         await c.SendAsync("JOIN #k");
         await c.IrcBarrierAsync();
         await c.SendAsync("MODE #k +l");
-        Assert.Equal(":test.grove 461 Nick MODE :+l needs a positive number.", await c.NextLineAsync());
+        Assert.Equal(":test.grove 461 Nick MODE :+l needs a number.", await c.NextLineAsync());
     }
 
     [Fact]
