@@ -19,9 +19,23 @@ public sealed class ChatMetrics
 
     public void Committed(int messages, TimeSpan took)
     {
-        Interlocked.Increment(ref _commits);
+        var k = Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _committedMessages, messages);
         Interlocked.Add(ref _commitTicks, took.Ticks);
+        // The commit loop is the only caller, so the ring of recent durations needs no lock.
+        _recentCommits[(k - 1) & (_recentCommits.Length - 1)] = took.Ticks;
+    }
+
+    private readonly long[] _recentCommits = new long[1 << 16];
+
+    /// <summary>The 99th percentile of the last 65,536 commits' durations (for the shutdown summary).</summary>
+    public TimeSpan CommitP99()
+    {
+        var n = (int)Math.Min(Commits, _recentCommits.Length);
+        if (n == 0) return TimeSpan.Zero;
+        var copy = _recentCommits[..n];
+        Array.Sort(copy);
+        return TimeSpan.FromTicks(copy[Math.Min(n - 1, (int)Math.Ceiling(n * 0.99) - 1)]);
     }
 
     public long ConnectionsOpen(DoorKind door) => Volatile.Read(ref _connected[(int)door]);
