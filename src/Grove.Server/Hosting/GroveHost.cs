@@ -86,6 +86,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Logging.AddProvider(ring);
         builder.Services.AddSingleton(ring);
         builder.Services.AddSingleton<RateSampler>();
+        builder.Services.AddSingleton<MetricsExporter>();
         builder.Services.AddSingleton<WebSocketDoor>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds + 1));
         builder.Services.AddSingleton(options);
