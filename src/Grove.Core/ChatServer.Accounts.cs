@@ -281,7 +281,7 @@ public sealed partial class ChatServer
     private void JoinGroup(Session s, Session holder)
     {
         s.Name = holder.Name;
-        s.State = SessionState.Registered;
+        MarkRegistered(s);
         s.UserName ??= holder.Name;
         var group = holder.Group ??= new List<Session> { holder };
         group.Add(s);

@@ -144,7 +144,7 @@ public sealed partial class ChatServer
             return;
         }
         s.Name = name;
-        s.State = SessionState.Registered;
+        MarkRegistered(s);
         _byName[key] = s;
         Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), name);
         Presence(s, name, online: true);
@@ -241,7 +241,7 @@ public sealed partial class ChatServer
         var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind)
             { FromOwner = s.HistoryOwner, ToOwner = to.HistoryOwner });
-        Metrics.MessageIn();
+        Metrics.MessageIn(s.Door);
         Log.PrivateMessage(_logger, ev.From, ev.To, text);
         foreach (var t in GroupOf(to)) Send(t, ev);
         Send(s, new PrivateSentReply(ev));

@@ -104,6 +104,7 @@ public sealed partial class ChatServer
 
     private void DeliverBatch(Batch batch)
     {
+        if (batch.Messages.Count > 0 && batch.TakenIn != 0 && (_roundTakenIn == 0 || batch.TakenIn < _roundTakenIn)) _roundTakenIn = batch.TakenIn;
         var effects = batch.Effects;
         for (var i = 0; i < effects.Count; i++)
         {
@@ -208,7 +209,12 @@ public sealed partial class ChatServer
         _handedOver = 0;
         if (_deliveredInRound > 0) Metrics.Delivered(_deliveredInRound);
         _deliveredInRound = 0;
+        if (_roundTakenIn != 0) Metrics.DeliveryLatency(Stopwatch.GetElapsedTime(_roundTakenIn));
+        _roundTakenIn = 0;
     }
+
+    // Delivery loop only: when the oldest message command of the round being handed over was taken in (0: none).
+    private long _roundTakenIn;
 
     private int _handedOver; // delivery loop only: how many of _staged this round's hand-over has done
 
@@ -243,6 +249,8 @@ public sealed partial class ChatServer
         public readonly List<Effect> Effects = new();
         public readonly List<StoredMessage> Messages = new();
         public readonly List<StoredRoom> RoomChanges = new();
+        /// <summary>When its first command was submitted (Stopwatch timestamp; 0 for a batch of control items only).</summary>
+        public long TakenIn;
         private Accounts.StoreChanges? _changes;
         /// <summary>Account and moderation records to store with this batch (made on first use: most batches have none).</summary>
         public Accounts.StoreChanges Changes => _changes ??= new();

@@ -67,7 +67,7 @@ public sealed partial class ChatServer
             { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot, Gates = room.Gates, GatesSince = room.GatesSince };
         room.Recent.Add(ev);
         _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind) { Gates = ev.Gates, GatesSince = ev.GatesSince });
-        Metrics.MessageIn();
+        Metrics.MessageIn(s.Door);
         Log.RoomMessage(_logger, ev.From, room.Name, text);
         SendRoom(room, ev, except: s);
         Send(s, new EchoReply(ev));

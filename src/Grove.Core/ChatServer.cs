@@ -204,7 +204,16 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private void Forget(Session s)
     {
-        if (_sessions.TryRemove(s.Id, out _)) Metrics.Disconnected(s.Door);
+        if (_sessions.TryRemove(s.Id, out _)) Metrics.Disconnected(s.Door, s.CountedRegistered);
+    }
+
+    // Command loop only: a session is counted as registered once, however often it changes name or logs in.
+    private void MarkRegistered(Session s)
+    {
+        s.State = SessionState.Registered;
+        if (s.CountedRegistered) return;
+        s.CountedRegistered = true;
+        Metrics.Registered(s.Door);
     }
 
     /// <summary>Tells everyone the server is stopping, closes every connection after that line, and commits all history.</summary>
@@ -232,6 +241,7 @@ public sealed partial class ChatServer : IAsyncDisposable
             Log.StopTimedOut(_logger);
         }
         StopPasswordWork();
+        Metrics.Dispose();
     }
 
     // ---- Stage 1: the command loop -------------------------------------------------------------------------
@@ -241,6 +251,8 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null)
     {
         public string? Label { get; init; }
+        /// <summary>When a door submitted it (Stopwatch timestamp), for the delivery-latency histogram.</summary>
+        public long TakenIn { get; init; } = Stopwatch.GetTimestamp();
         public IReadOnlyList<object>? Steps { get; init; }
         public Action? Call { get; init; }
     }
@@ -276,7 +288,12 @@ public sealed partial class ChatServer : IAsyncDisposable
     private int Drain(ChannelReader<WorkItem> commands, ChannelReader<WorkItem> control, int taken)
     {
         while (control.TryRead(out var c)) { Run(c); taken++; }
-        for (; taken < _options.MaxBatch && commands.TryRead(out var w); taken++) Run(w);
+        for (; taken < _options.MaxBatch && commands.TryRead(out var w); taken++)
+        {
+            // The batch's first command is its oldest: the start of its delivery latency.
+            if (_batch.TakenIn == 0) _batch.TakenIn = w.TakenIn;
+            Run(w);
+        }
         return taken;
     }
 

@@ -62,6 +62,8 @@ public sealed class Session
     /// <summary>Segments of the current delivery round not yet handed to the outbox. Delivery loop only.</summary>
     internal List<ReadOnlyMemory<byte>>? Staged;
     internal long StagedBytes;
+    /// <summary>Counted in the registered connections of its door (command loop only).</summary>
+    internal bool CountedRegistered;
     /// <summary>Wall time of the connection, for people to read (WHOIS sign-on). Never for a duration.</summary>
     public DateTimeOffset ConnectedAt { get; internal set; } = DateTimeOffset.UtcNow;
 

@@ -86,6 +86,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Logging.AddProvider(ring);
         builder.Services.AddSingleton(ring);
         builder.Services.AddSingleton<RateSampler>();
+        builder.Services.AddSingleton<MetricsExporter>();
         builder.Services.AddSingleton<WebSocketDoor>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds + 1));
         builder.Services.AddSingleton(options);
@@ -255,7 +256,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         {
             var m = Chat.Metrics;
             Log.StoreStats(Logger, Count(m.CommittedMessages, "message"), Count(m.Commits, "transaction"), m.CommitTime.TotalMilliseconds,
-                m.CommittedMessages == 0 ? 0 : m.CommitTime.TotalMicroseconds / m.CommittedMessages);
+                m.CommittedMessages == 0 ? 0 : m.CommitTime.TotalMicroseconds / m.CommittedMessages, m.CommitP99().TotalMilliseconds);
             Log.Stopped(Logger);
         }
         await _app.DisposeAsync();
@@ -336,8 +337,8 @@ public sealed partial class GroveHost : IAsyncDisposable
         [LoggerMessage(1003, LogLevel.Information, "Shutting down: telling every client and saving history")]
         public static partial void Stopping(ILogger logger);
 
-        [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} in {Commits}, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message)")]
-        public static partial void StoreStats(ILogger logger, string messages, string commits, double millis, double perMessage);
+        [LoggerMessage(1005, LogLevel.Information, "The store committed {Messages} in {Commits}, busy {Millis:0} ms in all ({PerMessage:0.0} µs per message, commit p99 {P99:0.00} ms)")]
+        public static partial void StoreStats(ILogger logger, string messages, string commits, double millis, double perMessage, double p99);
 
         [LoggerMessage(1007, LogLevel.Warning, "The server operator \"{Name}\" has no account yet (no one can register it from a door): create it on this machine with {Command}")]
         public static partial void OperatorWithoutAccount(ILogger logger, string name, string command);

@@ -72,7 +72,12 @@ public static class WebEndpoints
                 statusCode: healthy ? 200 : 503);
         });
 
-        app.MapGet("/metrics", () => Results.Text(Metrics(chat), "text/plain; version=0.0.4; charset=utf-8"));
+        var exporter = (MetricsExporter)app.Services.GetService(typeof(MetricsExporter))!;
+        app.MapGet("/metrics", async (HttpContext c) =>
+        {
+            c.Response.ContentType = MetricsExporter.ContentType;
+            await exporter.WriteAsync(c.Response.Body, c.RequestAborted);
+        });
 
         app.MapGet("/status", (HttpContext c) => StatusAllowed(c, options) ? Resource("status.html", "text/html; charset=utf-8") : Forbidden());
         app.MapGet("/status.json", (HttpContext c) => !StatusAllowed(c, options) ? Forbidden() : Results.Json(new
@@ -134,48 +139,6 @@ public static class WebEndpoints
             }
         }
         return Results.Bytes(bytes, contentType);
-    }
-
-    /// <summary>Prometheus text exposition format 0.0.4.</summary>
-    public static string Metrics(ChatServer chat)
-    {
-        var m = chat.Metrics;
-        var sb = new StringBuilder();
-        DoorKind[] doors = [DoorKind.Plain, DoorKind.Irc, DoorKind.Web];
-        void Family(string name, string type, string help, params (string Labels, double Value)[] samples)
-        {
-            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            foreach (var (labels, value) in samples)
-                sb.Append(name).Append(labels).Append(' ').Append(value.ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
-        }
-        (string, double) PerDoor(DoorKind d, long value) => ($"{{door=\"{ChatServer.DoorName(d)}\"}}", value);
-        Family("grove_connections", "gauge", "Open connections per door.", [.. doors.Select(d => PerDoor(d, m.ConnectionsOpen(d)))]);
-        Family("grove_connections_accepted_total", "counter", "Connections accepted per door since start.", [.. doors.Select(d => PerDoor(d, m.ConnectionsAccepted(d)))]);
-        Family("grove_messages_in_total", "counter", "Room and private messages received from people.", ("", m.MessagesIn));
-        Family("grove_deliveries_total", "counter", "Events written to recipients' outbound queues (messages out).", ("", m.Deliveries));
-        Family("grove_delivery_batches_taken_in_total", "counter", "Committed batches the delivery loop took in while still sending the one before (their recipients not yet sent to get both in one send).", ("", m.BatchesTakenInMidRound));
-        Family("grove_slow_consumer_disconnects_total", "counter", "Connections closed because their outbound queue passed its limit.", ("", m.SlowConsumerDisconnects));
-        Family("grove_rooms", "gauge", "Rooms known to the server.", ("", chat.Rooms.Count()));
-        Family("grove_store_commits_total", "counter", "Store transactions (group commits).", ("", m.Commits));
-        Family("grove_store_committed_messages_total", "counter", "Messages committed to the store.", ("", m.CommittedMessages));
-        Family("grove_store_commit_seconds_total", "counter", "Time spent committing, in seconds (divide by commits for the mean commit latency).", ("", m.CommitTime.TotalSeconds));
-        Family("grove_store_commit_failures_total", "counter", "Commits that failed.", ("", m.CommitFailures));
-        using var process = System.Diagnostics.Process.GetCurrentProcess();
-        var gc = GC.GetGCMemoryInfo();
-        Family("process_resident_memory_bytes", "gauge", "Resident memory of the server process.", ("", process.WorkingSet64));
-        Family("grove_gc_heap_bytes", "gauge", "Managed heap size after the last garbage collection.", ("", gc.HeapSizeBytes));
-        Family("grove_gc_committed_bytes", "gauge", "Memory the garbage collector has committed.", ("", gc.TotalCommittedBytes));
-        Family("grove_gc_fragmented_bytes", "gauge", "Free space inside the managed heap after the last collection.", ("", gc.FragmentedBytes));
-        string[] generations = ["0", "1", "2", "loh", "poh"];
-        var sizes = new List<(string, double)>();
-        for (var i = 0; i < Math.Min(generations.Length, gc.GenerationInfo.Length); i++)
-            sizes.Add(($"{{generation=\"{generations[i]}\"}}", gc.GenerationInfo[i].SizeAfterBytes));
-        Family("grove_gc_generation_bytes", "gauge", "Size of each managed heap generation after the last collection (loh: large objects, poh: pinned buffers).", [.. sizes]);
-        Family("grove_gc_collections_total", "counter", "Garbage collections of each generation since start (a collection of 2 also counts for 1 and 0).",
-            [.. Enumerable.Range(0, 3).Select(g => ($"{{generation=\"{g}\"}}", (double)GC.CollectionCount(g)))]);
-        Family("grove_gc_pause_seconds_total", "counter", "Time the garbage collector paused the server since start, in seconds.", ("", GC.GetTotalPauseDuration().TotalSeconds));
-        return sb.ToString();
     }
 }
 
