@@ -31,14 +31,20 @@ public sealed class BrowserPages : IAsyncDisposable
     public static async Task<BrowserPages> LaunchAsync(ITestOutputHelper output)
     {
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        var browser = await playwright.Chromium.LaunchAsync(Chromium);
         return new BrowserPages(playwright, browser, output);
     }
+
+    /// <summary>
+    /// Debian's chromium, headless, as root, without the background connections this closed network refuses
+    /// (Playwright cannot download a browser of its own here).
+    /// </summary>
+    public static BrowserTypeLaunchOptions Chromium => new()
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    };
 
     public static ViewportSize Size(int width, int height) => new() { Width = width, Height = height };
 

@@ -21,12 +21,7 @@ public sealed class PageUnderCspBrowserTests : IAsyncLifetime
     {
         _server = await TestServer.StartAsync();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await _playwright.Chromium.LaunchAsync(BrowserPages.Chromium);
     }
 
     public async Task DisposeAsync()
