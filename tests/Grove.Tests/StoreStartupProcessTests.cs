@@ -45,24 +45,10 @@ public sealed class StoreStartupProcessTests
         // file and the recovery steps (sqlite3 grove.db .recover), unless --repair is given."
         using var folder = new TempFolder();
         var data = Path.Combine(folder.Path, "data");
-        using (var store = new SqliteMessageStore(data))
-        {
-            store.Open();
-            var now = DateTimeOffset.UtcNow;
-            var messages = Enumerable.Range(1, 3000)
-                .Select(i => new StoredMessage(i, now, "#lobby", "alice", null, $"message {i} " + new string('x', 200), MessageKind.Normal)).ToList();
-            store.Commit(messages, [new StoredRoom("#lobby", null, null, null)]);
-        }
-        var db = Path.Combine(data, SqliteMessageStore.FileName);
+        var db = StoreOf3000Messages(data);
         // Pages in the middle overwritten, as a bad disk or a stray write would.
-        using (var f = new FileStream(db, FileMode.Open))
-        {
-            Assert.True(f.Length > 100 * 4096);
-            f.Position = f.Length / 2 / 4096 * 4096;
-            var junk = new byte[8 * 4096];
-            new Random(20).NextBytes(junk);
-            f.Write(junk);
-        }
+        Assert.True(new FileInfo(db).Length > 100 * 4096);
+        Overwrite(db, new FileInfo(db).Length / 2 / 4096 * 4096, pages: 8, seed: 20);
 
         await using (var refused = GroveProcess.Start(ServeArgs(folder, "log1.txt"), folder.Path))
         {
@@ -90,22 +76,8 @@ public sealed class StoreStartupProcessTests
         // there with "Unhandled exception … database disk image is malformed" and SIGABRT.
         using var folder = new TempFolder();
         var data = Path.Combine(folder.Path, "data");
-        using (var store = new SqliteMessageStore(data))
-        {
-            store.Open();
-            var now = DateTimeOffset.UtcNow;
-            var messages = Enumerable.Range(1, 3000)
-                .Select(i => new StoredMessage(i, now, "#lobby", "alice", null, $"message {i} " + new string('x', 200), MessageKind.Normal)).ToList();
-            store.Commit(messages, [new StoredRoom("#lobby", null, null, null)]);
-        }
-        var db = Path.Combine(data, SqliteMessageStore.FileName);
-        using (var f = new FileStream(db, FileMode.Open))
-        {
-            f.Position = f.Length - 16 * 4096;
-            var junk = new byte[16 * 4096];
-            new Random(21).NextBytes(junk);
-            f.Write(junk);
-        }
+        var db = StoreOf3000Messages(data);
+        Overwrite(db, new FileInfo(db).Length - 16 * 4096, pages: 16, seed: 21);
 
         await using var refused = GroveProcess.Start([.. ServeArgs(folder, "log.txt"), "--repair"], folder.Path);
         Assert.Equal(1, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -113,5 +85,27 @@ public sealed class StoreStartupProcessTests
         Assert.StartsWith($"grove: The database {db} is damaged where the server reads it at start (", line);
         Assert.Contains($"run in {data}: sqlite3 grove.db .recover | sqlite3 recovered.db", line);
         Assert.DoesNotContain("listens on", refused.StdOut);
+    }
+
+    /// <summary>A store of 3,000 messages in #lobby, closed again; returns the database file's path.</summary>
+    private static string StoreOf3000Messages(string data)
+    {
+        using var store = new SqliteMessageStore(data);
+        store.Open();
+        var now = DateTimeOffset.UtcNow;
+        var messages = Enumerable.Range(1, 3000)
+            .Select(i => new StoredMessage(i, now, "#lobby", "alice", null, $"message {i} " + new string('x', 200), MessageKind.Normal)).ToList();
+        store.Commit(messages, [new StoredRoom("#lobby", null, null, null)]);
+        return Path.Combine(data, SqliteMessageStore.FileName);
+    }
+
+    /// <summary>Pages overwritten with random bytes, as a bad disk or a stray write would.</summary>
+    private static void Overwrite(string db, long position, int pages, int seed)
+    {
+        using var f = new FileStream(db, FileMode.Open);
+        f.Position = position;
+        var junk = new byte[pages * 4096];
+        new Random(seed).NextBytes(junk);
+        f.Write(junk);
     }
 }
