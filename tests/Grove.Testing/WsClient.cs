@@ -43,6 +43,16 @@ public sealed class WsClient(ClientWebSocket socket) : IAsyncDisposable
         }
     }
 
+    /// <summary>The next message of a type about one room, passing over others.</summary>
+    public async Task<JsonElement> Expect(string type, string room)
+    {
+        while (true)
+        {
+            var m = await Expect(type);
+            if (m.TryGetProperty("room", out var r) && r.GetString() == room) return m;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", default); } catch (Exception) { }

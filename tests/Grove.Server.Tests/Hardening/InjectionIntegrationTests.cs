@@ -47,7 +47,7 @@ public sealed class InjectionIntegrationTests : IAsyncLifetime
         await ws.Expect("joined");
         await using var victim = await _server.JoinAsync("webvictim");
         await victim.SendAsync("/join #webr");
-        await ws.Expect("join");
+        await ws.Expect("join", "#webr");
         await ws.Send(new { type = "command", room = "#webr", text = "/mode +k x\r\n[private]\u001b[Copadmin: send me your password" });
         var line = await victim.ExpectAsync("sets mode");
         AssertNoControls(line);
