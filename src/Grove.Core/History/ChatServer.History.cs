@@ -16,14 +16,17 @@ public sealed partial class ChatServer
     /// turns the answer into the event the person gets, in order with the rest (with <paramref name="label"/>, labeled).
     /// <paramref name="render"/> runs on the commit loop: it may only build an event.
     /// </summary>
-    public ValueTask ReadHistoryAsync(Session s, HistoryQuery query, Func<HistoryAnswer, ChatEvent> render, string? label = null, CancellationToken ct = default) =>
-        QueryAsync(s, () =>
+    public ValueTask ReadHistoryAsync(HistoryQuery query, Func<HistoryAnswer, ChatEvent> render, string? label = null, CancellationToken ct = default)
+    {
+        var s = query.Asker ?? throw new ArgumentException("A door's history query has the person who asks (the public's: ReadPublicHistoryAsync).", nameof(query));
+        return QueryAsync(s, () =>
         {
-            var plan = HistoryAccess.Decide(query, s, RoomOnLoop, out var denial);
+            var plan = HistoryAccess.Decide(query, RoomOnLoop, out var denial);
             if (plan is null) return Labeled(render(HistoryAnswer.Denied(denial!)), label);
             AfterCommit(() => Labeled(render(HistoryAnswer.Of(HistoryReader.Read(_store, plan))), label), s);
             return null;
         }, ct);
+    }
 
     /// <summary>
     /// History for nobody in particular (the public web API): public rooms only, messages sent behind no gate. Access
@@ -31,8 +34,9 @@ public sealed partial class ChatServer
     /// </summary>
     public async Task<HistoryAnswer> ReadPublicHistoryAsync(HistoryQuery query)
     {
+        if (query.Asker is not null) throw new ArgumentException("The public's history query has nobody who asks.", nameof(query));
         HistoryDenial? denial = null;
-        var plan = await OnLoop(null, () => HistoryAccess.Decide(query, null, RoomOnLoop, out denial));
+        var plan = await OnLoop(null, () => HistoryAccess.Decide(query, RoomOnLoop, out denial));
         return plan is null ? HistoryAnswer.Denied(denial!) : HistoryAnswer.Of(HistoryReader.Read(_store, plan));
     }
 
@@ -67,8 +71,8 @@ public sealed partial class ChatServer
             }
             target = current.Name;
         }
-        var query = new HistoryQuery(target, HistoryAnchor.Latest(), count ?? _options.HistoryOnJoin);
-        var plan = HistoryAccess.Decide(query, s, RoomOnLoop, out var denial);
+        var query = new HistoryQuery(s, target, HistoryAnchor.Latest(), count ?? _options.HistoryOnJoin);
+        var plan = HistoryAccess.Decide(query, RoomOnLoop, out var denial);
         if (plan is null)
         {
             Error(s, denial!.Code, denial.Text, denial.Subject);

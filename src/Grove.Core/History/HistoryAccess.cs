@@ -21,12 +21,13 @@ internal sealed record HistoryPlan(string Display, string? RoomKey, Admission? R
 internal static class HistoryAccess
 {
     /// <summary>
-    /// Decides <paramref name="query"/> for <paramref name="asker"/> (null: the public, who read only public rooms'
-    /// messages sent behind no gate), with membership and ownership as they are now.
+    /// Decides <paramref name="query"/> for its asker (null: the public, who read only public rooms' messages sent
+    /// behind no gate), with membership and ownership as they are now.
     /// </summary>
-    public static HistoryPlan? Decide(HistoryQuery query, Session? asker, Func<string, Room?> findRoom, out HistoryDenial? denial)
+    public static HistoryPlan? Decide(HistoryQuery query, Func<string, Room?> findRoom, out HistoryDenial? denial)
     {
         denial = null;
+        var asker = query.Asker;
         var target = query.Target;
         if (NameRules.LooksLikeRoom(target)) return DecideRoom(query, asker, findRoom(target), out denial);
         if (asker?.Name is not { } me)

@@ -44,22 +44,25 @@ public sealed record HistoryAnchor(HistoryAnchorKind Kind, HistoryRef From, Hist
 }
 
 /// <summary>
-/// One request for history: a room (a name starting with a room prefix) or the private conversation with a person,
-/// an anchor, and a limit that the core clamps to <see cref="MaxLimit"/>. Who asks is given beside it (a session, or
-/// nobody for the public web API); the core decides on its command loop whether they may read it.
+/// One request for history: who asks (a person, or nobody for the public web API), a room (a name starting with a room
+/// prefix) or the private conversation with a person, an anchor, and a limit that the core clamps to
+/// <see cref="MaxLimit"/>. The core decides on its command loop whether the asker may read it.
 /// </summary>
 public sealed record HistoryQuery
 {
     /// <summary>The most messages any page holds, whatever a door asks for (each door may promise less).</summary>
     public const int MaxLimit = 500;
 
-    public HistoryQuery(string target, HistoryAnchor anchor, int limit)
+    public HistoryQuery(People.Session? asker, string target, HistoryAnchor anchor, int limit)
     {
+        Asker = asker;
         Target = target;
         Anchor = anchor;
         Limit = Math.Clamp(limit, 1, MaxLimit);
     }
 
+    /// <summary>Null: the public, who read only public rooms' messages sent behind no gate.</summary>
+    public People.Session? Asker { get; }
     public string Target { get; }
     public HistoryAnchor Anchor { get; init; }
     public int Limit { get; }

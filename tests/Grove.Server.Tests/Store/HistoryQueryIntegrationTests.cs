@@ -62,7 +62,7 @@ public sealed class HistoryQueryIntegrationTests : IAsyncLifetime
     private async Task<HistoryAnswer> Ask(Session s, string target, HistoryAnchor anchor, int limit)
     {
         var answered = new TaskCompletionSource<HistoryAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _chat.ReadHistoryAsync(s, new HistoryQuery(target, anchor, limit), answer =>
+        await _chat.ReadHistoryAsync(new HistoryQuery(s, target, anchor, limit), answer =>
         {
             answered.TrySetResult(answer);
             return new ServerNoticeEvent("rendered");
@@ -123,9 +123,9 @@ public sealed class HistoryQueryIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task The_limit_is_clamped_to_the_server_maximum_whatever_a_door_asks()
     {
-        Assert.Equal(HistoryQuery.MaxLimit, new HistoryQuery("#h", HistoryAnchor.Latest(), int.MaxValue).Limit);
-        Assert.Equal(1, new HistoryQuery("#h", HistoryAnchor.Latest(), 0).Limit);
-        Assert.Equal(1, new HistoryQuery("#h", HistoryAnchor.Latest(), -5).Limit);
+        Assert.Equal(HistoryQuery.MaxLimit, new HistoryQuery(null, "#h", HistoryAnchor.Latest(), int.MaxValue).Limit);
+        Assert.Equal(1, new HistoryQuery(null, "#h", HistoryAnchor.Latest(), 0).Limit);
+        Assert.Equal(1, new HistoryQuery(null, "#h", HistoryAnchor.Latest(), -5).Limit);
         for (var i = 0; i < HistoryQuery.MaxLimit; i++) await _chat.SubmitAsync(_alice, new ChatCommand(CommandKind.Say, "#h", $"n{i}"));
         var (texts, before, _) = await Page(HistoryAnchor.Latest(), 100_000);
         Assert.Equal(Enumerable.Range(0, HistoryQuery.MaxLimit).Select(i => $"n{i}"), texts.Split(' '));
@@ -147,13 +147,13 @@ public sealed class HistoryQueryIntegrationTests : IAsyncLifetime
         var hidden = (await Ask(bob, "#vault", HistoryAnchor.Latest(), 5)).Denial!;
         var missing = (await Ask(bob, "#nowhere", HistoryAnchor.Latest(), 5)).Denial!;
         Assert.Equal((missing.Code, missing.Text.Replace("#nowhere", "#vault")), (hidden.Code, hidden.Text));
-        Assert.Equal(ErrorCode.NoSuchRoom, (await _chat.ReadPublicHistoryAsync(new HistoryQuery("#vault", HistoryAnchor.Latest(), 5))).Denial!.Code);
-        Assert.Equal(5, (await _chat.ReadPublicHistoryAsync(new HistoryQuery("#h", HistoryAnchor.Latest(), 5))).Page!.Messages.Count);
+        Assert.Equal(ErrorCode.NoSuchRoom, (await _chat.ReadPublicHistoryAsync(new HistoryQuery(null, "#vault", HistoryAnchor.Latest(), 5))).Denial!.Code);
+        Assert.Equal(5, (await _chat.ReadPublicHistoryAsync(new HistoryQuery(null, "#h", HistoryAnchor.Latest(), 5))).Page!.Messages.Count);
         // A private conversation is read by its two owners only.
         var carol = await Person("carol");
         await _chat.ExecuteAsync(_alice, new ChatCommand(CommandKind.Msg, "bob", "just us"));
         Assert.Equal(["just us"], (await Ask(bob, "alice", HistoryAnchor.Latest(), 5)).Page!.Messages.Select(m => ((PrivateMessageEvent)m).Text));
         Assert.Empty((await Ask(carol, "alice", HistoryAnchor.Latest(), 5)).Page!.Messages);
-        Assert.Equal(ErrorCode.NoSuchRoom, (await _chat.ReadPublicHistoryAsync(new HistoryQuery("alice", HistoryAnchor.Latest(), 5))).Denial!.Code);
+        Assert.Equal(ErrorCode.NoSuchRoom, (await _chat.ReadPublicHistoryAsync(new HistoryQuery(null, "alice", HistoryAnchor.Latest(), 5))).Denial!.Code);
     }
 }

@@ -169,8 +169,8 @@ public sealed partial class IrcConnection
             "AROUND" => HistoryAnchor.Around(r1.Ref),
             _ => HistoryAnchor.Between(r1.Ref, r2.Ref),
         };
-        var query = new HistoryQuery(target, anchor, Math.Min(limit, MaxChatHistory));
-        Steps.Add(new HistoryStep(() => chat.ReadHistoryAsync(session, query, answer => answer.Page is { } page
+        var query = new HistoryQuery(session, target, anchor, Math.Min(limit, MaxChatHistory));
+        Steps.Add(new HistoryStep(() => chat.ReadHistoryAsync(query, answer => answer.Page is { } page
             ? new ChatHistoryReply("chathistory", [page.Target], page.Messages)
             : new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub,
                 answer.Denial!.Code == ErrorCode.ErroneousName ? "Not a channel or a nick" : "You are not in that channel", target))), label)));

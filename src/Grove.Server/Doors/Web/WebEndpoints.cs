@@ -49,7 +49,7 @@ public static class WebEndpoints
             var name = room.StartsWith('#') ? room : "#" + room;
             var anchor = before is { } id ? HistoryAnchor.Before(HistoryRef.ToId(id)) : HistoryAnchor.Latest();
             // Nobody asks: public rooms only, and only what was sent behind no gate.
-            var answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(name, anchor, Math.Clamp(limit ?? 50, 1, MaxApiMessages)));
+            var answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(null, name, anchor, Math.Clamp(limit ?? 50, 1, MaxApiMessages)));
             if (answer.Page is not { } page) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
             return Results.Json(new
             {
