@@ -94,7 +94,10 @@ public sealed partial class IrcConnection
         IrcMessage.Text(info.ServerName, "FAIL", ["CHATHISTORY", code, .. extra.Prepend(context).Where(x => x.Length > 0), text]);
 
     /// <summary>A message reference: msgid=N or timestamp=ISO-8601; "*" where allowed.</summary>
-    private readonly record struct Reference(long? Id, DateTimeOffset? Time, bool Star);
+    private readonly record struct Reference(long? Id, DateTimeOffset? Time, bool Star)
+    {
+        public HistoryRef Ref => new(Id, Time);
+    }
 
     private static bool TryReference(string text, bool allowStar, out Reference reference)
     {
@@ -131,18 +134,15 @@ public sealed partial class IrcConnection
             var from = a.Time < b.Time ? a.Time.Value : b.Time.Value;
             var to = a.Time < b.Time ? b.Time.Value : a.Time.Value;
             tlimit = Math.Min(tlimit, MaxChatHistory);
-            // Room names are read on the command loop; the store is read on the commit loop, which must not touch rooms.
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
-            Read(() => { foreach (var r in chat.RoomsOf(session)) names[r.Key] = r.Name; return null; },
-                store => new ChatHistoryReply("draft/chathistory-targets", [],
+            Steps.Add(new HistoryStep(() => chat.ReadConversationsAsync(session, from, DateTimeOffset.MaxValue.AddYears(-1000), MaxChatHistory,
+                found => new ChatHistoryReply("draft/chathistory-targets", [],
                     // draft/chathistory: targets in the order of their latest message, earliest first, each with the bare
                     // timestamp of that message (irctest chathistory TARGETS); the limit keeps the earliest.
                     // A target whose latest message is past the window is not listed (irctest: "excludes updated targets").
-                    store.Conversations(session.HistoryOwners, names.Keys.ToArray(), from, DateTimeOffset.MaxValue.AddYears(-1000), MaxChatHistory)
-                        .Where(c => c.Latest < to).OrderBy(c => c.Latest).Take(tlimit)
-                        .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS",
-                            names.GetValueOrDefault(NameRules.Fold(c.Target)) ?? c.Target, IrcRenderer.Time(c.Latest)))))
-                        .ToList()));
+                    found.Where(c => c.Latest < to).OrderBy(c => c.Latest).Take(tlimit)
+                        .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(
+                            IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS", c.Target, IrcRenderer.Time(c.Latest)))))
+                        .ToList()), label)));
             return;
         }
         var needed = sub == "BETWEEN" ? 5 : 4;
@@ -161,69 +161,21 @@ public sealed partial class IrcConnection
             return;
         }
         TryReference(sub == "BETWEEN" ? m[3] : "*", true, out var r2);
-        limit = Math.Min(limit, MaxChatHistory);
-        var isRoom = NameRules.LooksLikeRoom(target);
-        var me = NameRules.Fold(session.Name!);
-        var display = target;
-        Admission? reader = null;
-        Read(() =>
+        var anchor = sub switch
         {
-            if (isRoom)
-            {
-                var room = chat.RoomNamed(target);
-                if (room is null || !room.Contains(session)) return new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub, "You are not in that channel", target)));
-                display = room.Name;
-                reader = room.AdmissionOf(session);
-            }
-            else if (NameRules.ValidateName(target) is not null)
-                return new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub, "Not a channel or a nick", target)));
-            return null;
-        }, store =>
-        {
-            var baseRange = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit, NewestFirst: true)
-                { Owners = session.HistoryOwners, Reader = reader };
-            IReadOnlyList<StoredMessage> rows = sub switch
-            {
-                "LATEST" => store.Range(After(baseRange, r1)),
-                "BEFORE" => store.Range(Before(baseRange, r1)),
-                "AFTER" => store.Range(After(baseRange, r1) with { NewestFirst = false }),
-                "AROUND" => Around(store, baseRange, r1, limit),
-                _ => Between(store, baseRange, r1, r2),
-            };
-            var events = rows.Select(row => row.Room is not null
-                ? (ChatEvent)new RoomMessageEvent(row.Id, row.Time, display, row.From, row.Text, row.Kind) { At = row.Time }
-                : new PrivateMessageEvent(row.Id, row.Time, row.From, row.To!, row.Text, row.Kind) { At = row.Time }).ToList();
-            return new ChatHistoryReply("chathistory", [display], events);
-        });
-
-        void Read(Func<ChatEvent?> check, Func<IMessageStore, ChatEvent> read) =>
-            Steps.Add(new HistoryStep(check, read, label));
-    }
-
-    private static HistoryRange After(HistoryRange r, Reference x) => x.Star ? r : r with { AfterId = x.Id, After = x.Time };
-    private static HistoryRange Before(HistoryRange r, Reference x) => r with { BeforeId = x.Id, Before = x.Time };
-
-    private static IReadOnlyList<StoredMessage> Around(IMessageStore store, HistoryRange r, Reference x, int limit)
-    {
-        var before = store.Range(Before(r, x) with { Limit = limit / 2 });
-        var after = store.Range(r with
-        {
-            NewestFirst = false,
-            Limit = limit - before.Count,
-            AfterId = x.Id is { } id ? id - 1 : null,
-            After = x.Time is { } t ? t.AddMilliseconds(-1) : null,
-        });
-        return [.. before, .. after];
-    }
-
-    private static IReadOnlyList<StoredMessage> Between(IMessageStore store, HistoryRange r, Reference a, Reference b)
-    {
-        static DateTimeOffset? T(Reference x) => x.Time;
-        var forward = a.Id is { } ai && b.Id is { } bi ? ai < bi : (T(a) ?? DateTimeOffset.MinValue) <= (T(b) ?? DateTimeOffset.MaxValue);
-        var (lo, hi) = forward ? (a, b) : (b, a);
-        return store.Range(r with { NewestFirst = !forward, AfterId = lo.Id, After = lo.Time, BeforeId = hi.Id, Before = hi.Time });
+            "LATEST" => HistoryAnchor.Latest(r1.Ref),
+            "BEFORE" => HistoryAnchor.Before(r1.Ref),
+            "AFTER" => HistoryAnchor.After(r1.Ref),
+            "AROUND" => HistoryAnchor.Around(r1.Ref),
+            _ => HistoryAnchor.Between(r1.Ref, r2.Ref),
+        };
+        var query = new HistoryQuery(session, target, anchor, Math.Min(limit, MaxChatHistory));
+        Steps.Add(new HistoryStep(() => chat.ReadHistoryAsync(query, answer => answer.Page is { } page
+            ? new ChatHistoryReply("chathistory", [page.Target], page.Messages)
+            : new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub,
+                answer.Denial!.Code == ErrorCode.ErroneousName ? "Not a channel or a nick" : "You are not in that channel", target))), label)));
     }
 }
 
-/// <summary>A CHATHISTORY read: checked on the command loop, read from the store after earlier commits.</summary>
-internal sealed record HistoryStep(Func<ChatEvent?> Check, Func<IMessageStore, ChatEvent> Read, string? Label);
+/// <summary>A CHATHISTORY read, started on its own (the core answers it after earlier messages are committed).</summary>
+internal sealed record HistoryStep(Func<ValueTask> Start);

@@ -207,7 +207,7 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             // A history read answers on its own, after earlier messages are committed (the label goes with it).
             all.Clear();
             _label = null;
-            await chat.ReadHistoryAsync(session, h.Check, h.Read, h.Label);
+            await h.Start();
             return;
         }
         var steps = all.Where(x => x is not HistoryStep).ToArray();

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Grove.Core;
+using Grove.Core.Events;
+using Grove.Core.History;
 using Grove.Core.Names;
 using Grove.Core.People;
 using Grove.Core.Rooms;
@@ -42,17 +44,18 @@ public static class WebEndpoints
         // Counts are of people: one account's connections on several doors are one member.
         app.MapGet("/api/rooms", () => Results.Json(PublicRooms(chat).Select(r => new { name = r.Name, members = r.PeopleCount, topic = r.Topic })));
 
-        app.MapGet("/api/rooms/{room}/messages", (string room, long? before, int? limit) =>
+        app.MapGet("/api/rooms/{room}/messages", async (string room, long? before, int? limit) =>
         {
             var name = room.StartsWith('#') ? room : "#" + room;
-            var r = chat.FindRoom(name);
-            if (r is null || !IsPublic(r)) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
-            var n = Math.Clamp(limit ?? 50, 1, MaxApiMessages);
-            var rows = chat.Store.RoomHistory(r.Key, before ?? long.MaxValue, n, reader: null); // no one is admitted: only what was sent behind no gate
+            var anchor = before is { } id ? HistoryAnchor.Before(HistoryRef.ToId(id)) : HistoryAnchor.Latest();
+            // Nobody asks: public rooms only, and only what was sent behind no gate.
+            var answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(null, name, anchor, Math.Clamp(limit ?? 50, 1, MaxApiMessages)));
+            if (answer.Page is not { } page) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
             return Results.Json(new
             {
-                room = r.Name,
-                messages = rows.Select(m => new { id = m.Id, time = m.Time, from = m.From, text = m.Text, kind = m.Kind.ToString().ToLowerInvariant() }),
+                room = page.Target,
+                messages = page.Messages.OfType<RoomMessageEvent>()
+                    .Select(m => new { id = m.Id, time = m.Time, from = m.From, text = m.Text, kind = m.Kind.ToString().ToLowerInvariant() }),
             });
         });
 

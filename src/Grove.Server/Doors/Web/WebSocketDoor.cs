@@ -277,29 +277,12 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         if (string.IsNullOrEmpty(target)) { await chat.ReplyAsync(session, new ErrorReply(ErrorCode.NeedMoreParams, "history needs a target.")); return; }
         var before = root.TryGetProperty("before", out var b) && b.TryGetInt64(out var id) ? id : long.MaxValue;
         var limit = root.TryGetProperty("limit", out var l) && l.TryGetInt32(out var n) ? Math.Clamp(n, 1, MaxHistory) : 50;
-        var isRoom = NameRules.LooksLikeRoom(target);
-        var display = target;
-        var me = NameRules.Fold(session.Name!);
-        Admission? reader = null;
-        await chat.ReadHistoryAsync(session, () =>
-        {
-            if (!isRoom) return NameRules.ValidateName(target) is null ? null : new ErrorReply(ErrorCode.ErroneousName, "Not a room or a name.", target);
-            var r = chat.RoomNamed(target);
-            if (r is null || !r.Contains(session)) return new ErrorReply(ErrorCode.NotInRoom, $"You are not in {target}.", target);
-            display = r.Name;
-            reader = r.AdmissionOf(session);
-            return null;
-        }, store =>
-        {
-            var range = new HistoryRange(isRoom ? NameRules.Fold(target) : null, isRoom ? null : me, isRoom ? null : NameRules.Fold(target), limit + 1, NewestFirst: true)
-                { BeforeId = before, Owners = session.HistoryOwners, Reader = reader };
-            var rows = store.Range(range);
-            var complete = rows.Count <= limit;
-            var events = rows.Skip(complete ? 0 : 1).Select(row => row.Room is not null
-                ? (ChatEvent)new RoomMessageEvent(row.Id, row.Time, display, row.From, row.Text, row.Kind) { IsHistory = true }
-                : new PrivateMessageEvent(row.Id, row.Time, row.From, row.To!, row.Text, row.Kind) { IsHistory = true }).ToList();
-            return new WebHistoryReply(display, events, complete);
-        }, label: null);
+        var anchor = before == long.MaxValue ? HistoryAnchor.Latest() : HistoryAnchor.Before(HistoryRef.ToId(before));
+        await chat.ReadHistoryAsync(new HistoryQuery(session, target, anchor, limit), answer => answer.Page is { } page
+            ? new WebHistoryReply(page.Target, page.Messages, complete: !page.MoreBefore)
+            : answer.Denial!.Code == ErrorCode.ErroneousName
+                ? new ErrorReply(ErrorCode.ErroneousName, "Not a room or a name.", target)
+                : new ErrorReply(ErrorCode.NotInRoom, $"You are not in {target}.", target));
     }
 
     private static async Task WriteLoop(Session session, WebSocket socket)
