@@ -7,7 +7,10 @@ using Grove.Core.Events;
 using Grove.Core.History;
 using Grove.Core.Names;
 using Grove.Core.People;
+using Grove.Core.Handlers;
+using Grove.Core.Pipeline;
 using Grove.Core.Rooms;
+using Grove.Core.State;
 using Microsoft.Extensions.Logging;
 
 namespace Grove.Core;
@@ -30,22 +33,19 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly IMessageStore _store;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Random _random = new();
 
     private readonly Channel<WorkItem> _commands;
     private readonly Channel<WorkItem> _control = Channel.CreateUnbounded<WorkItem>(new() { SingleReader = true });
     private readonly Channel<Batch> _toCommit = Channel.CreateUnbounded<Batch>(new() { SingleReader = true, SingleWriter = true });
     private readonly Channel<Batch> _toDeliver = Channel.CreateUnbounded<Batch>(new() { SingleReader = true, SingleWriter = true });
 
-    // Command-loop state.
-    private readonly Dictionary<string, Session> _byName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
-    private long _lastId;
-    private Batch _batch = new();
+    // The chat's state and rules (command loop only), and where the rules write their effects.
+    private readonly ChatState _state;
+    private readonly EffectSink _sink = new();
+    private readonly ChatHandlers _handlers;
 
-    // Readable from any thread.
+    // Every connection, named or not: readable from any thread.
     private readonly ConcurrentDictionary<long, Session> _sessions = new();
-    private readonly ConcurrentDictionary<string, Room> _roomView = new(StringComparer.Ordinal);
 
     private Task? _commandLoop, _commitLoop, _deliveryLoop;
     private int _started, _stopped;
@@ -56,6 +56,8 @@ public sealed partial class ChatServer : IAsyncDisposable
         _store = store;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _state = new ChatState(options);
+        _handlers = new ChatHandlers(_state, _sink, options, Metrics, logger);
         _commands = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.CommandQueueCapacity)
         {
             SingleReader = true,
@@ -72,29 +74,30 @@ public sealed partial class ChatServer : IAsyncDisposable
     /// <summary>Everyone connected, named or not.</summary>
     public IEnumerable<Session> Sessions => _sessions.Select(static kv => kv.Value);
     public int SessionCount => _sessions.Count;
-    public IEnumerable<Room> Rooms => _roomView.Select(static kv => kv.Value);
-    public int RoomCount => _roomView.Count;
+    public IEnumerable<Room> Rooms => _state.RoomView.Select(static kv => kv.Value);
+    public int RoomCount => _state.RoomView.Count;
+
+    /// <summary>Finds a room by name from any thread.</summary>
+    public Room? FindRoom(string name) => _state.RoomView.GetValueOrDefault(NameRules.Fold(name));
+
+    /// <summary>The most names or rooms one answer lists (the rest are counted): an answer must not grow without bound.</summary>
+    public const int MaxListed = 500;
+
+    /// <summary>The most names one person may watch (MONITOR); advertised to IRC clients.</summary>
+    public const int MaxWatched = 100;
+
+    /// <summary>The most bans (and mutes) one room keeps; advertised to IRC clients.</summary>
+    public const int MaxBansPerRoom = 100;
 
     /// <summary>Loads rooms from the store and starts the loops. The store must be open.</summary>
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
-        _lastId = _store.LastMessageId();
-        foreach (var r in _store.LoadRooms())
-        {
-            var room = AddRoom(r.Name);
-            room.Topic = r.Topic;
-            room.TopicSetBy = r.TopicSetBy;
-            room.TopicSetAt = r.TopicSetAt;
-            foreach (var m in _store.RoomHistory(room.Key, long.MaxValue, room.Recent.Capacity, Admission.Everything))
-                room.Recent.Add(ToEvent(m, room.Name));
-        }
-        LoadAccounts(_store.LoadState());
-        // A registered room keeps its gates over a restart: its gated history goes on where its newest message was
-        // sent behind the same gates; otherwise the gates it has now count from here.
-        foreach (var room in _rooms.Values)
-            if (room.Gates != RoomGates.None)
-                room.GatesSince = room.Recent.Latest(1, Admission.Everything) is [{ } last] && last.Gates == room.Gates ? last.GatesSince : _lastId;
+        _state.LastId = _store.LastMessageId();
+        _sink.Stamp = StampNow();
+        _handlers.LoadRooms(_store);
+        _handlers.LoadAccounts(_store.LoadState(), _sink.Stamp.Time);
+        _handlers.ResumeGates();
         _commandLoop = Task.Run(RunCommandLoop);
         _commitLoop = Task.Run(RunCommitLoop);
         _deliveryLoop = Task.Run(RunDeliveryLoop);
@@ -207,15 +210,6 @@ public sealed partial class ChatServer : IAsyncDisposable
         if (_sessions.TryRemove(s.Id, out _)) Metrics.Disconnected(s.Door, s.CountedRegistered);
     }
 
-    // Command loop only: a session is counted as registered once, however often it changes name or logs in.
-    private void MarkRegistered(Session s)
-    {
-        s.State = SessionState.Registered;
-        if (s.CountedRegistered) return;
-        s.CountedRegistered = true;
-        Metrics.Registered(s.Door);
-    }
-
     /// <summary>Tells everyone the server is stopping, closes every connection after that line, and commits all history.</summary>
     public async Task ShutdownAsync(string notice, TimeSpan timeout)
     {
@@ -291,7 +285,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         for (; taken < _options.MaxBatch && commands.TryRead(out var w); taken++)
         {
             // The batch's first command is its oldest: the start of its delivery latency.
-            if (_batch.TakenIn == 0) _batch.TakenIn = w.TakenIn;
+            if (_sink.Batch.TakenIn == 0) _sink.Batch.TakenIn = w.TakenIn;
             Run(w);
         }
         return taken;
@@ -328,9 +322,13 @@ public sealed partial class ChatServer : IAsyncDisposable
         if (!ReferenceEquals(t_onLoopOf, this)) throw new InvalidOperationException("Chat state was read off the command loop; read it in a query (QueryAsync).");
     }
 
+    /// <summary>The time now, as a command taken in now is stamped with (the handlers read no clock).</summary>
+    private CommandStamp StampNow() => new(_time.GetUtcNow(), _time.GetElapsedTime(0), Environment.TickCount64);
+
     private void Run(in WorkItem w)
     {
-        var firstEffect = _batch.Effects.Count;
+        var firstEffect = _sink.Batch.Effects.Count;
+        _sink.Stamp = StampNow();
         t_onLoopOf = this;
         try
         {
@@ -339,20 +337,20 @@ public sealed partial class ChatServer : IAsyncDisposable
                 case Op.Command:
                     // A command that was queued before its connection closed still runs if the person is still here
                     // (it was sent before they left); anything after Leave is dropped because the state is Closed.
-                    if (w.Session!.State != SessionState.Closed) Execute(w.Session, w.Command!);
+                    if (w.Session!.State != SessionState.Closed) _handlers.Execute(w.Session, w.Command!);
                     break;
                 case Op.Leave:
                     if (w.Session!.State != SessionState.Closed)
                     {
-                        Leave(w.Session, DisconnectReasonText.Describe(w.Reason));
-                        CloseAfterDelivery(w.Session, w.Reason);
+                        _handlers.Leave(w.Session, DisconnectReasonText.Describe(w.Reason));
+                        _handlers.CloseAfterDelivery(w.Session, w.Reason);
                     }
                     break;
                 case Op.Reply:
-                    if (w.Session!.State != SessionState.Closed) Send(w.Session, w.Reply!);
+                    if (w.Session!.State != SessionState.Closed) _handlers.Send(w.Session, w.Reply!);
                     break;
                 case Op.Query:
-                    if (w.Session!.State != SessionState.Closed && w.Query!() is { } answer) Send(w.Session, answer);
+                    if (w.Session!.State != SessionState.Closed && w.Query!() is { } answer) _handlers.Send(w.Session, answer);
                     break;
                 case Op.Unit:
                     foreach (var step in w.Steps!)
@@ -360,17 +358,17 @@ public sealed partial class ChatServer : IAsyncDisposable
                         if (w.Session!.State == SessionState.Closed) break;
                         switch (step)
                         {
-                            case ChatCommand c: Execute(w.Session, c); break;
-                            case ChatEvent e: Send(w.Session, e); break;
-                            case Func<ChatEvent?> q: if (q() is { } a) Send(w.Session, a); break;
+                            case ChatCommand c: _handlers.Execute(w.Session, c); break;
+                            case ChatEvent e: _handlers.Send(w.Session, e); break;
+                            case Func<ChatEvent?> q: if (q() is { } a) _handlers.Send(w.Session, a); break;
                         }
                     }
                     break;
                 case Op.Kick:
-                    if (w.Session!.State != SessionState.Closed) CloseWith(w.Session, w.Reason, w.Command!.Text!);
+                    if (w.Session!.State != SessionState.Closed) _handlers.CloseWith(w.Session, w.Reason, w.Command!.Text!);
                     break;
                 case Op.Shutdown:
-                    ShutdownAll(w.Command!.Text!);
+                    _handlers.ShutdownAll(w.Command!.Text!, _sessions.Values);
                     break;
                 case Op.Call:
                     w.Call!();
@@ -388,7 +386,7 @@ public sealed partial class ChatServer : IAsyncDisposable
             t_onLoopOf = null;
         }
         if (w.Label is not null && w.Session is { } requester) GatherLabeled(requester, w.Label, firstEffect);
-        if (w.Done is not null) _batch.Effects.Add(Effect.Complete(w.Done));
+        if (w.Done is not null) _sink.Batch.Effects.Add(Effect.Complete(w.Done));
     }
 
     /// <summary>
@@ -397,7 +395,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     /// </summary>
     private void GatherLabeled(Session requester, string label, int from)
     {
-        var effects = _batch.Effects;
+        var effects = _sink.Batch.Effects;
         var gathered = new List<ChatEvent>();
         var insertAt = -1;
         for (var i = from; i < effects.Count; i++)
@@ -416,17 +414,20 @@ public sealed partial class ChatServer : IAsyncDisposable
                 if (insertAt < 0) insertAt = i;
             }
         }
-        var reply = Effect.One(new LabeledReply(label, gathered), requester);
+        var labeled = new LabeledReply(label, gathered);
+        labeled.StampAt(_sink.Stamp.Time);
+        var reply = Effect.One(labeled, requester);
         if (insertAt < 0) effects.Add(reply);
         else effects.Insert(insertAt, reply);
     }
 
     private void FlushBatch()
     {
-        if (_batch.IsEmpty) return;
-        Interlocked.Add(ref _toCommitWeight, _batch.CommitWeight);
-        _toCommit.Writer.TryWrite(_batch);
-        _batch = new Batch();
+        var batch = _sink.Batch;
+        if (batch.IsEmpty) return;
+        Interlocked.Add(ref _toCommitWeight, batch.CommitWeight);
+        _toCommit.Writer.TryWrite(batch);
+        _sink.Batch = new Batch();
     }
 
     // The store sets the pace. Without a bound, a flood the store cannot keep up with (flood control off) piled up
@@ -459,33 +460,6 @@ public sealed partial class ChatServer : IAsyncDisposable
             Volatile.Read(ref _storeCaughtUp)?.TrySetResult();
     }
 
-    // Effects, in order.
-    private void Execute(Session s, ChatCommand c)
-    {
-        _executing = c.Kind;
-        try { ExecuteCommand(s, c); }
-        finally { _executing = null; }
-    }
-
-    // The command being executed, which an error names (IRC 461 says which command lacked a parameter).
-    private CommandKind? _executing;
-
-    private void Send(Session to, ChatEvent ev) => _batch.Effects.Add(Effect.One(ev, to));
-    private void SendRoom(Room room, ChatEvent ev, Session? except) => _batch.Effects.Add(Effect.Many(ev, room.Members, except));
-    private void SendMany(Session[] to, ChatEvent ev) => _batch.Effects.Add(Effect.Many(ev, to, null));
-    // A reply is rendered for its one recipient: sending one to many does not compile.
-    [Obsolete("A ReplyEvent goes to one person: Send it to each.", error: true)]
-    private void SendRoom(Room room, ReplyEvent ev, Session? except) => throw new InvalidOperationException();
-    [Obsolete("A ReplyEvent goes to one person: Send it to each.", error: true)]
-    private void SendMany(Session[] to, ReplyEvent ev) => throw new InvalidOperationException();
-    private void CloseAfterDelivery(Session s, DisconnectReason reason) => _batch.Effects.Add(Effect.Close(s, reason));
-    private void Error(Session to, ErrorCode code, string text, string? subject = null)
-    {
-        if (!_quietErrors) Send(to, new ErrorReply(code, text, subject) { Command = _executing });
-    }
-
-    private bool _quietErrors; // command loop only: set while a NOTICE runs, which never gets an error back
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Connection {Id} ({Name}) on the {Door} door from {Remote} closed: {Reason}")]
@@ -506,29 +480,5 @@ public sealed partial class ChatServer : IAsyncDisposable
 
         [LoggerMessage(6, LogLevel.Warning, "The chat core did not stop within 10 s")]
         public static partial void StopTimedOut(ILogger logger);
-
-        [LoggerMessage(7, LogLevel.Information, "Connection {Id} from {Remote} on the {Door} door is now {Name}")]
-        public static partial void Registered(ILogger logger, long id, string remote, string door, string name);
-
-        [LoggerMessage(8, LogLevel.Debug, "{Name} in {Room}: {Text}")]
-        public static partial void RoomMessage(ILogger logger, string name, string room, string text);
-
-        [LoggerMessage(9, LogLevel.Debug, "{Name} to {To} (private): {Text}")]
-        public static partial void PrivateMessage(ILogger logger, string name, string to, string text);
-
-        [LoggerMessage(10, LogLevel.Information, "{Old} is now known as {New}")]
-        public static partial void NickChanged(ILogger logger, string old, string @new);
-
-        [LoggerMessage(11, LogLevel.Information, "Room {Room} created by {Name}")]
-        public static partial void RoomCreated(ILogger logger, string room, string name);
-
-        [LoggerMessage(12, LogLevel.Information, "Connection {Id} from {Remote} logged in as {Account}")]
-        public static partial void LoggedIn(ILogger logger, long id, string remote, string account);
-
-        [LoggerMessage(13, LogLevel.Warning, "Failed login for {Account} from {Remote}")]
-        public static partial void LoginFailed(ILogger logger, string account, string remote);
-
-        [LoggerMessage(14, LogLevel.Information, "Connection {Id} from {Remote} registered the account {Account}")]
-        public static partial void AccountRegistered(ILogger logger, long id, string remote, string account);
     }
 }
