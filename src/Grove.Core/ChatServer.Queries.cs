@@ -12,36 +12,18 @@ public sealed partial class ChatServer
 {
     /// <summary>
     /// Runs <paramref name="query"/> on the command loop, after everything this connection sent before, and sends
-    /// the event it returns (if any) to the session. The query may read rooms, members and people
-    /// (<see cref="FindPerson"/>, <see cref="People"/>, <see cref="RoomsOf"/>, <see cref="WhoWas"/>) but must not change them.
+    /// the event it returns (if any) to the session. The query reads chat state through the <see cref="LoopView"/> it
+    /// is handed, which closes when it returns.
     /// </summary>
-    public ValueTask QueryAsync(Session s, Func<ChatEvent?> query, CancellationToken ct = default, string? label = null) =>
+    public ValueTask QueryAsync(Session s, Func<LoopView, ChatEvent?> query, CancellationToken ct = default, string? label = null) =>
         _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Query, default, null, null, query) { Label = label }, ct);
 
-    /// <summary>A named person. Command loop (queries) only.</summary>
-    public Session? FindPerson(string name) { AssertOnLoop(); return _state.ByName.GetValueOrDefault(NameRules.Fold(name)); }
-
-    /// <summary>Everyone with a name. Command loop (queries) only.</summary>
-    public IEnumerable<Session> People { get { AssertOnLoop(); return _state.ByName.Values; } }
-
-    /// <summary>The rooms a person is in. Command loop (queries) only.</summary>
-    public IReadOnlyList<Room> RoomsOf(Session s) { AssertOnLoop(); return s.Rooms; }
-
-    /// <summary>A room by name. Command loop (queries) only.</summary>
-    public Room? RoomNamed(string name) { AssertOnLoop(); return _state.Rooms.GetValueOrDefault(NameRules.Fold(name)); }
-
-    /// <summary>The rooms. Command loop (queries) only.</summary>
-    public IEnumerable<Room> AllRooms { get { AssertOnLoop(); return _state.Rooms.Values; } }
-
-    /// <summary>The names a person watches (MONITOR), folded. Command loop (queries) only.</summary>
-    public IEnumerable<string> Watching(Session s) { AssertOnLoop(); return s.WatchesAnyone ? s.Watching : []; }
-
-    /// <summary>People who had this name, newest first. Command loop (queries) only.</summary>
-    public IEnumerable<WhoWasEntry> WhoWas(string name)
+    /// <summary>Runs a door's query with a view that lives only while it runs.</summary>
+    private ChatEvent? RunQuery(Func<LoopView, ChatEvent?> query)
     {
-        AssertOnLoop();
-        var key = NameRules.Fold(name);
-        return _state.WhoWas.Where(w => NameRules.Fold(w.Name) == key);
+        var view = new LoopView(_state);
+        try { return query(view); }
+        finally { view.Close(); }
     }
 
     /// <summary>
@@ -49,10 +31,10 @@ public sealed partial class ChatServer
     /// arguments) and may answer with an error; otherwise <paramref name="read"/> runs against the store after
     /// everything queued before it is committed, off the loop, and its answer goes to the person.
     /// </summary>
-    public ValueTask ReadHistoryAsync(Session s, Func<ChatEvent?> check, Func<IMessageStore, ChatEvent> read, string? label, CancellationToken ct = default) =>
-        QueryAsync(s, () =>
+    public ValueTask ReadHistoryAsync(Session s, Func<LoopView, ChatEvent?> check, Func<IMessageStore, ChatEvent> read, string? label, CancellationToken ct = default) =>
+        QueryAsync(s, view =>
         {
-            if (check() is { } refusal) return label is null ? refusal : new LabeledReply(label, [refusal]);
+            if (check(view) is { } refusal) return label is null ? refusal : new LabeledReply(label, [refusal]);
             _handlers.AfterCommit(store => label is null ? read(store) : new LabeledReply(label, [read(store)]), s);
             return null;
         }, ct);

@@ -27,7 +27,7 @@ namespace Grove.Core;
 /// readers on other threads use immutable snapshots (room members) or concurrent maps (who is online).
 /// </para>
 /// </summary>
-public sealed partial class ChatServer : IAsyncDisposable
+public sealed partial class ChatServer : IChatCore, IAsyncDisposable
 {
     private readonly ChatOptions _options;
     private readonly IMessageStore _store;
@@ -122,7 +122,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     /// <summary>
     /// Runs one client line's work as a unit, in order, on the command loop: each step is a <see cref="ChatCommand"/>
-    /// to execute, a <see cref="ChatEvent"/> to send to the person, or a <c>Func&lt;ChatEvent?&gt;</c> query whose
+    /// to execute, a <see cref="ChatEvent"/> to send to the person, or a <c>Func&lt;LoopView, ChatEvent?&gt;</c> query whose
     /// answer is sent. With a label, everything the unit sent the person becomes one <see cref="LabeledReply"/>.
     /// </summary>
     public ValueTask RunUnitAsync(Session s, IReadOnlyList<object> steps, string? label, CancellationToken ct = default) =>
@@ -242,7 +242,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private enum Op { Command, Leave, Kick, Shutdown, Reply, Query, Unit, Call }
 
-    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<ChatEvent?>? Query = null)
+    private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<LoopView, ChatEvent?>? Query = null)
     {
         public string? Label { get; init; }
         /// <summary>When a door submitted it (Stopwatch timestamp), for the delivery-latency histogram.</summary>
@@ -313,15 +313,6 @@ public sealed partial class ChatServer : IAsyncDisposable
         return true;
     }
 
-    // The server whose command loop runs on this thread right now: the door queries' accessors check it.
-    [ThreadStatic] private static ChatServer? t_onLoopOf;
-
-    /// <summary>Throws unless called from this server's command loop (a door query); reading chat state elsewhere races its writer.</summary>
-    internal void AssertOnLoop()
-    {
-        if (!ReferenceEquals(t_onLoopOf, this)) throw new InvalidOperationException("Chat state was read off the command loop; read it in a query (QueryAsync).");
-    }
-
     /// <summary>The time now, as a command taken in now is stamped with (the handlers read no clock).</summary>
     private CommandStamp StampNow() => new(_time.GetUtcNow(), _time.GetElapsedTime(0), Environment.TickCount64);
 
@@ -329,7 +320,6 @@ public sealed partial class ChatServer : IAsyncDisposable
     {
         var firstEffect = _sink.Batch.Effects.Count;
         _sink.Stamp = StampNow();
-        t_onLoopOf = this;
         try
         {
             switch (w.Op)
@@ -350,7 +340,7 @@ public sealed partial class ChatServer : IAsyncDisposable
                     if (w.Session!.State != SessionState.Closed) _handlers.Send(w.Session, w.Reply!);
                     break;
                 case Op.Query:
-                    if (w.Session!.State != SessionState.Closed && w.Query!() is { } answer) _handlers.Send(w.Session, answer);
+                    if (w.Session!.State != SessionState.Closed && RunQuery(w.Query!) is { } answer) _handlers.Send(w.Session, answer);
                     break;
                 case Op.Unit:
                     foreach (var step in w.Steps!)
@@ -360,7 +350,7 @@ public sealed partial class ChatServer : IAsyncDisposable
                         {
                             case ChatCommand c: _handlers.Execute(w.Session, c); break;
                             case ChatEvent e: _handlers.Send(w.Session, e); break;
-                            case Func<ChatEvent?> q: if (q() is { } a) _handlers.Send(w.Session, a); break;
+                            case Func<LoopView, ChatEvent?> q: if (RunQuery(q) is { } a) _handlers.Send(w.Session, a); break;
                         }
                     }
                     break;
@@ -380,10 +370,6 @@ public sealed partial class ChatServer : IAsyncDisposable
             // A bug in one command must not stop the loop: close only the connection that caused it.
             Log.CommandFailed(_logger, ex, w.Session?.Id ?? 0, w.Command?.Kind.ToString() ?? w.Op.ToString());
             if (w.Session is { } s) Disconnect(s, DisconnectReason.InternalError);
-        }
-        finally
-        {
-            t_onLoopOf = null;
         }
         if (w.Label is not null && w.Session is { } requester) GatherLabeled(requester, w.Label, firstEffect);
         if (w.Done is not null) _sink.Batch.Effects.Add(Effect.Complete(w.Done));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Grove.Core;
 using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.History;
@@ -64,10 +65,10 @@ public sealed partial class IrcConnection
                 break;
             case "L":
             case "l":
-                EmitQuery(() =>
+                EmitQuery(view =>
                 {
                     var sb = new StringBuilder();
-                    var list = chat.Watching(session).ToList();
+                    var list = view.Watching(session).ToList();
                     for (var i = 0; i < list.Count; i += 20) sb.Append(renderer.Numeric(732, session, string.Join(',', list.Skip(i).Take(20))));
                     sb.Append(renderer.Numeric(733, session, "End of MONITOR list"));
                     return sb.ToString();
@@ -75,11 +76,11 @@ public sealed partial class IrcConnection
                 break;
             case "S":
             case "s":
-                EmitQuery(() =>
+                EmitQuery(view =>
                 {
-                    var list = chat.Watching(session).ToList();
-                    var online = list.Select(chat.FindPerson).OfType<Session>().Select(p => p.Origin.ToString()).ToList();
-                    var offline = list.Where(n => chat.FindPerson(n) is null).ToList();
+                    var list = view.Watching(session).ToList();
+                    var online = list.Select(view.FindPerson).OfType<Session>().Select(p => p.Origin.ToString()).ToList();
+                    var offline = list.Where(n => view.FindPerson(n) is null).ToList();
                     return (online.Count > 0 ? renderer.Numeric(730, session, string.Join(',', online)) : "")
                         + (offline.Count > 0 ? renderer.Numeric(731, session, string.Join(',', offline)) : "");
                 });
@@ -133,7 +134,7 @@ public sealed partial class IrcConnection
             tlimit = Math.Min(tlimit, MaxChatHistory);
             // Room names are read on the command loop; the store is read on the commit loop, which must not touch rooms.
             var names = new Dictionary<string, string>(StringComparer.Ordinal);
-            Read(() => { foreach (var r in chat.RoomsOf(session)) names[r.Key] = r.Name; return null; },
+            Read(view => { foreach (var r in view.RoomsOf(session)) names[r.Key] = r.Name; return null; },
                 store => new ChatHistoryReply("draft/chathistory-targets", [],
                     // draft/chathistory: targets in the order of their latest message, earliest first, each with the bare
                     // timestamp of that message (irctest chathistory TARGETS); the limit keeps the earliest.
@@ -166,11 +167,11 @@ public sealed partial class IrcConnection
         var me = NameRules.Fold(session.Name!);
         var display = target;
         Admission? reader = null;
-        Read(() =>
+        Read(view =>
         {
             if (isRoom)
             {
-                var room = chat.RoomNamed(target);
+                var room = view.RoomNamed(target);
                 if (room is null || !room.Contains(session)) return new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub, "You are not in that channel", target)));
                 display = room.Name;
                 reader = room.AdmissionOf(session);
@@ -196,7 +197,7 @@ public sealed partial class IrcConnection
             return new ChatHistoryReply("chathistory", [display], events);
         });
 
-        void Read(Func<ChatEvent?> check, Func<IMessageStore, ChatEvent> read) =>
+        void Read(Func<LoopView, ChatEvent?> check, Func<IMessageStore, ChatEvent> read) =>
             Steps.Add(new HistoryStep(check, read, label));
     }
 
@@ -226,4 +227,4 @@ public sealed partial class IrcConnection
 }
 
 /// <summary>A CHATHISTORY read: checked on the command loop, read from the store after earlier commits.</summary>
-internal sealed record HistoryStep(Func<ChatEvent?> Check, Func<IMessageStore, ChatEvent> Read, string? Label);
+internal sealed record HistoryStep(Func<LoopView, ChatEvent?> Check, Func<IMessageStore, ChatEvent> Read, string? Label);

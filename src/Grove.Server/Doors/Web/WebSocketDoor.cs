@@ -21,7 +21,7 @@ namespace Grove.Server.Doors.Web;
 /// The WebSocket door at /ws: JSON objects both ways (docs/protocol.md, "Web door"). The Origin header is checked
 /// first; each connection has one read loop (JSON commands to the core) and one writer loop (its outbox to the socket).
 /// </summary>
-public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions options, ConnectionLimiter limiter,
+public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions options, ConnectionLimiter limiter,
     Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<WebSocketDoor> logger)
 {
     private static readonly WebRenderer Renderer = new();
@@ -281,10 +281,10 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
         var display = target;
         var me = NameRules.Fold(session.Name!);
         Admission? reader = null;
-        await chat.ReadHistoryAsync(session, () =>
+        await chat.ReadHistoryAsync(session, view =>
         {
             if (!isRoom) return NameRules.ValidateName(target) is null ? null : new ErrorReply(ErrorCode.ErroneousName, "Not a room or a name.", target);
-            var r = chat.RoomNamed(target);
+            var r = view.RoomNamed(target);
             if (r is null || !r.Contains(session)) return new ErrorReply(ErrorCode.NotInRoom, $"You are not in {target}.", target);
             display = r.Name;
             reader = r.AdmissionOf(session);
