@@ -16,6 +16,18 @@ namespace Grove.Server.Doors.Irc;
 public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
 {
     /// <summary>IRC keys are 0x100 plus the capability bits that change how shared events look.</summary>
+    /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
+    public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
+    {
+        // IRC answers HELP and WHOIS itself (numerics), and the web door's own replies.
+        typeof(HelpReply),
+        typeof(WhoisReply),
+        typeof(Web.PongReply),
+        typeof(Web.WebHistoryReply),
+        typeof(Web.WebPasswordReply),
+        typeof(Web.WebTokenReply),
+    };
+
     public int EncodingKey(Session recipient) => 0x100 | (int)(CapsOf(recipient) & IrcCaps.SharedRenderingMask);
 
     public static IrcCaps CapsOf(Session s) => (s.DoorState as IrcConnection)?.Caps ?? IrcCaps.None;

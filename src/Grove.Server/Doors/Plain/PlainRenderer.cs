@@ -30,6 +30,28 @@ public sealed class PlainRenderer : IEventRenderer
     public static byte[] Greeting(string serverName) =>
         TextRules.Utf8.GetBytes($"Welcome to Grove ({serverName})!" + Eol);
 
+    /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
+    public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
+    {
+        // IRCv3 notifications and IRC's own replies, no echo of what you typed, and the web door's own replies.
+        typeof(AccountEvent),
+        typeof(AwayEvent),
+        typeof(EchoReply),
+        typeof(InviteNotifyEvent),
+        typeof(LabeledReply),
+        typeof(MonitorFullReply),
+        typeof(MonitorStatusReply),
+        typeof(PresenceEvent),
+        typeof(SetNameEvent),
+        typeof(TagMsgEvent),
+        typeof(UserModesReply),
+        typeof(Irc.ChatHistoryReply),
+        typeof(Web.PongReply),
+        typeof(Web.WebHistoryReply),
+        typeof(Web.WebPasswordReply),
+        typeof(Web.WebTokenReply),
+    };
+
     public int EncodingKey(Session recipient) => Key;
 
     public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
