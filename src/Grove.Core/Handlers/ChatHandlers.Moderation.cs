@@ -13,6 +13,11 @@ namespace Grove.Core.Handlers;
 // Command handlers for room operators and server operators, away, and door queries. Command loop only.
 internal sealed partial class ChatHandlers
 {
+    // Without a room, the plain door's commands are about the person's current room.
+    internal void Kick(Session s, ChatCommand c) => Kick(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Args is { Count: > 0 } a ? a[0] : "", c.Text);
+    internal void Invite(Session s, ChatCommand c) => Invite(s, c.Target ?? "", c.Args is { Count: > 0 } a ? a[0] : s.CurrentRoom?.Name ?? "");
+    internal void Mode(Session s, ChatCommand c) => Mode(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Text ?? "", c.Args ?? []);
+
     // KICK <#room> <name> [reason]
     private void Kick(Session s, string roomName, string targetName, string? reason)
     {
@@ -243,7 +248,7 @@ internal sealed partial class ChatHandlers
     }
 
     // AWAY [message]
-    private void Away(Session s, string? message)
+    internal void Away(Session s, string? message)
     {
         var was = s.AwayMessage;
         s.AwayMessage = string.IsNullOrWhiteSpace(message) ? null : TextLimits.CleanReason(message, "away");
@@ -256,13 +261,8 @@ internal sealed partial class ChatHandlers
     }
 
     // KILL <name> [reason]: a server operator disconnects someone.
-    private void Kill(Session s, string targetName, string? reason)
+    internal void Kill(Session s, string targetName, string? reason)
     {
-        if (!s.IsOperator)
-        {
-            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
-            return;
-        }
         if (!_state.ByName.TryGetValue(NameRules.Fold(targetName), out var target))
         {
             Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
@@ -280,13 +280,8 @@ internal sealed partial class ChatHandlers
     }
 
     // WALLOPS <text>
-    private void Wallops(Session s, string text)
+    internal void Wallops(Session s, string text)
     {
-        if (!s.IsOperator)
-        {
-            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
-            return;
-        }
         var ev = new WallopsEvent(s.Name!, TextLimits.RemoveLineBreaks(text)) { By = s.Origin };
         foreach (var p in _state.ByName.Values)
             if (p.WantsWallops || p.IsOperator) Send(p, ev);

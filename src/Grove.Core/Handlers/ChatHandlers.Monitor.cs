@@ -10,7 +10,7 @@ namespace Grove.Core.Handlers;
 internal sealed partial class ChatHandlers
 {
     // TAGMSG <target>: tags only, to a room's members or a person; the sender gets an echo.
-    private void TagMsg(Session s, string target, string? tags)
+    internal void TagMsg(Session s, string target, string? tags)
     {
         if (string.IsNullOrEmpty(tags)) return;
         if (NameRules.LooksLikeRoom(target))
@@ -37,7 +37,7 @@ internal sealed partial class ChatHandlers
     }
 
     // SETNAME <real name>
-    private void SetName(Session s, string realName)
+    internal void SetName(Session s, string realName)
     {
         s.RealName = TextLimits.CleanReason(realName, s.Name!);
         var ev = new SetNameEvent(s.Name!, s.RealName) { By = s.Origin };
@@ -46,7 +46,7 @@ internal sealed partial class ChatHandlers
     }
 
     // MONITOR + names | - names | C
-    private void Monitor(Session s, string op, IReadOnlyList<string> names)
+    internal void Monitor(Session s, string op, IReadOnlyList<string> names)
     {
         switch (op)
         {

@@ -16,7 +16,7 @@ namespace Grove.Core.Handlers;
 internal sealed partial class ChatHandlers
 {
     // WHOIS <name>: facts any door can show; rooms only those the asker shares with them.
-    private void Whois(Session s, string name)
+    internal void Whois(Session s, string name)
     {
         if (!_state.ByName.TryGetValue(NameRules.Fold(name), out var p))
         {
@@ -29,7 +29,7 @@ internal sealed partial class ChatHandlers
     }
 
     // MODE <me> [+|-][i|w|B]…: the person's own modes; +o comes only from OPER, and -o is not offered.
-    private void UserModes(Session s, string changes)
+    internal void UserModes(Session s, string changes)
     {
         var applied = new System.Text.StringBuilder();
         var adding = true;
@@ -55,7 +55,7 @@ internal sealed partial class ChatHandlers
     }
 
     // REGISTER <name>: the first name a connection takes; it then lands in the default room.
-    private void Register(Session s, string name)
+    internal void Register(Session s, string name)
     {
         if (s.State == SessionState.Registered)
         {
@@ -129,7 +129,7 @@ internal sealed partial class ChatHandlers
     }
 
     // NICK <new name>
-    private void ChangeName(Session s, string name)
+    internal void ChangeName(Session s, string name)
     {
         var old = s.Name!;
         if (name == old) return;
@@ -156,8 +156,23 @@ internal sealed partial class ChatHandlers
         Send(s, new NickChangedReply(old, name));
     }
 
+    // ME [target] <action>: to a room (the current one without a target), or to a person.
+    internal void Me(Session s, ChatCommand c)
+    {
+        if (c.Target is { } target && !NameRules.LooksLikeRoom(target)) PrivateMessage(s, target, c.Text ?? "", MessageKind.Action);
+        else Say(s, c.Target, c.Text ?? "", MessageKind.Action, c);
+    }
+
+    // NOTICE <target> <text>: RFC 2812 3.3.2: "automatic replies MUST NEVER be sent in response to a NOTICE message".
+    internal void Notice(Session s, ChatCommand c)
+    {
+        _quietErrors = true;
+        try { PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); }
+        finally { _quietErrors = false; }
+    }
+
     // MSG <name> <text>: a private message, stored and shown only to its two people.
-    private void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal, ChatCommand? c = null)
+    internal void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal, ChatCommand? c = null)
     {
         if (NameRules.LooksLikeRoom(target) || target.Length > 1 && target[0] is '@' or '+' && NameRules.LooksLikeRoom(target[1..]))
         {
@@ -192,7 +207,7 @@ internal sealed partial class ChatHandlers
 
 
     // WHO [#room]: everyone online, or the members of a room.
-    private void Who(Session s, string? room)
+    internal void Who(Session s, string? room)
     {
         if (room is null)
         {
@@ -220,7 +235,7 @@ internal sealed partial class ChatHandlers
 
 
     // QUIT [reason]: a goodbye line, then the connection closes; the others see "alice left (reason)".
-    private void Quit(Session s, string? reason)
+    internal void Quit(Session s, string? reason)
     {
         var name = s.Name;
         Send(s, new GoodbyeReply(name is null ? "Goodbye!" : $"Goodbye, {name}!"));

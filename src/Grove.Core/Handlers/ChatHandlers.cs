@@ -42,71 +42,37 @@ internal sealed partial class ChatHandlers(ChatState state, EffectSink sink, Cha
     // The command being executed, which an error names (IRC 461 says which command lacked a parameter).
     private CommandKind? _executing;
 
+    // The registry's shared checks, then the entry's handler.
     private void ExecuteCommand(Session s, ChatCommand c)
     {
-        if (s.State != SessionState.Registered && c.Kind is not (CommandKind.Register or CommandKind.Quit or CommandKind.Help or CommandKind.Bamboo))
+        var entry = CommandTable.Get(c.Kind);
+        if (s.State != SessionState.Registered && entry.Access != Access.BeforeName)
         {
             Error(s, ErrorCode.NotRegistered, "Choose a name first.");
             return;
         }
-        switch (c.Kind)
+        if (entry.Access == Access.ServerOperator && !s.IsOperator)
         {
-            case CommandKind.Register: Register(s, c.Target ?? ""); break;
-            case CommandKind.Say: Say(s, c.Target, c.Text ?? "", MessageKind.Normal, c); break;
-            case CommandKind.Me:
-                if (c.Target is { } meTarget && !NameRules.LooksLikeRoom(meTarget)) PrivateMessage(s, meTarget, c.Text ?? "", MessageKind.Action);
-                else Say(s, c.Target, c.Text ?? "", MessageKind.Action, c);
-                break;
-            case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Normal, c); break;
-            case CommandKind.Who: Who(s, c.Target); break;
-            case CommandKind.Whois: Whois(s, c.Target ?? ""); break;
-            case CommandKind.Quit: Quit(s, c.Text); break;
-            case CommandKind.Bamboo: Send(s, new BambooReply(PandaFacts.Pick(Stamp.Monotonic.Ticks))); break;
-            case CommandKind.Help: Send(s, HelpReply.Instance); break;
-            case CommandKind.Nick: ChangeName(s, c.Target ?? ""); break;
-            case CommandKind.Join: Join(s, c.Target ?? "", c.Args is { Count: > 0 } ja ? ja[0] : null); break;
-            case CommandKind.Part: Part(s, c.Target, c.Text); break;
-            case CommandKind.Rooms: ListRooms(s); break;
-            case CommandKind.Topic: Topic(s, c.Target, c.Text); break;
-            case CommandKind.History: History(s, c.Target, c.Count); break;
-            case CommandKind.Notice:
-                // RFC 2812 3.3.2: "automatic replies MUST NEVER be sent in response to a NOTICE message".
-                _quietErrors = true;
-                try { PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); }
-                finally { _quietErrors = false; }
-                break;
-            case CommandKind.TagMsg: TagMsg(s, c.Target ?? "", c.ClientTags); break;
-            case CommandKind.SetName: SetName(s, c.Text ?? ""); break;
-            case CommandKind.Monitor: Monitor(s, c.Text ?? "", c.Args ?? []); break;
-            case CommandKind.UserModes: UserModes(s, c.Text ?? ""); break;
-            case CommandKind.PartAll:
-                foreach (var room in s.Rooms.ToList())
-                {
-                    LeaveRoom(s, room, TextLimits.CleanReason(c.Text, "left"));
-                    Send(s, new PartedReply(room.Name));
-                }
-                break;
-            // Without a room, the plain door's commands are about the person's current room.
-            case CommandKind.Kick: Kick(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
-            case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : s.CurrentRoom?.Name ?? ""); break;
-            case CommandKind.Mode: Mode(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Text ?? "", c.Args ?? []); break;
-            case CommandKind.Away: Away(s, c.Text); break;
-            case CommandKind.Oper: s.IsOperator = true; Send(s, new OperReply()); break;
-            case CommandKind.Kill: Kill(s, c.Target ?? "", c.Text); break;
-            case CommandKind.Wallops: Wallops(s, c.Text ?? ""); break;
-            case CommandKind.RoomRegister: RoomRegister(s, c.Target); break;
-            case CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
-                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice:
-                ModerationCommand(s, c.Kind, c.Target, c.Args is { Count: > 0 } ma ? ma[0] : "");
-                break;
-            case CommandKind.Audit: AuditCommand(s, c.Target); break;
-            case CommandKind.Lockdown: Lockdown(s, c.Text); break;
-            case CommandKind.Login or CommandKind.RegisterAccount:
-                // Doors run these through LoginAsync and RegisterAccountAsync (hashing stays off this loop).
-                Error(s, ErrorCode.BadArgument, "This door cannot log in that way.");
-                break;
+            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
+            return;
         }
+        entry.Run!(this, s, c);
     }
+
+    // The small handlers the registry names that have no family of their own.
+
+    // BAMBOO: the fact is picked by the command's stamp, so a replay picks the same one.
+    internal void Bamboo(Session s) => Send(s, new BambooReply(PandaFacts.Pick(Stamp.Monotonic.Ticks)));
+
+    // OPER: the door has checked the credentials.
+    internal void Oper(Session s)
+    {
+        s.IsOperator = true;
+        Send(s, new OperReply());
+    }
+
+    // LOGIN / REGISTER reach the loop only from a door that did not run them through LoginAsync/RegisterAccountAsync.
+    internal void NotOnTheLoop(Session s) => Error(s, ErrorCode.BadArgument, "This door cannot log in that way.");
 
     internal void Send(Session to, ChatEvent ev) => _sink.Send(to, ev);
     private void SendRoom(Room room, ChatEvent ev, Session? except) => _sink.SendMany(room.Members, ev, except);

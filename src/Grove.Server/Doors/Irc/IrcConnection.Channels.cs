@@ -95,7 +95,8 @@ public sealed partial class IrcConnection
         // The commands the table gives an IRC form to (the others have IRC commands of their own).
         if (parsed.Command is { Kind: not CommandKind.Help } c && CommandTable.OnIrcService(c.Kind))
         {
-            if (c.Target is null && c.Kind is not (CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who or CommandKind.Lockdown))
+            // IRC has no room being looked at: a moderation command that would default to it names its channel.
+            if (c.Target is null && CommandTable.Get(c.Kind) is { Access: Access.RoomOperator or Access.LoggedIn, DefaultsToRoom: RoomDefault.Target })
             {
                 Lines(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, "Name the channel: for example, ban #room NICK."));
                 return;
