@@ -126,11 +126,9 @@ public sealed class PlainRenderer : IEventRenderer
             case PartedReply p:
                 Line(sb, p.Reason is null ? $"* You left {p.Room}. Type /join #room to enter a room." : $"* You left {p.Room} ({p.Reason}). Type /join #room to enter a room.");
                 break;
-            case WhoisReply w:
-                Line(sb, $"* {w.Name}{(w.Account is { } account ? $", logged in as {account}" : ", a guest")}");
-                if (w.Away is { } away) Line(sb, $"*   away: {away}");
-                Line(sb, w.SharedRooms.Count == 0 ? "*   shares no room with you" : $"*   rooms you share: {string.Join(", ", w.SharedRooms)}");
-                Line(sb, $"*   idle {Duration(w.Idle)}, connected since {w.ConnectedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+            case TextReply t:
+                Line(sb, "* " + t.Heading);
+                foreach (var detail in t.Details) Line(sb, "*   " + detail);
                 break;
             case WhoReply w:
                 var total = Math.Max(w.Total, w.Names.Count);
@@ -222,13 +220,6 @@ public sealed class PlainRenderer : IEventRenderer
 
     /// <summary>Every line of this door goes out here, cleaned whole: whatever field it holds, it stays one line.</summary>
     private static void Line(StringBuilder sb, string line) => sb.Append(TextRules.Clean(line, TextTarget.Terminal)).Append(Eol);
-
-    /// <summary>A duration as people say it: "42s", "5m 3s", "2h 7m", "3d 4h".</summary>
-    public static string Duration(TimeSpan t) =>
-        t.TotalDays >= 1 ? $"{(int)t.TotalDays}d {t.Hours}h"
-        : t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m"
-        : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds}s"
-        : $"{(int)t.TotalSeconds}s";
 
     private static string Stamp(DateTimeOffset t)
     {
