@@ -3,12 +3,13 @@ using Grove.Core.Delivery;
 using Grove.Core.Events;
 using Grove.Core.History;
 using Grove.Core.People;
+using Grove.Core.Pipeline;
 
 namespace Grove.Core;
 
 // Stages 2 and 3 of the pipeline (see the ChatServer summary): the commit loop writes each batch to the store in
-// one transaction, then the delivery loop renders and enqueues its effects in order. Plus the effect and batch types
-// that the command loop fills.
+// one transaction, then the delivery loop renders and enqueues its effects in order (Pipeline/Effects.cs has the
+// effect and batch types that the handlers fill).
 public sealed partial class ChatServer
 {
     // ---- Stage 2: the commit loop --------------------------------------------------------------------------
@@ -59,7 +60,7 @@ public sealed partial class ChatServer
             ChatEvent reply;
             try
             {
-                reply = effects[i].Read!();
+                reply = effects[i].Read!(_store);
             }
             catch (Exception ex)
             {
@@ -230,37 +231,5 @@ public sealed partial class ChatServer
         s.Staged = null;
         // A list grown by one burst is not kept.
         if (staged.Capacity <= 1024 && _stagedLists.Count < 16_384) _stagedLists.Push(staged);
-    }
-
-    private enum EffectKind { One, Many, Close, Complete, Read }
-
-    private readonly record struct Effect(EffectKind Kind, ChatEvent? Event, Session? Target, Session[]? Targets, Session? Except, DisconnectReason Reason, TaskCompletionSource? Done)
-    {
-        public Func<ChatEvent>? Read { get; init; }
-        public static Effect ReadThen(Func<ChatEvent> read, Session to) => new(EffectKind.Read, null, to, null, null, default, null) { Read = read };
-        public static Effect One(ChatEvent ev, Session to) => new(EffectKind.One, ev, to, null, null, default, null);
-        public static Effect Many(ChatEvent ev, Session[] to, Session? except) => new(EffectKind.Many, ev, null, to, except, default, null);
-        public static Effect Close(Session s, DisconnectReason r) => new(EffectKind.Close, null, s, null, null, r, null);
-        public static Effect Complete(TaskCompletionSource done) => new(EffectKind.Complete, null, null, null, null, default, done);
-    }
-
-    private sealed class Batch
-    {
-        public readonly List<Effect> Effects = new();
-        public readonly List<StoredMessage> Messages = new();
-        public readonly List<StoredRoom> RoomChanges = new();
-        /// <summary>When its first command was submitted (Stopwatch timestamp; 0 for a batch of control items only).</summary>
-        public long TakenIn;
-        private Accounts.StoreChanges? _changes;
-        /// <summary>Account and moderation records to store with this batch (made on first use: most batches have none).</summary>
-        public Accounts.StoreChanges Changes => _changes ??= new();
-        public bool HasChanges => _changes is { IsEmpty: false };
-        /// <summary>Some effect is a store read for the commit loop to answer (AfterCommit).</summary>
-        public bool HasReads;
-        /// <summary>Ids of unstored messages the command loop has taken out of the rooms' rings (ForgetUnstored).</summary>
-        public List<long>? Forgotten;
-        public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges && Forgotten is null;
-        /// <summary>What the batch adds to the commit loop's backlog (see MaxToCommitWeight); fixed once flushed.</summary>
-        public int CommitWeight => Messages.Count + RoomChanges.Count + 1;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.History;
+using Grove.Core.Pipeline;
 
 namespace Grove.Core;
 
@@ -160,8 +161,8 @@ public sealed partial class ChatServer
     private void ForgetUnstored(List<StoredMessage> inRooms, List<long> ids)
     {
         foreach (var group in inRooms.GroupBy(m => m.Room!))
-            if (_rooms.TryGetValue(group.Key, out var room))
+            if (_state.Rooms.TryGetValue(group.Key, out var room))
                 room.Recent.Remove(group.Select(m => m.Id).ToHashSet());
-        (_batch.Forgotten ??= new()).AddRange(ids);
+        (_sink.Batch.Forgotten ??= new()).AddRange(ids);
     }
 }

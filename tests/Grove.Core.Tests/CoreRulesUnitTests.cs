@@ -60,20 +60,42 @@ public sealed class CoreRulesUnitTests : IAsyncLifetime
     private Task Run(Session s, ChatCommand c) => _chat.ExecuteAsync(s, c).WaitAsync(TimeSpan.FromSeconds(10));
 
     [Fact]
-    public async Task Reading_chat_state_off_the_command_loop_throws_and_a_query_on_it_may_read()
+    public async Task A_query_reads_chat_state_through_its_view_and_a_view_kept_after_it_throws()
     {
         var alice = await Register("alice");
         await Run(alice, new ChatCommand(CommandKind.Join, "#here"));
-        Assert.Throws<InvalidOperationException>(() => _chat.RoomNamed("#here"));
-        Assert.Throws<InvalidOperationException>(() => _chat.FindPerson("alice"));
-        Assert.Throws<InvalidOperationException>(() => _chat.RoomsOf(alice));
-        Assert.Throws<InvalidOperationException>(() => _chat.People);
-        Assert.Throws<InvalidOperationException>(() => _chat.AllRooms);
-
+        // There is no way to read the state but a query's view; a view kept past its query is closed.
         string? found = null;
-        await _chat.QueryAsync(alice, () => { found = _chat.RoomNamed("#HERE")?.Name + " " + _chat.FindPerson("ALICE")?.Name; return null; });
+        LoopView? kept = null;
+        IEnumerable<Session>? people = null;
+        await _chat.QueryAsync(alice, view =>
+        {
+            found = view.RoomNamed("#HERE")?.Name + " " + view.FindPerson("ALICE")?.Name + " " + string.Join(',', view.RoomsOf(alice).Select(r => r.Name));
+            kept = view;
+            people = view.People; // handed out in the query, enumerated after it
+            return null;
+        });
         await Run(alice, new ChatCommand(CommandKind.Who)); // after the query
-        Assert.Equal("#here alice", found);
+        Assert.Equal("#here alice #here", found);
+        Assert.Throws<InvalidOperationException>(() => kept!.RoomNamed("#here"));
+        Assert.Throws<InvalidOperationException>(() => kept!.FindPerson("alice"));
+        Assert.Throws<InvalidOperationException>(() => kept!.RoomsOf(alice).ToList());
+        Assert.Throws<InvalidOperationException>(() => kept!.AllRooms.ToList());
+        Assert.Throws<InvalidOperationException>(() => kept!.WhoWas("bob").ToList());
+        Assert.Throws<InvalidOperationException>(() => people!.ToList());
+    }
+
+    [Fact]
+    public void A_view_is_made_only_by_the_core_and_changes_nothing()
+    {
+        // Doors cannot make a view (no public constructor) and cannot change state through one (no setters, no
+        // methods but reads); Session's and Room's chat state has internal setters only.
+        Assert.Empty(typeof(LoopView).GetConstructors());
+        Assert.All(typeof(LoopView).GetProperties(), p => Assert.Null(p.SetMethod));
+        var publicSetters = typeof(Session).GetProperties().Concat(typeof(Grove.Core.Rooms.Room).GetProperties())
+            .Where(p => p.SetMethod is { IsPublic: true }).Select(p => p.DeclaringType!.Name + "." + p.Name).Order().ToList();
+        // Door-owned: the encoding key (delivery), the door's own state, and the IRC identity given before a name.
+        Assert.Equal(["Session.DoorState", "Session.EncodingKey", "Session.RealName", "Session.UserName"], publicSetters);
     }
 
     [Fact]

@@ -30,15 +30,15 @@ public sealed class MonotonicClockUnitTests
     public void A_login_lock_out_expires_after_its_window_even_when_the_wall_clock_is_set_back_an_hour()
     {
         var clock = new SteppedClock();
-        var throttle = new LoginThrottle(clock) { MaxPerAccount = 5, MaxPerAddress = 1000, Window = TimeSpan.FromMinutes(5) };
-        for (var i = 0; i < 5; i++) throttle.Failed("alice", "10.0.0.1");
-        Assert.Equal(TimeSpan.FromMinutes(5), throttle.Blocked("alice", "10.0.0.1"));
+        var throttle = new LoginThrottle { MaxPerAccount = 5, MaxPerAddress = 1000, Window = TimeSpan.FromMinutes(5) };
+        for (var i = 0; i < 5; i++) throttle.Failed("alice", "10.0.0.1", clock.GetElapsedTime(0));
+        Assert.Equal(TimeSpan.FromMinutes(5), throttle.Blocked("alice", "10.0.0.1", clock.GetElapsedTime(0)));
 
         clock.Wall -= TimeSpan.FromHours(1); // an operator (or NTP) steps the clock back
         clock.Pass(TimeSpan.FromMinutes(4));
-        Assert.Equal(TimeSpan.FromMinutes(1), throttle.Blocked("alice", "10.0.0.1"));
+        Assert.Equal(TimeSpan.FromMinutes(1), throttle.Blocked("alice", "10.0.0.1", clock.GetElapsedTime(0)));
         clock.Pass(TimeSpan.FromMinutes(1));
-        Assert.Null(throttle.Blocked("alice", "10.0.0.1"));
+        Assert.Null(throttle.Blocked("alice", "10.0.0.1", clock.GetElapsedTime(0)));
     }
 
     // A wall-clock reading (DateTime(Offset).UtcNow/Now, TimeProvider.GetUtcNow()) and arithmetic or a comparison

@@ -113,16 +113,16 @@ public sealed class PropertyTests
         Prop.ForAll(Gen.Choose(1, 12).ToArbitrary(), Gen.Choose(0, 30).ToArbitrary(), (limit, failures) =>
         {
             var time = new ManualTime();
-            var throttle = new LoginThrottle(time) { MaxPerAccount = limit, MaxPerAddress = 1000, Window = TimeSpan.FromMinutes(5) };
+            var throttle = new LoginThrottle { MaxPerAccount = limit, MaxPerAddress = 1000, Window = TimeSpan.FromMinutes(5) };
             for (var i = 0; i < failures; i++)
             {
-                throttle.Failed("alice", "10.0.0.1");
+                throttle.Failed("alice", "10.0.0.1", time.GetElapsedTime(0));
                 time.Now += TimeSpan.FromSeconds(1);
             }
-            var blocked = throttle.Blocked("alice", "10.0.0.1");
-            var other = throttle.Blocked("bob", "10.0.0.1");
+            var blocked = throttle.Blocked("alice", "10.0.0.1", time.GetElapsedTime(0));
+            var other = throttle.Blocked("bob", "10.0.0.1", time.GetElapsedTime(0));
             time.Now += TimeSpan.FromMinutes(5);
-            return (blocked is not null) == (failures >= limit) && other is null && throttle.Blocked("alice", "10.0.0.1") is null;
+            return (blocked is not null) == (failures >= limit) && other is null && throttle.Blocked("alice", "10.0.0.1", time.GetElapsedTime(0)) is null;
         }).Check(Cases(200));
     }
 }

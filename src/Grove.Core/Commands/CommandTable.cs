@@ -4,12 +4,39 @@ namespace Grove.Core.Commands;
 [Flags]
 public enum DoorSet { Plain = 1, Web = 2, Irc = 4 }
 
+/// <summary>Who may run a command. The command loop checks <see cref="BeforeName"/>, <see cref="Named"/> and
+/// <see cref="ServerOperator"/> before the handler runs; the others need the room or account the command names, so
+/// the handler checks them once it has found it.</summary>
+public enum Access { BeforeName, Named, LoggedIn, RoomOperator, ServerOperator }
+
+/// <summary>Where the room a person is looking at goes when a command names none (the web door's open room, the
+/// plain door's current room).</summary>
+public enum RoomDefault { None, Target, FirstArg }
+
+/// <summary>How the words after a command's name become its <see cref="ChatCommand"/> (<see cref="PlainCommandParser"/>).</summary>
+public enum ArgShape
+{
+    None,             // nothing (anything typed after is ignored, as in the seed apps)
+    Text,             // TEXT → Text
+    OptionalText,     // [TEXT] → Text
+    Name,             // NAME → Target
+    OptionalName,     // [NAME] → Target
+    NameText,         // NAME TEXT → Target, Text
+    NameOptionalText, // NAME [TEXT] → Target, Text
+    RoomThenText,     // [#room] [TEXT] → Target, Text
+    RoomNameReason,   // [#room] NAME [REASON] → Target, Args[0], Text
+    RoomWho,          // [#room] NAME|MASK → Target, Args[0]
+    RoomOrStarWho,    // [#room | *] NAME|MASK → Target, Args[0]
+    Own,              // its own words: a case in PlainCommandParser.ParseOwn
+}
+
 /// <summary>
-/// One command: its slash names (typed on the plain door and in the browser), its syntax and what it does.
+/// One command, everything about it in one place: its names on each door, syntax and help line, how its words parse,
+/// how many it needs, who may run it, whether it defaults to the room being looked at, and its handler.
 /// </summary>
 public sealed record CommandEntry(CommandKind Kind, string[] Aliases, string Syntax, string Description)
 {
-    /// <summary>The doors that accept the entry and list it in /help (the browser's /logout is the browser's own).</summary>
+    /// <summary>The doors that accept the entry and list it in /help (none: a door's own form reaches it, as IRC's verbs).</summary>
     public DoorSet On { get; init; } = DoorSet.Plain | DoorSet.Web;
 
     /// <summary>
@@ -24,52 +51,48 @@ public sealed record CommandEntry(CommandKind Kind, string[] Aliases, string Syn
     /// </summary>
     public string? IrcSyntax { get; init; }
 
+    public ArgShape Shape { get; init; }
+
+    /// <summary>The fewest words after the name (after an optional room); fewer gets "Usage: <see cref="Syntax"/>".</summary>
+    public int MinArgs { get; init; }
+
+    public Access Access { get; init; } = Access.Named;
+
+    public RoomDefault DefaultsToRoom { get; init; }
+
+    /// <summary>The handler, on the command loop (null: doors run it themselves, as logging in).</summary>
+    internal Action<Handlers.ChatHandlers, People.Session, ChatCommand>? Run { get; init; }
+
     /// <summary>Every name of the command that works on this door, the main one first.</summary>
     public IEnumerable<string> AliasesOn(DoorSet door) => door == DoorSet.Plain ? Aliases.Concat(PlainAliases) : Aliases;
+
+    /// <summary>The command with the room being looked at filled in, when it names none and defaults to it.</summary>
+    public ChatCommand WithRoom(ChatCommand c, string? room) => room is null ? c : DefaultsToRoom switch
+    {
+        RoomDefault.Target when c.Target is null => c with { Target = room },
+        RoomDefault.FirstArg when c.Args is not { Count: > 0 } => c with { Args = [room] },
+        _ => c,
+    };
 }
 
 /// <summary>
-/// The table of commands. Adding a command is one entry here, one parse case in <see cref="PlainCommandParser"/>
-/// and one handler in the core. Each door's /help is rendered from this table (<see cref="HelpLines"/>).
+/// The command registry: lookups over <see cref="CommandEntries"/>. Adding a command is one entry there and one
+/// handler in the core (DEVELOPING.md). Each door's /help is rendered from it (<see cref="HelpLines"/>), the plain
+/// door and the browser parse with it, IRC users reach its <see cref="CommandEntry.IrcSyntax"/> forms.
 /// </summary>
 public static class CommandTable
 {
-    public static readonly IReadOnlyList<CommandEntry> Entries =
-    [
-        new(CommandKind.Help, ["/help"], "/help", "show this list of commands") { PlainAliases = ["!help"], IrcSyntax = "help" },
-        new(CommandKind.Who, ["/who"], "/who [#room]", "who is online (or in a room)") { PlainAliases = ["@grove", "!who"], IrcSyntax = "who [#room]" },
-        new(CommandKind.Whois, ["/whois"], "/whois NAME", "who someone is: account, away text, rooms you share, idle time, connected since"),
-        new(CommandKind.Msg, ["/msg"], "/msg NAME TEXT", "send a private message") { PlainAliases = ["!msg"] },
-        new(CommandKind.Me, ["/me"], "/me ACTION", "say what you are doing, as in * alice waves"),
-        new(CommandKind.Nick, ["/nick"], "/nick NEWNAME", "change your name"),
-        new(CommandKind.Join, ["/join"], "/join #room", "go to a room (it is created if needed)"),
-        new(CommandKind.Part, ["/part"], "/part [#room] [REASON]", "leave a room"),
-        new(CommandKind.Rooms, ["/rooms", "/list"], "/rooms", "list the rooms with their member counts and topics") { IrcSyntax = "rooms" },
-        new(CommandKind.Topic, ["/topic"], "/topic [TEXT]", "show or set the topic of your room"),
-        new(CommandKind.History, ["/history"], "/history [#room | NAME] [N]", "older messages of your room (or another), or of a private conversation; each call pages back") { IrcSyntax = "history #room|NICK [N]" },
-        new(CommandKind.Bamboo, ["/bamboo"], "/bamboo", "a random panda fact") { PlainAliases = ["@bamboo"], IrcSyntax = "bamboo" },
-        new(CommandKind.Quit, ["/quit"], "/quit [REASON]", "leave the chat") { PlainAliases = ["@leaves", "!logout", "bye", "exit"] },
-        // The browser handles /logout itself (it ends its token with the web door's "logout"); typed as a command on
-        // the web door it leaves like /quit.
-        new(CommandKind.Quit, ["/logout"], "/logout", "log out: this browser forgets your login and the server ends it") { On = DoorSet.Web },
-        new(CommandKind.RegisterAccount, ["/register"], "/register PASSWORD", "make your current name your account, kept by a password") { IrcSyntax = "register PASSWORD" },
-        new(CommandKind.Login, ["/login"], "/login NAME PASSWORD", "log in to your account (from any door, on several connections at once)") { IrcSyntax = "login NICK PASSWORD" },
-        new(CommandKind.RoomRegister, ["/room"], "/room register [#room]", "claim a room for your account: its modes, bans and operators outlive restarts") { IrcSyntax = "room register #room" },
-        new(CommandKind.Kick, ["/kick"], "/kick [#room] NAME [REASON]", "put someone out of a room (room operators)"),
-        new(CommandKind.Ban, ["/ban"], "/ban [#room | *] NAME|MASK", "ban a name, account or mask from a room, and kick; * bans from the whole server (server operators)") { IrcSyntax = "ban #room|* NICK|MASK" },
-        new(CommandKind.Unban, ["/unban"], "/unban [#room | *] NAME|MASK", "lift a ban") { IrcSyntax = "unban #room|* NICK|MASK" },
-        new(CommandKind.Mute, ["/mute"], "/mute [#room] NAME|MASK", "keep someone from speaking in a room") { IrcSyntax = "mute #room NICK|MASK" },
-        new(CommandKind.Unmute, ["/unmute"], "/unmute [#room] NAME|MASK", "let them speak again") { IrcSyntax = "unmute #room NICK|MASK" },
-        new(CommandKind.Op, ["/op"], "/op [#room] NAME", "make someone an operator of a room") { IrcSyntax = "op #room NICK" },
-        new(CommandKind.Deop, ["/deop"], "/deop [#room] NAME", "take operator away") { IrcSyntax = "deop #room NICK" },
-        new(CommandKind.Voice, ["/voice"], "/voice [#room] NAME", "let someone speak in a moderated room") { IrcSyntax = "voice #room NICK" },
-        new(CommandKind.Devoice, ["/devoice"], "/devoice [#room] NAME", "take voice away") { IrcSyntax = "devoice #room NICK" },
-        new(CommandKind.Mode, ["/mode"], "/mode [#room] +t|-t|+i|-i|+m|-m", "room settings: t only operators set the topic, i invite-only, m moderated"),
-        new(CommandKind.Invite, ["/invite"], "/invite NAME [#room]", "invite someone to a room"),
-        new(CommandKind.Audit, ["/audit"], "/audit [#room | *]", "who did what in a room (its owner), or on the server (server operators)") { IrcSyntax = "audit #room|*" },
-        new(CommandKind.Kill, ["/kill"], "/kill NAME [REASON]", "disconnect someone (server operators)"),
-        new(CommandKind.Lockdown, ["/lockdown"], "/lockdown on|off", "refuse new guests; accounts still sign in (server operators)") { IrcSyntax = "lockdown on|off" },
-    ];
+    public static IReadOnlyList<CommandEntry> Entries => CommandEntries.All;
+
+    // Each kind's entry, by the enum's value: the command loop looks one up for every message.
+    private static readonly CommandEntry[] ByKind = BuildByKind();
+
+    private static CommandEntry[] BuildByKind()
+    {
+        var byKind = new CommandEntry[Enum.GetValues<CommandKind>().Length];
+        foreach (var e in CommandEntries.All) byKind[(int)e.Kind] ??= e;
+        return byKind;
+    }
 
     private static readonly Dictionary<string, CommandEntry> PlainByAlias = BuildAliases(DoorSet.Plain);
     private static readonly Dictionary<string, CommandEntry> WebByAlias = BuildAliases(DoorSet.Web);
@@ -113,5 +136,6 @@ public static class CommandTable
             : "Anything else you type is sent to your room.";
     }
 
-    public static CommandEntry Get(CommandKind kind) => Entries.First(e => e.Kind == kind);
+    /// <summary>A kind's entry (its first, where a door has a second name of its own, as the browser's /logout).</summary>
+    public static CommandEntry Get(CommandKind kind) => ByKind[(int)kind];
 }

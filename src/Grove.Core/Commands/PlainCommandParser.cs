@@ -40,34 +40,58 @@ public static class PlainCommandParser
         return ParseArguments(entry, rest);
     }
 
+    // The entry's shape says how its words parse; too few words (its MinArgs) is a usage error.
     private static ParseResult ParseArguments(CommandEntry entry, string rest)
     {
         var (a, b) = SplitFirst(rest);
+        var kind = entry.Kind;
+        var roomFirst = entry.Shape is ArgShape.RoomNameReason or ArgShape.RoomWho or ArgShape.RoomOrStarWho;
+        var (room, tail) = roomFirst ? OptionalRoom(rest, allowStar: entry.Shape == ArgShape.RoomOrStarWho) : (null, rest);
+        if (Words(tail) < entry.MinArgs) return Usage(entry);
+        switch (entry.Shape)
+        {
+            case ArgShape.None:
+                // Commands without arguments ignore anything after them, as the original apps did.
+                return new(new ChatCommand(kind));
+            case ArgShape.Text:
+                return new(new ChatCommand(kind, Text: rest));
+            case ArgShape.OptionalText:
+                return new(new ChatCommand(kind, Text: NullIfEmpty(rest)));
+            case ArgShape.Name:
+                if (b.Length > 0) return Usage(entry);
+                return new(new ChatCommand(kind, Target: a));
+            case ArgShape.OptionalName:
+                if (b.Length > 0) return Usage(entry);
+                return new(new ChatCommand(kind, Target: NullIfEmpty(a)));
+            case ArgShape.NameText:
+                if (b.Length == 0) return Usage(entry);
+                return new(new ChatCommand(kind, Target: a, Text: b));
+            case ArgShape.NameOptionalText:
+                return new(new ChatCommand(kind, Target: a, Text: NullIfEmpty(b)));
+            case ArgShape.RoomThenText:
+                if (NameRules.LooksLikeRoom(a)) return new(new ChatCommand(kind, Target: a, Text: NullIfEmpty(b)));
+                return new(new ChatCommand(kind, Text: NullIfEmpty(rest)));
+            case ArgShape.RoomNameReason:
+                {
+                    var (who, reason) = SplitFirst(tail);
+                    return new(new ChatCommand(kind, Target: room, Text: NullIfEmpty(reason), Args: [who]));
+                }
+            case ArgShape.RoomWho or ArgShape.RoomOrStarWho:
+                {
+                    var (who, extra) = SplitFirst(tail);
+                    if (extra.Length > 0) return Usage(entry);
+                    return new(new ChatCommand(kind, Target: room, Args: [who]));
+                }
+            default:
+                return ParseOwn(entry, rest, a, b);
+        }
+    }
+
+    // The commands whose words fit no shape.
+    private static ParseResult ParseOwn(CommandEntry entry, string rest, string a, string b)
+    {
         switch (entry.Kind)
         {
-            case CommandKind.Msg:
-                if (a.Length == 0 || b.Length == 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Msg, Target: a, Text: b));
-            case CommandKind.Me:
-                if (rest.Length == 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Me, Text: rest));
-            case CommandKind.Nick:
-                if (a.Length == 0 || b.Length > 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Nick, Target: a));
-            case CommandKind.Join:
-                if (a.Length == 0 || b.Length > 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Join, Target: a));
-            case CommandKind.Part:
-                if (NameRules.LooksLikeRoom(a)) return new(new ChatCommand(CommandKind.Part, Target: a, Text: NullIfEmpty(b)));
-                return new(new ChatCommand(CommandKind.Part, Text: NullIfEmpty(rest)));
-            case CommandKind.Who:
-                if (b.Length > 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Who, Target: NullIfEmpty(a)));
-            case CommandKind.Whois:
-                if (a.Length == 0 || b.Length > 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Whois, Target: a));
-            case CommandKind.Topic:
-                return new(new ChatCommand(CommandKind.Topic, Text: NullIfEmpty(rest)));
             case CommandKind.History:
                 {
                     // /history [N] | /history NAME|#room [N]
@@ -89,35 +113,12 @@ public static class PlainCommandParser
                     }
                     return new(new ChatCommand(CommandKind.History, Target: target, Count: count));
                 }
-            case CommandKind.Quit:
-                return new(new ChatCommand(CommandKind.Quit, Text: NullIfEmpty(rest)));
-            case CommandKind.RegisterAccount:
-                if (rest.Length == 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.RegisterAccount, Text: rest));
-            case CommandKind.Login:
-                if (a.Length == 0 || b.Length == 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Login, Target: a, Text: b));
             case CommandKind.RoomRegister:
                 {
                     if (!a.Equals("register", StringComparison.OrdinalIgnoreCase)) return Usage(entry);
                     var (room, extra) = SplitFirst(b);
                     if (extra.Length > 0 || room.Length > 0 && !NameRules.LooksLikeRoom(room)) return Usage(entry);
                     return new(new ChatCommand(CommandKind.RoomRegister, Target: NullIfEmpty(room)));
-                }
-            case CommandKind.Kick:
-                {
-                    var (room, tail) = OptionalRoom(rest, allowStar: false);
-                    var (who, reason) = SplitFirst(tail);
-                    if (who.Length == 0) return Usage(entry);
-                    return new(new ChatCommand(CommandKind.Kick, Target: room, Text: NullIfEmpty(reason), Args: [who]));
-                }
-            case CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
-                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice:
-                {
-                    var (room, tail) = OptionalRoom(rest, allowStar: entry.Kind is CommandKind.Ban or CommandKind.Unban);
-                    var (who, extra) = SplitFirst(tail);
-                    if (who.Length == 0 || extra.Length > 0) return Usage(entry);
-                    return new(new ChatCommand(entry.Kind, Target: room, Args: [who]));
                 }
             case CommandKind.Mode:
                 {
@@ -135,17 +136,15 @@ public static class PlainCommandParser
             case CommandKind.Audit:
                 if (b.Length > 0 || a.Length > 0 && a != "*" && !NameRules.LooksLikeRoom(a)) return Usage(entry);
                 return new(new ChatCommand(CommandKind.Audit, Target: NullIfEmpty(a)));
-            case CommandKind.Kill:
-                if (a.Length == 0) return Usage(entry);
-                return new(new ChatCommand(CommandKind.Kill, Target: a, Text: NullIfEmpty(b)));
             case CommandKind.Lockdown:
                 if (b.Length > 0 || a.Length > 0 && a.ToLowerInvariant() is not ("on" or "off")) return Usage(entry);
                 return new(new ChatCommand(CommandKind.Lockdown, Text: NullIfEmpty(a)));
             default:
-                // Commands without arguments ignore anything after them, as the original apps did.
-                return new(new ChatCommand(entry.Kind));
+                throw new InvalidOperationException($"{entry.Kind} has ArgShape.Own but no case in ParseOwn.");
         }
     }
+
+    private static int Words(string s) => s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
 
     private static ParseResult Usage(CommandEntry entry) =>
         new(null, ErrorCode.NeedMoreParams, $"Usage: {entry.Syntax}");

@@ -12,8 +12,19 @@ public abstract class ChatEvent
     /// <summary>Who caused the event (for IRC prefixes); null when the server did or when it is not known.</summary>
     public Origin? By { get; init; }
 
-    /// <summary>When it happened (IRCv3 server-time).</summary>
-    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>When it happened (IRCv3 server-time): given, or the time of the command that caused it.</summary>
+    public DateTimeOffset At { get => _at; init { _at = value; _atGiven = true; } }
+
+    private DateTimeOffset _at = DateTimeOffset.UtcNow;
+    private bool _atGiven;
+
+    /// <summary>Command loop: an event made by a command takes the command's time (a replayed one keeps its own).</summary>
+    internal void StampAt(DateTimeOffset time)
+    {
+        if (_atGiven) return;
+        _at = time;
+        _atGiven = true;
+    }
 
     private int _key0, _key1;
     private ReadOnlyMemory<byte> _bytes0, _bytes1;

@@ -197,10 +197,28 @@ public sealed class UserModesReply(string applied, bool unknown) : ReplyEvent
 }
 
 /// <summary>
+/// An answer that is facts in words, the same on every door: a heading and detail lines. Every renderer shows it (the
+/// plain door as "* " lines, IRC as notices from Grove, the browser as a notice), so a command that answers with one
+/// needs no renderer change. A field that anyone set goes in as it is: each renderer cleans its output.
+/// </summary>
+public abstract class TextReply : ReplyEvent
+{
+    public abstract string Heading { get; }
+    public abstract IEnumerable<string> Details { get; }
+
+    /// <summary>A duration as people say it: "42s", "5m 3s", "2h 7m", "3d 4h".</summary>
+    public static string Duration(TimeSpan t) =>
+        t.TotalDays >= 1 ? $"{(int)t.TotalDays}d {t.Hours}h"
+        : t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m"
+        : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds}s"
+        : $"{(int)t.TotalSeconds}s";
+}
+
+/// <summary>
 /// Door-neutral facts about a person (/whois): <see cref="SharedRooms"/> are the rooms the asker is in with them,
 /// <see cref="Idle"/> the time since they last sent anything.
 /// </summary>
-public sealed class WhoisReply(string name, string? account, string? away, IReadOnlyList<string> sharedRooms, TimeSpan idle, DateTimeOffset connectedAt) : ReplyEvent
+public sealed class WhoisReply(string name, string? account, string? away, IReadOnlyList<string> sharedRooms, TimeSpan idle, DateTimeOffset connectedAt) : TextReply
 {
     public string Name { get; } = name;
     public string? Account { get; } = account;
@@ -208,4 +226,16 @@ public sealed class WhoisReply(string name, string? account, string? away, IRead
     public IReadOnlyList<string> SharedRooms { get; } = sharedRooms;
     public TimeSpan Idle { get; } = idle;
     public DateTimeOffset ConnectedAt { get; } = connectedAt;
+
+    public override string Heading => $"{Name}{(Account is { } account ? $", logged in as {account}" : ", a guest")}";
+
+    public override IEnumerable<string> Details
+    {
+        get
+        {
+            if (Away is { } away) yield return $"away: {away}";
+            yield return SharedRooms.Count == 0 ? "shares no room with you" : $"rooms you share: {string.Join(", ", SharedRooms)}";
+            yield return $"idle {Duration(Idle)}, connected since {ConnectedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC";
+        }
+    }
 }

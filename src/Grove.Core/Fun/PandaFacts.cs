@@ -50,4 +50,7 @@ public static class PandaFacts
     ];
 
     public static string Pick(Random random) => All[random.Next(All.Count)].TrimEnd();
+
+    /// <summary>A fact chosen by a number (the command's stamp), so that replaying a command picks the same one.</summary>
+    public static string Pick(long seed) => All[(int)(((ulong)seed * 0x9E3779B97F4A7C15UL >> 33) % (ulong)All.Count)].TrimEnd();
 }

@@ -81,6 +81,9 @@ public sealed class Session
     /// <summary>The door calls this for every line or message it reads.</summary>
     public void Touch() => Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
 
+    /// <summary>As <see cref="Touch"/>, at a given time (replaying commands in tests).</summary>
+    internal void TouchAt(long ticks) => Volatile.Write(ref _lastInputTicks, ticks);
+
     public string? Name { get => _name; internal set => _name = value; }
     public SessionState State { get => _state; internal set => _state = value; }
 
@@ -131,6 +134,9 @@ public sealed class Session
         }
     }
     private string? _guestOwner;
+
+    /// <summary>A guest owner given rather than drawn (the token is the connection's, like its address; replay tests).</summary>
+    internal void SetGuestOwner(string owner) => _guestOwner = owner;
 
     /// <summary>
     /// Every connection of one account that shares this name, this one included (one account, many connections),

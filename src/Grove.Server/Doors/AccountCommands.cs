@@ -12,7 +12,7 @@ namespace Grove.Server.Doors;
 public static class AccountCommands
 {
     /// <summary>True when <paramref name="c"/> was /login or /register (then it has been handled and answered).</summary>
-    public static async Task<bool> TryRunAsync(ChatServer chat, Session s, ChatCommand c, Func<ChatServer.LoginResult, Task>? loggedIn = null)
+    public static async Task<bool> TryRunAsync(IChatCore chat, Session s, ChatCommand c, Func<ChatServer.LoginResult, Task>? loggedIn = null)
     {
         ChatServer.LoginResult result;
         switch (c.Kind)

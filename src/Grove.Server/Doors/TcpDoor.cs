@@ -14,7 +14,7 @@ namespace Grove.Server.Doors;
 /// read), and let the writer finish what is queued, cutting off a client that does not read within 5 s.
 /// One per door; what differs between the doors comes in as its arguments.
 /// </summary>
-public sealed class TcpDoor(ChatServer chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
+public sealed class TcpDoor(IChatCore chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
     Func<string, string> refusalLine, Action<Session> opened, Func<Session, (LineFramer Framer, ILineHandler Handler)> lines,
     Action<Exception, long> readFailed)
 {
@@ -102,7 +102,7 @@ public sealed class TcpDoor(ChatServer chat, DoorKind door, IEventRenderer rende
     /// Flood control before a line is handled: waits as long as the connection's token bucket asks; false when the
     /// connection has flooded past the allowed delay (it is then being closed with "excess flood").
     /// </summary>
-    public static async Task<bool> PassFloodGate(Grove.Core.Limits.FloodGate gate, ChatServer chat, Session session)
+    public static async Task<bool> PassFloodGate(Grove.Core.Limits.FloodGate gate, IChatCore chat, Session session)
     {
         session.Touch();
         var wait = gate.Take();

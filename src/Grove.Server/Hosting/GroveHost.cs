@@ -115,6 +115,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton(limiter);
         CountingListenerFactory.Wrap(builder.Services, limiter);
         builder.Services.AddSingleton<ChatServer>();
+        builder.Services.AddSingleton<IChatCore>(sp => sp.GetRequiredService<ChatServer>()); // what the doors see of it
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<ConnectionWatchdog>();
         builder.Services.AddSingleton<MemoryTrimmer>();

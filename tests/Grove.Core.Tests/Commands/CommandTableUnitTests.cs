@@ -48,4 +48,31 @@ public sealed class CommandTableUnitTests
         Assert.False(CommandTable.OnIrcService(CommandKind.Quit));
         Assert.False(CommandTable.OnIrcService(CommandKind.Join));
     }
+
+    [Fact]
+    public void Every_command_kind_has_one_entry_with_a_handler_and_every_own_shape_parses()
+    {
+        // The command loop runs whatever entry a kind has: a kind without one, or an entry without a handler, would
+        // be a command that silently does nothing.
+        foreach (var kind in Enum.GetValues<CommandKind>())
+        {
+            var entry = CommandTable.Get(kind);
+            Assert.True(entry is not null, $"{kind} has no entry in CommandEntries");
+            Assert.True(entry.Run is not null, $"{kind} has no handler");
+        }
+        foreach (var e in CommandTable.Entries.Where(e => e.Aliases.Length > 0))
+            foreach (var words in new[] { "", "x", "#room x", "#room x y", "x #room", "register #room", "* x", "on", "+m", "3" })
+                _ = PlainCommandParser.Parse($"{e.Aliases[0]} {words}".Trim(), e.On.HasFlag(DoorSet.Plain) ? DoorSet.Plain : DoorSet.Web);
+    }
+
+    [Fact]
+    public void A_command_that_defaults_to_the_room_being_looked_at_gets_it_when_it_names_none()
+    {
+        var kick = new ChatCommand(CommandKind.Kick, Args: ["bob"]);
+        Assert.Equal("#here", CommandTable.Get(CommandKind.Kick).WithRoom(kick, "#here").Target);
+        Assert.Equal("#there", CommandTable.Get(CommandKind.Kick).WithRoom(kick with { Target = "#there" }, "#here").Target);
+        Assert.Equal(["#here"], CommandTable.Get(CommandKind.Invite).WithRoom(new ChatCommand(CommandKind.Invite, "bob"), "#here").Args);
+        Assert.Null(CommandTable.Get(CommandKind.Who).WithRoom(new ChatCommand(CommandKind.Who), "#here").Target);
+        Assert.Null(CommandTable.Get(CommandKind.Kick).WithRoom(kick, null).Target);
+    }
 }

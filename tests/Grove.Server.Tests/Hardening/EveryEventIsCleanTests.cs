@@ -49,11 +49,7 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         Session Find(string name) => _server.Host.Chat.Sessions.Single(s => s.Name == name);
         var recipients = new[] { Find("plainwatch"), Find("barewatch"), Find("capwatch"), Find("webwatch") };
 
-        var types = new[] { typeof(ChatEvent).Assembly, typeof(PlainRenderer).Assembly }
-            .SelectMany(a => a.GetTypes())
-            .Where(t => t.IsSubclassOf(typeof(ChatEvent)) && !t.IsAbstract)
-            .OrderBy(t => t.FullName, StringComparer.Ordinal)
-            .ToList();
+        var types = EventTypes();
         Assert.True(types.Count >= 40, $"only {types.Count} event types found");
 
         var failures = new List<string>();
@@ -84,6 +80,57 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {rendered} renderings not clean:\n" + string.Join("\n", failures.Take(40)));
     }
+
+    /// <summary>
+    /// Issue #22 item 3: each renderer handles every event type. For each door, an event type renders something for
+    /// some recipient of that door, unless the door's renderer names it among those it shows nothing for (and then it
+    /// renders nothing for anyone); a renderer that throws fails too. A new event type fails here until every door
+    /// either renders it or says it does not.
+    /// </summary>
+    [Fact]
+    public async Task Every_renderer_handles_every_event_type_or_names_it_as_shown_nothing()
+    {
+        _clients.Add(await _server.JoinAsync("plainseer"));
+        _clients.Add(await _server.IrcAsync("bareseer"));
+        _clients.Add(await LineClient.IrcWithCapsAsync(_server.Irc, "capseer",
+            "message-tags server-time account-tag echo-message away-notify invite-notify setname extended-join account-notify " +
+            "labeled-response batch multi-prefix userhost-in-names draft/chathistory"));
+        var ws = await WsClient.OpenAsync(_server.Http.Port);
+        _clients.Add(ws);
+        await ws.Send(new { type = "hello", name = "webseer" });
+        await ws.Expect("welcome");
+        Session Find(string name) => _server.Host.Chat.Sessions.Single(s => s.Name == name);
+        var doors = new (DoorKind Door, Session[] To, IReadOnlySet<Type> Nothing)[]
+        {
+            (DoorKind.Plain, [Find("plainseer")], PlainRenderer.ShowsNothing),
+            (DoorKind.Irc, [Find("bareseer"), Find("capseer")], Grove.Server.Doors.Irc.IrcRenderer.ShowsNothing),
+            (DoorKind.Web, [Find("webseer")], Grove.Server.Doors.Web.WebRenderer.ShowsNothing),
+        };
+        var failures = new List<string>();
+        foreach (var type in EventTypes())
+        {
+            var variants = Make(type, Harmless);
+            foreach (var (door, to, nothing) in doors)
+            {
+                string Render(ChatEvent ev, Session s)
+                {
+                    try { return TextRules.Utf8.GetString(s.Renderer.Render(ev, s).Span); }
+                    catch (Exception ex) { failures.Add($"{type.Name} on the {door} door throws {ex.GetType().Name}: {ex.Message}"); return ""; }
+                }
+                // An empty notice is the web renderer's fallback finding no plain text: nothing shown, said as a notice.
+                var shown = variants.SelectMany(v => to.Select(s => Render(v, s))).Count(r => r.Length > 0 && !r.Contains("\"text\":\"\"}", StringComparison.Ordinal));
+                if (shown == 0 && !nothing.Contains(type)) failures.Add($"{type.Name}: the {door} door renders nothing and does not say it shows nothing for it");
+                if (shown > 0 && nothing.Contains(type)) failures.Add($"{type.Name}: the {door} door renders it, yet names it as shown nothing");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    private static List<Type> EventTypes() => new[] { typeof(ChatEvent).Assembly, typeof(PlainRenderer).Assembly }
+        .SelectMany(a => a.GetTypes())
+        .Where(t => t.IsSubclassOf(typeof(ChatEvent)) && !t.IsAbstract)
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .ToList();
 
     /// <summary>Lines ending in CR LF, none carrying a forbidden character, as many as the harmless rendering has.</summary>
     private static string? CheckLines(string bad, string good, TextTarget rule, bool irc)

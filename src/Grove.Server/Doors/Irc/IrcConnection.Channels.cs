@@ -95,7 +95,8 @@ public sealed partial class IrcConnection
         // The commands the table gives an IRC form to (the others have IRC commands of their own).
         if (parsed.Command is { Kind: not CommandKind.Help } c && CommandTable.OnIrcService(c.Kind))
         {
-            if (c.Target is null && c.Kind is not (CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Who or CommandKind.Lockdown))
+            // IRC has no room being looked at: a moderation command that would default to it names its channel.
+            if (c.Target is null && CommandTable.Get(c.Kind) is { Access: Access.RoomOperator or Access.LoggedIn, DefaultsToRoom: RoomDefault.Target })
             {
                 Lines(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, "Name the channel: for example, ban #room NICK."));
                 return;
@@ -126,11 +127,11 @@ public sealed partial class IrcConnection
     private void Names(IrcMessage m)
     {
         var rooms = m.Params.Count > 0 ? m[0].Split(',', StringSplitOptions.RemoveEmptyEntries).Take(1).ToList() : [];
-        EmitQuery(() =>
+        EmitQuery(view =>
         {
             var sb = new StringBuilder();
             if (rooms.Count == 0) { sb.Append(renderer.Numeric(366, session, "*", "End of /NAMES list")); return sb.ToString(); }
-            var room = chat.RoomNamed(rooms[0]);
+            var room = view.RoomNamed(rooms[0]);
             if (room is null || !CanSee(room)) sb.Append(renderer.Numeric(366, session, rooms[0], "End of /NAMES list"));
             else renderer.AppendNames(sb, session, room.Name, (room.Modes & RoomModes.Secret) != 0, room.Members.DistinctBy(x => x.Name).Where(p => !p.Invisible || room.Contains(session) || p == session).Select(p => (p.Origin, room.StatusOf(p))));
             return sb.ToString();
@@ -153,13 +154,13 @@ public sealed partial class IrcConnection
             else names.Add(NameRules.Fold(p));
         }
         var only = names.Count > 0 ? names.ToHashSet() : null;
-        EmitQuery(() =>
+        EmitQuery(view =>
         {
             var sb = new StringBuilder();
             sb.Append(renderer.Numeric(321, session, "Channel", "Users  Name"));
             var shown = 0;
             // People, not connections: one account on several doors is one user of the channel.
-            foreach (var room in chat.AllRooms.OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal))
+            foreach (var room in view.AllRooms.OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal))
             {
                 if (!CanSee(room) || only is not null && !only.Contains(room.Key)) continue;
                 if (below is { } b && room.PeopleCount >= b || above is { } a && room.PeopleCount <= a) continue;
@@ -205,9 +206,9 @@ public sealed partial class IrcConnection
         }
         if (m.Params.Count == 1)
         {
-            EmitQuery(() =>
+            EmitQuery(view =>
             {
-                var room = chat.RoomNamed(target);
+                var room = view.RoomNamed(target);
                 if (room is null) return renderer.Numeric(403, session, target, "No such channel");
                 var modes = new StringBuilder("+");
                 var args = new List<string>();
@@ -228,9 +229,9 @@ public sealed partial class IrcConnection
         if (changes.Trim('+', '-') is "b" or "q" && m.Params.Count == 2)
         {
             var mutes = changes.Trim('+', '-') == "q";
-            EmitQuery(() =>
+            EmitQuery(view =>
             {
-                var room = chat.RoomNamed(target);
+                var room = view.RoomNamed(target);
                 if (room is null) return renderer.Numeric(403, session, target, "No such channel");
                 var sb = new StringBuilder();
                 foreach (var b in mutes ? room.Mutes : room.Bans)
@@ -267,7 +268,7 @@ public sealed partial class IrcConnection
         if (changes is null)
         {
             // Read on the command loop, after any change this connection asked for before.
-            EmitQuery(() => renderer.Numeric(221, session, "+" + (session.IsBot ? "B" : "") + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
+            EmitQuery(view => renderer.Numeric(221, session, "+" + (session.IsBot ? "B" : "") + (session.Invisible ? "i" : "") + (session.IsOperator ? "o" : "") + (session.WantsWallops ? "w" : "")));
             return;
         }
         // Only the command loop changes a person's modes.

@@ -29,12 +29,12 @@ public sealed partial class IrcConnection
         }
         var opersOnly = m.Params.Count > 1 && m[1].Split('%')[0].Contains('o');
         string Line(string room, Session p, MemberStatus status) => fields is null ? WhoLine(room, p, status) : WhoxLine(fields, token, room, p, status);
-        EmitQuery(() =>
+        EmitQuery(view =>
         {
             var sb = new StringBuilder();
             if (NameRules.LooksLikeRoom(mask))
             {
-                var room = chat.RoomNamed(mask);
+                var room = view.RoomNamed(mask);
                 if (room is not null && CanSee(room))
                     foreach (var p in room.Members.DistinctBy(x => x.Name))
                         if ((!opersOnly || p.IsOperator) && (!p.Invisible || room.Contains(session) || p == session))
@@ -45,14 +45,14 @@ public sealed partial class IrcConnection
                 var folded = NameRules.Fold(mask is "0" ? "*" : mask);
                 var exact = mask.IndexOfAny(['*', '?', '!', '@']) < 0;
                 var n = 0;
-                foreach (var p in chat.People)
+                foreach (var p in view.People)
                 {
                     if (opersOnly && !p.IsOperator) continue;
                     // modern.ircdocs: +i hides a person from masks, not from their exact nick or from those who share a channel.
-                    if (p.Invisible && p != session && !exact && !SharesRoom(p)) continue;
+                    if (p.Invisible && p != session && !exact && !SharesRoom(view, p)) continue;
                     if (!Mask.Matches(folded, NameRules.Fold(p.Name!)) && !Mask.Matches(folded, NameRules.Fold(p.Origin.ToString()))) continue;
                     if (++n > MaxWhoReplies) break;
-                    var shared = chat.RoomsOf(p).FirstOrDefault(CanSee);
+                    var shared = view.RoomsOf(p).FirstOrDefault(CanSee);
                     sb.Append(Line(shared?.Name ?? "*", p, shared?.StatusOf(p) ?? MemberStatus.None));
                 }
             }
@@ -61,7 +61,7 @@ public sealed partial class IrcConnection
         });
     }
 
-    private bool SharesRoom(Session p) => chat.RoomsOf(p).Any(r => r.Contains(session));
+    private bool SharesRoom(Grove.Core.LoopView view, Session p) => view.RoomsOf(p).Any(r => r.Contains(session));
 
     private string Flags(Session p, MemberStatus status)
     {
@@ -107,10 +107,10 @@ public sealed partial class IrcConnection
     {
         if (m.Params.Count == 0) { Lines(renderer.Numeric(431, session, "No nickname given")); return; }
         var nick = (m.Params.Count > 1 ? m[1] : m[0]).Split(',')[0];
-        EmitQuery(() =>
+        EmitQuery(view =>
         {
             var sb = new StringBuilder();
-            var p = chat.FindPerson(nick);
+            var p = view.FindPerson(nick);
             if (p is null)
             {
                 sb.Append(renderer.Numeric(401, session, nick, "No such nick/channel"));
@@ -118,10 +118,10 @@ public sealed partial class IrcConnection
                 return sb.ToString();
             }
             sb.Append(renderer.Numeric(311, session, p.Name!, p.UserName ?? p.Name!, p.Host, "*", p.RealName.Length > 0 ? p.RealName : p.Name!));
-            var rooms = chat.RoomsOf(p).Where(CanSee)
+            var rooms = view.RoomsOf(p).Where(CanSee)
                 .Select(r => ((r.StatusOf(p) & MemberStatus.Operator) != 0 ? "@" : (r.StatusOf(p) & MemberStatus.Voice) != 0 ? "+" : "") + r.Name)
                 .ToList();
-            if (rooms.Count > 0 && (!p.Invisible || p == session || SharesRoom(p))) sb.Append(renderer.Numeric(319, session, p.Name!, string.Join(' ', rooms)));
+            if (rooms.Count > 0 && (!p.Invisible || p == session || SharesRoom(view, p))) sb.Append(renderer.Numeric(319, session, p.Name!, string.Join(' ', rooms)));
             sb.Append(renderer.Numeric(312, session, p.Name!, info.ServerName, $"Grove ({ChatDoor(p.Door)})"));
             if (p.AwayMessage is { } away) sb.Append(renderer.Numeric(301, session, p.Name!, away));
             if (p.IsOperator) sb.Append(renderer.Numeric(313, session, p.Name!, "is an IRC operator"));
@@ -146,10 +146,10 @@ public sealed partial class IrcConnection
         if (m.Params.Count == 0) { Lines(renderer.Numeric(431, session, "No nickname given")); return; }
         var nick = m[0];
         var count = m.Params.Count > 1 && int.TryParse(m[1], out var c) && c > 0 ? Math.Min(c, 20) : 20;
-        EmitQuery(() =>
+        EmitQuery(view =>
         {
             var sb = new StringBuilder();
-            var entries = chat.WhoWas(nick).Take(count).ToList();
+            var entries = view.WhoWas(nick).Take(count).ToList();
             if (entries.Count == 0) sb.Append(renderer.Numeric(406, session, nick, "There was no such nickname"));
             foreach (var e in entries)
             {
@@ -166,7 +166,7 @@ public sealed partial class IrcConnection
     {
         if (m.Params.Count == 0) { NeedMore("ISON"); return; }
         var nicks = m.Params.SelectMany(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(100).ToList();
-        EmitQuery(() => renderer.Numeric(303, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>().Select(p => p.Name))));
+        EmitQuery(view => renderer.Numeric(303, session, string.Join(' ', nicks.Select(view.FindPerson).OfType<Session>().Select(p => p.Name))));
     }
 
     // USERHOST <nick>{ <nick>} (at most 5)
@@ -174,7 +174,7 @@ public sealed partial class IrcConnection
     {
         if (m.Params.Count == 0) { NeedMore("USERHOST"); return; }
         var nicks = m.Params.Take(5).ToList();
-        EmitQuery(() => renderer.Numeric(302, session, string.Join(' ', nicks.Select(chat.FindPerson).OfType<Session>()
+        EmitQuery(view => renderer.Numeric(302, session, string.Join(' ', nicks.Select(view.FindPerson).OfType<Session>()
             .Select(p => $"{p.Name}{(p.IsOperator ? "*" : "")}={(p.AwayMessage is null ? '+' : '-')}{p.UserName}@{p.Host}"))));
     }
 }

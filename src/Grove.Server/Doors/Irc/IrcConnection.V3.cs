@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Grove.Core;
 using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.History;
@@ -64,10 +65,10 @@ public sealed partial class IrcConnection
                 break;
             case "L":
             case "l":
-                EmitQuery(() =>
+                EmitQuery(view =>
                 {
                     var sb = new StringBuilder();
-                    var list = chat.Watching(session).ToList();
+                    var list = view.Watching(session).ToList();
                     for (var i = 0; i < list.Count; i += 20) sb.Append(renderer.Numeric(732, session, string.Join(',', list.Skip(i).Take(20))));
                     sb.Append(renderer.Numeric(733, session, "End of MONITOR list"));
                     return sb.ToString();
@@ -75,11 +76,11 @@ public sealed partial class IrcConnection
                 break;
             case "S":
             case "s":
-                EmitQuery(() =>
+                EmitQuery(view =>
                 {
-                    var list = chat.Watching(session).ToList();
-                    var online = list.Select(chat.FindPerson).OfType<Session>().Select(p => p.Origin.ToString()).ToList();
-                    var offline = list.Where(n => chat.FindPerson(n) is null).ToList();
+                    var list = view.Watching(session).ToList();
+                    var online = list.Select(view.FindPerson).OfType<Session>().Select(p => p.Origin.ToString()).ToList();
+                    var offline = list.Where(n => view.FindPerson(n) is null).ToList();
                     return (online.Count > 0 ? renderer.Numeric(730, session, string.Join(',', online)) : "")
                         + (offline.Count > 0 ? renderer.Numeric(731, session, string.Join(',', offline)) : "");
                 });

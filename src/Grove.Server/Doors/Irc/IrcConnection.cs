@@ -14,7 +14,7 @@ namespace Grove.Server.Doors.Irc;
 /// everything else, queries see the state after this client's earlier commands, and an IRCv3 label covers exactly
 /// that line's replies. Only the connection's read loop calls into this object.
 /// </summary>
-public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, IrcRenderer renderer, Session session, Grove.Core.Limits.FloodGate flood)
+public sealed partial class IrcConnection(IChatCore chat, IrcServerInfo info, IrcRenderer renderer, Session session, Grove.Core.Limits.FloodGate flood)
     : ILineHandler
 {
     private string? _pendingNick;
@@ -165,8 +165,8 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
             case "OPER": Oper(m); break;
             case "KILL": Kill(m); break;
             case "WALLOPS": Wallops(m); break;
-            case "MOTD": EmitQuery(() => { var sb = new System.Text.StringBuilder(); renderer.AppendMotd(sb, session); return sb.ToString(); }); break;
-            case "LUSERS": EmitQuery(() => { var sb = new System.Text.StringBuilder(); renderer.AppendLusers(sb, session); return sb.ToString(); }); break;
+            case "MOTD": EmitQuery(view => { var sb = new System.Text.StringBuilder(); renderer.AppendMotd(sb, session); return sb.ToString(); }); break;
+            case "LUSERS": EmitQuery(view => { var sb = new System.Text.StringBuilder(); renderer.AppendLusers(sb, session); return sb.ToString(); }); break;
             case "VERSION": Version(); break;
             case "TIME": Lines(renderer.Numeric(391, session, info.ServerName, DateTimeOffset.UtcNow.ToString("dddd MMMM d yyyy -- HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture))); break;
             case "ADMIN": Admin(); break;
@@ -194,8 +194,8 @@ public sealed partial class IrcConnection(ChatServer chat, IrcServerInfo info, I
     }
 
     /// <summary>Lines built on the core's command loop, where they see the state after this client's earlier commands.</summary>
-    private void EmitQuery(Func<string> build) =>
-        Steps.Add((Func<ChatEvent?>)(() => build() is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null));
+    private void EmitQuery(Func<LoopView, string> build) =>
+        Steps.Add((Func<LoopView, ChatEvent?>)(view => build(view) is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null));
 
     /// <summary>Hands this line's work to the core as one unit (with its label, if any).</summary>
     private async Task Flush()

@@ -16,6 +16,17 @@ namespace Grove.Server.Doors.Irc;
 public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
 {
     /// <summary>IRC keys are 0x100 plus the capability bits that change how shared events look.</summary>
+    /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
+    public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
+    {
+        // IRC answers HELP itself, and the web door's own replies.
+        typeof(HelpReply),
+        typeof(Web.PongReply),
+        typeof(Web.WebHistoryReply),
+        typeof(Web.WebPasswordReply),
+        typeof(Web.WebTokenReply),
+    };
+
     public int EncodingKey(Session recipient) => 0x100 | (int)(CapsOf(recipient) & IrcCaps.SharedRenderingMask);
 
     public static IrcCaps CapsOf(Session s) => (s.DoorState as IrcConnection)?.Caps ?? IrcCaps.None;
@@ -242,6 +253,10 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             case BambooReply b:
                 foreach (var line in b.Fact.Split('\n'))
                     sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", line.TrimEnd() is { Length: > 0 } l ? l : " "));
+                break;
+            case TextReply t:
+                sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", t.Heading));
+                foreach (var detail in t.Details) sb.Append(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", me.Name ?? "*", "  " + detail));
                 break;
             case HistoryReply h:
                 // Clients with draft/chathistory fetch what they missed themselves; the others get it on join.

@@ -14,7 +14,7 @@ namespace Grove.Server.Doors.Plain;
 /// over Kestrel's; async all the way (no thread per client).
 /// The first line is the person's name; after that every line is a message or a command (docs/protocol.md).
 /// </summary>
-public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerOptions options, ConnectionLimiter limiter,
+public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOptions options, ConnectionLimiter limiter,
     Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<PlainConnectionHandler> logger)
     : ConnectionHandler
 {
@@ -119,7 +119,7 @@ public sealed partial class PlainConnectionHandler(ChatServer chat, GroveServerO
         {
             // One line that says what to do, whether the account is online (the password joins its connections) or not.
             prompt.PasswordFor = line;
-            await chat.QueryAsync(session, () => chat.FindPerson(line) is { } online
+            await chat.QueryAsync(session, view => view.FindPerson(line) is { } online
                 ? new RawReply(PlainRenderer.PasswordPrompt(online.Name!, online: true))
                 : new RawReply(PlainRenderer.PasswordPrompt(line, online: false)));
             return;

@@ -30,6 +30,28 @@ public sealed class PlainRenderer : IEventRenderer
     public static byte[] Greeting(string serverName) =>
         TextRules.Utf8.GetBytes($"Welcome to Grove ({serverName})!" + Eol);
 
+    /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
+    public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
+    {
+        // IRCv3 notifications and IRC's own replies, no echo of what you typed, and the web door's own replies.
+        typeof(AccountEvent),
+        typeof(AwayEvent),
+        typeof(EchoReply),
+        typeof(InviteNotifyEvent),
+        typeof(LabeledReply),
+        typeof(MonitorFullReply),
+        typeof(MonitorStatusReply),
+        typeof(PresenceEvent),
+        typeof(SetNameEvent),
+        typeof(TagMsgEvent),
+        typeof(UserModesReply),
+        typeof(Irc.ChatHistoryReply),
+        typeof(Web.PongReply),
+        typeof(Web.WebHistoryReply),
+        typeof(Web.WebPasswordReply),
+        typeof(Web.WebTokenReply),
+    };
+
     public int EncodingKey(Session recipient) => Key;
 
     public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
@@ -104,11 +126,9 @@ public sealed class PlainRenderer : IEventRenderer
             case PartedReply p:
                 Line(sb, p.Reason is null ? $"* You left {p.Room}. Type /join #room to enter a room." : $"* You left {p.Room} ({p.Reason}). Type /join #room to enter a room.");
                 break;
-            case WhoisReply w:
-                Line(sb, $"* {w.Name}{(w.Account is { } account ? $", logged in as {account}" : ", a guest")}");
-                if (w.Away is { } away) Line(sb, $"*   away: {away}");
-                Line(sb, w.SharedRooms.Count == 0 ? "*   shares no room with you" : $"*   rooms you share: {string.Join(", ", w.SharedRooms)}");
-                Line(sb, $"*   idle {Duration(w.Idle)}, connected since {w.ConnectedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+            case TextReply t:
+                Line(sb, "* " + t.Heading);
+                foreach (var detail in t.Details) Line(sb, "*   " + detail);
                 break;
             case WhoReply w:
                 var total = Math.Max(w.Total, w.Names.Count);
@@ -200,13 +220,6 @@ public sealed class PlainRenderer : IEventRenderer
 
     /// <summary>Every line of this door goes out here, cleaned whole: whatever field it holds, it stays one line.</summary>
     private static void Line(StringBuilder sb, string line) => sb.Append(TextRules.Clean(line, TextTarget.Terminal)).Append(Eol);
-
-    /// <summary>A duration as people say it: "42s", "5m 3s", "2h 7m", "3d 4h".</summary>
-    public static string Duration(TimeSpan t) =>
-        t.TotalDays >= 1 ? $"{(int)t.TotalDays}d {t.Hours}h"
-        : t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m"
-        : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds}s"
-        : $"{(int)t.TotalSeconds}s";
 
     private static string Stamp(DateTimeOffset t)
     {

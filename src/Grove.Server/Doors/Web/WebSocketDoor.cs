@@ -21,7 +21,7 @@ namespace Grove.Server.Doors.Web;
 /// The WebSocket door at /ws: JSON objects both ways (docs/protocol.md, "Web door"). The Origin header is checked
 /// first; each connection has one read loop (JSON commands to the core) and one writer loop (its outbox to the socket).
 /// </summary>
-public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions options, ConnectionLimiter limiter,
+public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions options, ConnectionLimiter limiter,
     Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<WebSocketDoor> logger)
 {
     private static readonly WebRenderer Renderer = new();
@@ -256,14 +256,8 @@ public sealed partial class WebSocketDoor(ChatServer chat, GroveServerOptions op
             if (parsed.Error != ErrorCode.EmptyMessage) await chat.ReplyAsync(session, new ErrorReply(parsed.Error, parsed.ErrorText!));
             return;
         }
-        // Commands about "your room" mean the room the person is looking at.
-        if (c.Target is null && c.Kind is CommandKind.Say or CommandKind.Me or CommandKind.Topic or CommandKind.Part) c = c with { Target = room };
-        if (c.Kind == CommandKind.History && c.Target is null && room is not null) c = c with { Target = room };
-        if (c.Target is null && room is not null && c.Kind is CommandKind.Kick or CommandKind.Ban or CommandKind.Unban or CommandKind.Mute
-                or CommandKind.Unmute or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice or CommandKind.Mode
-                or CommandKind.RoomRegister or CommandKind.Audit)
-            c = c with { Target = room };
-        if (c.Kind == CommandKind.Invite && c.Args is not { Count: > 0 } && room is not null) c = c with { Args = [room] };
+        // Commands about "your room" mean the room the person is looking at (the registry says which).
+        c = CommandTable.Get(c.Kind).WithRoom(c, room);
         if (await AccountCommands.TryRunAsync(chat, session, c, _ => SendToken(session))) return;
         await chat.SubmitAsync(session, c);
     }

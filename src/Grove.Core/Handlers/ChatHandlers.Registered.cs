@@ -6,11 +6,14 @@ using Grove.Core.Names;
 using Grove.Core.People;
 using Grove.Core.Rooms;
 
-namespace Grove.Core;
+using Grove.Core.Pipeline;
+using Grove.Core.State;
+
+namespace Grove.Core.Handlers;
 
 // Registered rooms (owner, lasting settings), the plain door's moderation commands, server bans, lockdown and the
 // audit log. Command loop only; what must last goes to the store through the batch's changes.
-public sealed partial class ChatServer
+internal sealed partial class ChatHandlers
 {
 
     private Room? RoomFor(Session s, string? roomName)
@@ -25,7 +28,7 @@ public sealed partial class ChatServer
     }
 
     // ROOM REGISTER [#room]: the room outlives restarts with its modes, lists and operators; its owner is you.
-    private void RoomRegister(Session s, string? roomName)
+    internal void RoomRegister(Session s, string? roomName)
     {
         if (RoomFor(s, roomName) is not { } room) return;
         if (s.AccountKey is not { } account)
@@ -45,7 +48,7 @@ public sealed partial class ChatServer
             return;
         }
         room.Owner = account;
-        room.RegisteredAt = _time.GetUtcNow();
+        room.RegisteredAt = Now;
         room.AccessOperators.Add(account);
         SaveRoomSettings(room);
         Audit(s, "register-room", room, null, null);
@@ -53,7 +56,7 @@ public sealed partial class ChatServer
     }
 
     // BAN / UNBAN / MUTE / UNMUTE / OP / DEOP / VOICE / DEVOICE: the plain door's words for room modes b q o v.
-    private void ModerationCommand(Session s, CommandKind kind, string? roomName, string who)
+    internal void ModerationCommand(Session s, CommandKind kind, string? roomName, string who)
     {
         if (who.Length == 0)
         {
@@ -95,8 +98,8 @@ public sealed partial class ChatServer
     {
         if (who.StartsWith(Mask.AccountPrefix, StringComparison.Ordinal) || who.IndexOfAny(['!', '@', '*', '?']) >= 0) return Mask.Normalize(who);
         var key = NameRules.Fold(who);
-        if (_byName.TryGetValue(key, out var online) && online.Account is { } account) return Mask.AccountPrefix + account;
-        if (_accounts.TryGetValue(key, out var stored)) return Mask.AccountPrefix + stored.Name;
+        if (_state.ByName.TryGetValue(key, out var online) && online.Account is { } account) return Mask.AccountPrefix + account;
+        if (_state.Accounts.TryGetValue(key, out var stored)) return Mask.AccountPrefix + stored.Name;
         return Mask.Normalize(who);
     }
 
@@ -109,19 +112,19 @@ public sealed partial class ChatServer
             return;
         }
         var mask = MaskFor(who);
-        var existing = _serverBans.FindIndex(b => NameRules.Fold(b) == NameRules.Fold(mask));
+        var existing = _state.ServerBans.FindIndex(b => NameRules.Fold(b) == NameRules.Fold(mask));
         if (adding == existing >= 0)
         {
             Send(s, new ServerNoticeEvent(adding ? $"{mask} is already banned from the server." : $"{mask} is not banned from the server."));
             return;
         }
-        if (adding) _serverBans.Add(mask);
-        else _serverBans.RemoveAt(existing);
-        _batch.Changes.ServerBans = _serverBans.ToList();
+        if (adding) _state.ServerBans.Add(mask);
+        else _state.ServerBans.RemoveAt(existing);
+        _sink.Batch.Changes.ServerBans = _state.ServerBans.ToList();
         Audit(s, adding ? "server-ban" : "server-unban", null, mask, null);
         Send(s, new ServerNoticeEvent(adding ? $"{mask} is banned from the server." : $"{mask} may use the server again."));
         if (!adding) return;
-        foreach (var p in _byName.Values.ToList())
+        foreach (var p in _state.ByName.Values.ToList())
             if (p.Name != s.Name && Mask.MatchesPerson(mask, p.Origin))
                 Kill(s, p.Name!, "banned from this server");
     }
@@ -160,29 +163,24 @@ public sealed partial class ChatServer
     private static bool MatchesAccount(string mask, string name) =>
         DoorHosts.Any(host => Mask.MatchesPerson(mask, new Origin(name, name, host, name)));
 
-    private bool ServerBanned(Origin who) => _serverBans.Any(m => Mask.MatchesPerson(m, who));
+    private bool ServerBanned(Origin who) => _state.ServerBans.Any(m => Mask.MatchesPerson(m, who));
 
     // LOCKDOWN on|off: while on, only accounts may sign in; guests already here stay.
-    private void Lockdown(Session s, string? onOff)
+    internal void Lockdown(Session s, string? onOff)
     {
-        if (!s.IsOperator)
-        {
-            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
-            return;
-        }
         bool? on = onOff?.ToLowerInvariant() switch { "on" => true, "off" => false, null or "" => null, _ => null };
         if (on is null)
         {
-            Send(s, new ServerNoticeEvent($"Lockdown is {(_lockdown ? "on" : "off")}. Use /lockdown on or /lockdown off."));
+            Send(s, new ServerNoticeEvent($"Lockdown is {(_state.Lockdown ? "on" : "off")}. Use /lockdown on or /lockdown off."));
             return;
         }
-        _lockdown = on.Value;
+        _state.Lockdown = on.Value;
         Audit(s, on.Value ? "lockdown-on" : "lockdown-off", null, null, null);
         Send(s, new ServerNoticeEvent(on.Value ? "Lockdown is on: only registered accounts may sign in." : "Lockdown is off: guests may sign in again."));
     }
 
     // AUDIT [#room | *]: the newest entries of the audit log, for the room's owner and for server operators.
-    private void AuditCommand(Session s, string? target)
+    internal void AuditCommand(Session s, string? target)
     {
         const int limit = 50;
         if (target == "*")
@@ -192,7 +190,7 @@ public sealed partial class ChatServer
                 Error(s, ErrorCode.NotPrivileged, "Only server operators can read the whole audit log.");
                 return;
             }
-            AfterCommit(() => new AuditReply("the server", _store.ReadAudit(null, limit).Select(AuditLine).ToList()), s);
+            AfterCommit(store => new AuditReply("the server", store.ReadAudit(null, limit).Select(AuditLine).ToList()), s);
             return;
         }
         if (RoomFor(s, target) is not { } room) return;
@@ -203,7 +201,7 @@ public sealed partial class ChatServer
         }
         var key = room.Key;
         var name = room.Name;
-        AfterCommit(() => new AuditReply(name, _store.ReadAudit(key, limit).Select(AuditLine).ToList()), s);
+        AfterCommit(store => new AuditReply(name, store.ReadAudit(key, limit).Select(AuditLine).ToList()), s);
     }
 
     private static string AuditLine(AuditEntry e)
@@ -218,20 +216,20 @@ public sealed partial class ChatServer
         AuditAs(actor.Account ?? actor.Name ?? "*", action, room, target, detail);
 
     private void AuditAs(string actor, string action, Room? room, string? target, string? detail) =>
-        _batch.Changes.Audit.Add(new AuditEntry(_time.GetUtcNow(), actor, action, room?.Key, target, detail));
+        _sink.Batch.Changes.Audit.Add(new AuditEntry(Now, actor, action, room?.Key, target, detail));
 
     /// <summary>A registered room's settings go to the store with the batch that changed them.</summary>
     private void SaveRoomSettings(Room room)
     {
         if (room.Owner is null) return;
-        _batch.Changes.RoomSettings.RemoveAll(r => r.Key == room.Key);
-        _batch.Changes.RoomSettings.Add(new StoredRoomSettings(room.Key, room.Name, room.Owner, ModeLetters(room.Modes), room.Password, room.Limit,
+        _sink.Batch.Changes.RoomSettings.RemoveAll(r => r.Key == room.Key);
+        _sink.Batch.Changes.RoomSettings.Add(new StoredRoomSettings(room.Key, room.Name, room.Owner, ModeLetters(room.Modes), room.Password, room.Limit,
             room.Bans.Select(b => b.Mask).ToList(), room.Mutes.Select(b => b.Mask).ToList(),
             room.AccessOperators.Order(StringComparer.Ordinal).ToList(), room.AccessVoices.Order(StringComparer.Ordinal).ToList(),
-            room.RegisteredAt ?? _time.GetUtcNow()));
+            room.RegisteredAt ?? Now));
     }
 
-    private string AccountName(string key) => _accounts.TryGetValue(key, out var a) ? a.Name : key;
+    private string AccountName(string key) => _state.Accounts.TryGetValue(key, out var a) ? a.Name : key;
 
     private static string ModeLetters(RoomModes modes)
     {

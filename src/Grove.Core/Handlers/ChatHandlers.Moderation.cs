@@ -5,11 +5,19 @@ using Grove.Core.Names;
 using Grove.Core.People;
 using Grove.Core.Rooms;
 
-namespace Grove.Core;
+using Grove.Core.Pipeline;
+using Grove.Core.State;
+
+namespace Grove.Core.Handlers;
 
 // Command handlers for room operators and server operators, away, and door queries. Command loop only.
-public sealed partial class ChatServer
+internal sealed partial class ChatHandlers
 {
+    // Without a room, the plain door's commands are about the person's current room.
+    internal void Kick(Session s, ChatCommand c) => Kick(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Args is { Count: > 0 } a ? a[0] : "", c.Text);
+    internal void Invite(Session s, ChatCommand c) => Invite(s, c.Target ?? "", c.Args is { Count: > 0 } a ? a[0] : s.CurrentRoom?.Name ?? "");
+    internal void Mode(Session s, ChatCommand c) => Mode(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Text ?? "", c.Args ?? []);
+
     // KICK <#room> <name> [reason]
     private void Kick(Session s, string roomName, string targetName, string? reason)
     {
@@ -24,7 +32,7 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.OperatorNeeded, $"Only operators of {room.Name} can kick.", room.Name);
             return;
         }
-        if (!_byName.TryGetValue(NameRules.Fold(targetName), out var target))
+        if (!_state.ByName.TryGetValue(NameRules.Fold(targetName), out var target))
         {
             Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
             return;
@@ -52,7 +60,7 @@ public sealed partial class ChatServer
     // INVITE <name> <#room>
     private void Invite(Session s, string targetName, string roomName)
     {
-        if (!_byName.TryGetValue(NameRules.Fold(targetName), out var target))
+        if (!_state.ByName.TryGetValue(NameRules.Fold(targetName), out var target))
         {
             Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
             return;
@@ -63,7 +71,7 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.BadRoomName, problem, roomName);
             return;
         }
-        if (_rooms.TryGetValue(NameRules.Fold(roomName), out var room))
+        if (_state.Rooms.TryGetValue(NameRules.Fold(roomName), out var room))
         {
             if (!room.Contains(s))
             {
@@ -161,7 +169,7 @@ public sealed partial class ChatServer
                     {
                         var who = Arg();
                         if (who is null) { Error(s, ErrorCode.NeedMoreParams, $"{(adding ? '+' : '-')}{c} needs a name.", room.Name); break; }
-                        if (!_byName.TryGetValue(NameRules.Fold(who), out var target))
+                        if (!_state.ByName.TryGetValue(NameRules.Fold(who), out var target))
                         {
                             Error(s, ErrorCode.NoSuchName, $"No one called \"{who}\" is online.", who);
                             break;
@@ -203,8 +211,8 @@ public sealed partial class ChatServer
                         if (adding && existing < 0)
                         {
                             if (ProtectedFromMask(s, room, mask) is { } shielded) { Error(s, ErrorCode.Protected, shielded, room.Name); break; }
-                            if (list.Count >= MaxBansPerRoom) { Error(s, ErrorCode.BadArgument, $"{room.Name} has the most {(c == 'b' ? "bans" : "mutes")} it can hold ({MaxBansPerRoom}).", room.Name); break; }
-                            list.Add(new BanEntry(mask, s.Name!, _time.GetUtcNow()));
+                            if (list.Count >= ChatServer.MaxBansPerRoom) { Error(s, ErrorCode.BadArgument, $"{room.Name} has the most {(c == 'b' ? "bans" : "mutes")} it can hold ({ChatServer.MaxBansPerRoom}).", room.Name); break; }
+                            list.Add(new BanEntry(mask, s.Name!, Now));
                             Applied(c, mask);
                         }
                         else if (!adding && existing >= 0)
@@ -220,7 +228,7 @@ public sealed partial class ChatServer
             }
         }
         // New gates (or a new key) are other gates: who passes them later gets nothing sent behind the old ones.
-        if ((room.Gates, room.Password) != gatesBefore) room.GatesSince = _lastId;
+        if ((room.Gates, room.Password) != gatesBefore) room.GatesSince = _state.LastId;
         if (applied.Length > 0)
         {
             SendRoom(room, new ModeEvent(room.Name, s.Name!, applied.ToString(), appliedArgs) { By = s.Origin }, except: null);
@@ -230,7 +238,6 @@ public sealed partial class ChatServer
     }
 
     /// <summary>The most ban masks one room keeps (advertised to IRC clients as MAXLIST b).</summary>
-    public const int MaxBansPerRoom = 100;
 
     private static bool Flag(Room room, RoomModes flag, bool on)
     {
@@ -241,7 +248,7 @@ public sealed partial class ChatServer
     }
 
     // AWAY [message]
-    private void Away(Session s, string? message)
+    internal void Away(Session s, string? message)
     {
         var was = s.AwayMessage;
         s.AwayMessage = string.IsNullOrWhiteSpace(message) ? null : TextLimits.CleanReason(message, "away");
@@ -254,14 +261,9 @@ public sealed partial class ChatServer
     }
 
     // KILL <name> [reason]: a server operator disconnects someone.
-    private void Kill(Session s, string targetName, string? reason)
+    internal void Kill(Session s, string targetName, string? reason)
     {
-        if (!s.IsOperator)
-        {
-            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
-            return;
-        }
-        if (!_byName.TryGetValue(NameRules.Fold(targetName), out var target))
+        if (!_state.ByName.TryGetValue(NameRules.Fold(targetName), out var target))
         {
             Error(s, ErrorCode.NoSuchName, $"No one called \"{targetName}\" is online.", targetName);
             return;
@@ -278,162 +280,18 @@ public sealed partial class ChatServer
     }
 
     // WALLOPS <text>
-    private void Wallops(Session s, string text)
+    internal void Wallops(Session s, string text)
     {
-        if (!s.IsOperator)
-        {
-            Error(s, ErrorCode.NotPrivileged, "Only server operators can do that.");
-            return;
-        }
         var ev = new WallopsEvent(s.Name!, TextLimits.RemoveLineBreaks(text)) { By = s.Origin };
-        foreach (var p in _byName.Values)
+        foreach (var p in _state.ByName.Values)
             if (p.WantsWallops || p.IsOperator) Send(p, ev);
     }
 
-    // ---- Queries: door code that reads chat state in order with everything else --------------------------
-
-    /// <summary>
-    /// Runs <paramref name="query"/> on the command loop, after everything this connection sent before, and sends
-    /// the event it returns (if any) to the session. The query may read rooms, members and people
-    /// (<see cref="FindPerson"/>, <see cref="People"/>, <see cref="RoomsOf"/>, <see cref="WhoWas"/>) but must not change them.
-    /// </summary>
-    public ValueTask QueryAsync(Session s, Func<ChatEvent?> query, CancellationToken ct = default, string? label = null) =>
-        _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Query, default, null, null, query) { Label = label }, ct);
-
-    /// <summary>A named person. Command loop (queries) only.</summary>
-    public Session? FindPerson(string name) { AssertOnLoop(); return _byName.GetValueOrDefault(NameRules.Fold(name)); }
-
-    /// <summary>Everyone with a name. Command loop (queries) only.</summary>
-    public IEnumerable<Session> People { get { AssertOnLoop(); return _byName.Values; } }
-
-    /// <summary>The rooms a person is in. Command loop (queries) only.</summary>
-    public IReadOnlyList<Room> RoomsOf(Session s) { AssertOnLoop(); return s.Rooms; }
-
-    /// <summary>A room by name. Command loop (queries) only.</summary>
-    public Room? RoomNamed(string name) { AssertOnLoop(); return _rooms.GetValueOrDefault(NameRules.Fold(name)); }
-
-    /// <summary>The rooms. Command loop (queries) only.</summary>
-    public IEnumerable<Room> AllRooms { get { AssertOnLoop(); return _rooms.Values; } }
-
-    public sealed record WhoWasEntry(string Name, string User, string Host, string RealName, DateTimeOffset Left);
-
-    private readonly LinkedList<WhoWasEntry> _whoWas = new();
     private const int WhoWasKept = 500;
 
     private void RememberWhoWas(Session s)
     {
-        _whoWas.AddFirst(new WhoWasEntry(s.Name!, s.UserName ?? s.Name!, s.Host, s.RealName, _time.GetUtcNow()));
-        if (_whoWas.Count > WhoWasKept) _whoWas.RemoveLast();
-    }
-
-    /// <summary>The names a person watches (MONITOR), folded. Command loop (queries) only.</summary>
-    public IEnumerable<string> Watching(Session s) { AssertOnLoop(); return s.WatchesAnyone ? s.Watching : []; }
-
-    /// <summary>People who had this name, newest first. Command loop (queries) only.</summary>
-    public IEnumerable<WhoWasEntry> WhoWas(string name)
-    {
-        AssertOnLoop();
-        var key = NameRules.Fold(name);
-        return _whoWas.Where(w => NameRules.Fold(w.Name) == key);
-    }
-}
-
-// IRCv3 extensions that every door may use: TAGMSG, SETNAME, MONITOR. Command loop only.
-public sealed partial class ChatServer
-{
-    /// <summary>The most names one person may watch (MONITOR); advertised to IRC clients.</summary>
-    public const int MaxWatched = 100;
-
-    private readonly Dictionary<string, HashSet<Session>> _watchers = new(StringComparer.Ordinal);
-
-    // TAGMSG <target>: tags only, to a room's members or a person; the sender gets an echo.
-    private void TagMsg(Session s, string target, string? tags)
-    {
-        if (string.IsNullOrEmpty(tags)) return;
-        if (NameRules.LooksLikeRoom(target))
-        {
-            if (!TryFindRoom(s, target, out var room)) return;
-            if (!room.Contains(s) && (room.Modes & RoomModes.NoExternal) != 0 || !room.CanSpeak(s))
-            {
-                Error(s, ErrorCode.CannotSendToRoom, $"You cannot send to {room.Name}.", room.Name);
-                return;
-            }
-            var ev = new TagMsgEvent(room.Name, tags) { By = s.Origin };
-            SendRoom(room, ev, except: s);
-            Send(s, new EchoReply(ev));
-            return;
-        }
-        if (!_byName.TryGetValue(NameRules.Fold(target), out var to))
-        {
-            Error(s, ErrorCode.NoSuchName, $"No one called \"{target}\" is online.", target);
-            return;
-        }
-        var pm = new TagMsgEvent(to.Name!, tags) { By = s.Origin };
-        Send(to, pm);
-        Send(s, new EchoReply(pm));
-    }
-
-    // SETNAME <real name>
-    private void SetName(Session s, string realName)
-    {
-        s.RealName = TextLimits.CleanReason(realName, s.Name!);
-        var ev = new SetNameEvent(s.Name!, s.RealName) { By = s.Origin };
-        foreach (var p in PeopleSharingARoom(s)) Send(p, ev);
-        Send(s, ev);
-    }
-
-    // MONITOR + names | - names | C
-    private void Monitor(Session s, string op, IReadOnlyList<string> names)
-    {
-        switch (op)
-        {
-            case "+":
-                var online = new List<Origin>();
-                var offline = new List<string>();
-                var refused = new List<string>();
-                foreach (var name in names)
-                {
-                    if (NameRules.ValidateName(name) is not null) continue;
-                    var key = NameRules.Fold(name);
-                    if (!s.Watching.Contains(key))
-                    {
-                        if (s.Watching.Count >= MaxWatched) { refused.Add(name); continue; }
-                        s.Watching.Add(key);
-                        if (!_watchers.TryGetValue(key, out var set)) _watchers[key] = set = new HashSet<Session>();
-                        set.Add(s);
-                    }
-                    if (_byName.TryGetValue(key, out var p)) online.Add(p.Origin);
-                    else offline.Add(name);
-                }
-                if (online.Count + offline.Count > 0) Send(s, new MonitorStatusReply(online, offline));
-                if (refused.Count > 0) Send(s, new MonitorFullReply(MaxWatched, refused));
-                break;
-            case "-":
-                foreach (var name in names) Unwatch(s, NameRules.Fold(name));
-                break;
-            case "C":
-                if (s.WatchesAnyone) foreach (var key in s.Watching.ToList()) Unwatch(s, key);
-                break;
-        }
-    }
-
-    private void Unwatch(Session s, string key)
-    {
-        if (!s.Watching.Remove(key)) return;
-        if (_watchers.TryGetValue(key, out var set) && set.Remove(s) && set.Count == 0) _watchers.Remove(key);
-    }
-
-    /// <summary>Tells everyone watching this name that it came online or went offline.</summary>
-    private void Presence(Session who, string name, bool online)
-    {
-        if (_watchers.Count == 0 || !_watchers.TryGetValue(NameRules.Fold(name), out var set)) return;
-        var by = who.Origin with { Name = name };
-        foreach (var w in set) if (!ReferenceEquals(w, who)) Send(w, new PresenceEvent(name, online) { By = by });
-    }
-
-    private void ForgetWatches(Session s)
-    {
-        if (!s.WatchesAnyone) return;
-        foreach (var key in s.Watching.ToList()) Unwatch(s, key);
+        _state.WhoWas.AddFirst(new WhoWasEntry(s.Name!, s.UserName ?? s.Name!, s.Host, s.RealName, Now));
+        if (_state.WhoWas.Count > WhoWasKept) _state.WhoWas.RemoveLast();
     }
 }

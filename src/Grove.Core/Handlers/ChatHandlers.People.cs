@@ -7,92 +7,29 @@ using Grove.Core.Names;
 using Grove.Core.People;
 using Grove.Core.Rooms;
 
-namespace Grove.Core;
+using Grove.Core.Pipeline;
+using Grove.Core.State;
 
-// Command handlers about people: names, private messages, who, quit. Command loop only.
-public sealed partial class ChatServer
+namespace Grove.Core.Handlers;
+
+// Handlers about people: names, private messages, who, whois, quit. Command loop only.
+internal sealed partial class ChatHandlers
 {
-    private void ExecuteCommand(Session s, ChatCommand c)
-    {
-        if (s.State != SessionState.Registered && c.Kind is not (CommandKind.Register or CommandKind.Quit or CommandKind.Help or CommandKind.Bamboo))
-        {
-            Error(s, ErrorCode.NotRegistered, "Choose a name first.");
-            return;
-        }
-        switch (c.Kind)
-        {
-            case CommandKind.Register: Register(s, c.Target ?? ""); break;
-            case CommandKind.Say: Say(s, c.Target, c.Text ?? "", MessageKind.Normal, c); break;
-            case CommandKind.Me:
-                if (c.Target is { } meTarget && !NameRules.LooksLikeRoom(meTarget)) PrivateMessage(s, meTarget, c.Text ?? "", MessageKind.Action);
-                else Say(s, c.Target, c.Text ?? "", MessageKind.Action, c);
-                break;
-            case CommandKind.Msg: PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Normal, c); break;
-            case CommandKind.Who: Who(s, c.Target); break;
-            case CommandKind.Whois: Whois(s, c.Target ?? ""); break;
-            case CommandKind.Quit: Quit(s, c.Text); break;
-            case CommandKind.Bamboo: Send(s, new BambooReply(PandaFacts.Pick(_random))); break;
-            case CommandKind.Help: Send(s, HelpReply.Instance); break;
-            case CommandKind.Nick: ChangeName(s, c.Target ?? ""); break;
-            case CommandKind.Join: Join(s, c.Target ?? "", c.Args is { Count: > 0 } ja ? ja[0] : null); break;
-            case CommandKind.Part: Part(s, c.Target, c.Text); break;
-            case CommandKind.Rooms: ListRooms(s); break;
-            case CommandKind.Topic: Topic(s, c.Target, c.Text); break;
-            case CommandKind.History: History(s, c.Target, c.Count); break;
-            case CommandKind.Notice:
-                // RFC 2812 3.3.2: "automatic replies MUST NEVER be sent in response to a NOTICE message".
-                _quietErrors = true;
-                try { PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); }
-                finally { _quietErrors = false; }
-                break;
-            case CommandKind.TagMsg: TagMsg(s, c.Target ?? "", c.ClientTags); break;
-            case CommandKind.SetName: SetName(s, c.Text ?? ""); break;
-            case CommandKind.Monitor: Monitor(s, c.Text ?? "", c.Args ?? []); break;
-            case CommandKind.UserModes: UserModes(s, c.Text ?? ""); break;
-            case CommandKind.PartAll:
-                foreach (var room in s.Rooms.ToList())
-                {
-                    LeaveRoom(s, room, TextLimits.CleanReason(c.Text, "left"));
-                    Send(s, new PartedReply(room.Name));
-                }
-                break;
-            // Without a room, the plain door's commands are about the person's current room.
-            case CommandKind.Kick: Kick(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Args is { Count: > 0 } ka ? ka[0] : "", c.Text); break;
-            case CommandKind.Invite: Invite(s, c.Target ?? "", c.Args is { Count: > 0 } ia ? ia[0] : s.CurrentRoom?.Name ?? ""); break;
-            case CommandKind.Mode: Mode(s, c.Target ?? s.CurrentRoom?.Name ?? "", c.Text ?? "", c.Args ?? []); break;
-            case CommandKind.Away: Away(s, c.Text); break;
-            case CommandKind.Oper: s.IsOperator = true; Send(s, new OperReply()); break;
-            case CommandKind.Kill: Kill(s, c.Target ?? "", c.Text); break;
-            case CommandKind.Wallops: Wallops(s, c.Text ?? ""); break;
-            case CommandKind.RoomRegister: RoomRegister(s, c.Target); break;
-            case CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
-                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice:
-                ModerationCommand(s, c.Kind, c.Target, c.Args is { Count: > 0 } ma ? ma[0] : "");
-                break;
-            case CommandKind.Audit: AuditCommand(s, c.Target); break;
-            case CommandKind.Lockdown: Lockdown(s, c.Text); break;
-            case CommandKind.Login or CommandKind.RegisterAccount:
-                // Doors run these through LoginAsync and RegisterAccountAsync (hashing stays off this loop).
-                Error(s, ErrorCode.BadArgument, "This door cannot log in that way.");
-                break;
-        }
-    }
-
     // WHOIS <name>: facts any door can show; rooms only those the asker shares with them.
-    private void Whois(Session s, string name)
+    internal void Whois(Session s, string name)
     {
-        if (!_byName.TryGetValue(NameRules.Fold(name), out var p))
+        if (!_state.ByName.TryGetValue(NameRules.Fold(name), out var p))
         {
             Error(s, ErrorCode.NoSuchName, $"No one called \"{name}\" is online. Type /who to see who is.", name);
             return;
         }
         var shared = p.Rooms.Where(r => r.Contains(s)).Select(r => r.Name).ToList();
-        var idle = TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - p.LastInputTicks));
+        var idle = TimeSpan.FromMilliseconds(Math.Max(0, Stamp.InputTicks - p.LastInputTicks));
         Send(s, new WhoisReply(p.Name!, p.Account, p.AwayMessage, shared, idle, p.ConnectedAt));
     }
 
     // MODE <me> [+|-][i|w|B]…: the person's own modes; +o comes only from OPER, and -o is not offered.
-    private void UserModes(Session s, string changes)
+    internal void UserModes(Session s, string changes)
     {
         var applied = new System.Text.StringBuilder();
         var adding = true;
@@ -118,7 +55,7 @@ public sealed partial class ChatServer
     }
 
     // REGISTER <name>: the first name a connection takes; it then lands in the default room.
-    private void Register(Session s, string name)
+    internal void Register(Session s, string name)
     {
         if (s.State == SessionState.Registered)
         {
@@ -127,13 +64,13 @@ public sealed partial class ChatServer
         }
         name = name.Trim();
         var key = NameRules.Fold(name);
-        if (s.AccountKey is { } account && _byName.TryGetValue(key, out var holder) && holder.AccountKey == account && !ReferenceEquals(holder, s))
+        if (s.AccountKey is { } account && _state.ByName.TryGetValue(key, out var holder) && holder.AccountKey == account && !ReferenceEquals(holder, s))
         {
             JoinGroup(s, holder);
             return;
         }
         if (!CheckNameFree(s, name, choosing: true)) return;
-        if (_lockdown && s.Account is null)
+        if (_state.Lockdown && s.Account is null)
         {
             Error(s, ErrorCode.Lockdown, "The server is in lockdown: only registered accounts may sign in right now. Log in with /login NAME PASSWORD.", name);
             return;
@@ -145,8 +82,8 @@ public sealed partial class ChatServer
         }
         s.Name = name;
         MarkRegistered(s);
-        _byName[key] = s;
-        Log.Registered(_logger, s.Id, s.RemoteAddress, DoorName(s.Door), name);
+        _state.ByName[key] = s;
+        Log.Registered(_logger, s.Id, s.RemoteAddress, ChatServer.DoorName(s.Door), name);
         Presence(s, name, online: true);
         s.UserName ??= name;
         if (s.AutoJoinDefaultRoom)
@@ -170,8 +107,8 @@ public sealed partial class ChatServer
             return false;
         }
         var key = NameRules.Fold(name);
-        var held = _byName.TryGetValue(key, out var holder) && !ReferenceEquals(holder, s);
-        var registered = _accounts.TryGetValue(key, out var account) && s.AccountKey != key;
+        var held = _state.ByName.TryGetValue(key, out var holder) && !ReferenceEquals(holder, s);
+        var registered = _state.Accounts.TryGetValue(key, out var account) && s.AccountKey != key;
         if (held && registered && choosing)
         {
             Send(s, new ErrorReply(ErrorCode.NameRegistered,
@@ -192,7 +129,7 @@ public sealed partial class ChatServer
     }
 
     // NICK <new name>
-    private void ChangeName(Session s, string name)
+    internal void ChangeName(Session s, string name)
     {
         var old = s.Name!;
         if (name == old) return;
@@ -204,8 +141,8 @@ public sealed partial class ChatServer
         if (!CheckNameFree(s, name)) return;
         var origin = s.Origin;
         RememberWhoWas(s);
-        _byName.Remove(NameRules.Fold(old));
-        _byName[NameRules.Fold(name)] = s;
+        _state.ByName.Remove(NameRules.Fold(old));
+        _state.ByName[NameRules.Fold(name)] = s;
         s.Name = name;
         Log.NickChanged(_logger, old, name);
         if (NameRules.Fold(old) != NameRules.Fold(name))
@@ -219,15 +156,30 @@ public sealed partial class ChatServer
         Send(s, new NickChangedReply(old, name));
     }
 
+    // ME [target] <action>: to a room (the current one without a target), or to a person.
+    internal void Me(Session s, ChatCommand c)
+    {
+        if (c.Target is { } target && !NameRules.LooksLikeRoom(target)) PrivateMessage(s, target, c.Text ?? "", MessageKind.Action);
+        else Say(s, c.Target, c.Text ?? "", MessageKind.Action, c);
+    }
+
+    // NOTICE <target> <text>: RFC 2812 3.3.2: "automatic replies MUST NEVER be sent in response to a NOTICE message".
+    internal void Notice(Session s, ChatCommand c)
+    {
+        _quietErrors = true;
+        try { PrivateMessage(s, c.Target ?? "", c.Text ?? "", MessageKind.Notice, c); }
+        finally { _quietErrors = false; }
+    }
+
     // MSG <name> <text>: a private message, stored and shown only to its two people.
-    private void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal, ChatCommand? c = null)
+    internal void PrivateMessage(Session s, string target, string text, MessageKind kind = MessageKind.Normal, ChatCommand? c = null)
     {
         if (NameRules.LooksLikeRoom(target) || target.Length > 1 && target[0] is '@' or '+' && NameRules.LooksLikeRoom(target[1..]))
         {
             Say(s, target, text, kind, c);
             return;
         }
-        if (!_byName.TryGetValue(NameRules.Fold(target), out var to))
+        if (!_state.ByName.TryGetValue(NameRules.Fold(target), out var to))
         {
             Error(s, ErrorCode.NoSuchName, $"No one called \"{target}\" is online. Type /who to see who is.", target);
             return;
@@ -238,8 +190,8 @@ public sealed partial class ChatServer
             Error(s, ErrorCode.EmptyMessage, "Empty messages are not sent.");
             return;
         }
-        var ev = new PrivateMessageEvent(++_lastId, _time.GetUtcNow(), s.Name!, to.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
-        _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind)
+        var ev = new PrivateMessageEvent(++_state.LastId, Now, s.Name!, to.Name!, text, kind) { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
+        _sink.Batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, null, ev.From, ev.To, ev.Text, ev.Kind)
             { FromOwner = s.HistoryOwner, ToOwner = to.HistoryOwner });
         Metrics.MessageIn(s.Door);
         Log.PrivateMessage(_logger, ev.From, ev.To, text);
@@ -255,7 +207,7 @@ public sealed partial class ChatServer
 
 
     // WHO [#room]: everyone online, or the members of a room.
-    private void Who(Session s, string? room)
+    internal void Who(Session s, string? room)
     {
         if (room is null)
         {
@@ -271,21 +223,19 @@ public sealed partial class ChatServer
                 }
                 return near.Contains(p.Name!);
             }
-            var names = _byName.Values.Where(Listed).Select(p => p.Name!)
-                .Order(StringComparer.OrdinalIgnoreCase).Take(MaxListed).ToList();
-            Send(s, new WhoReply(null, names) { Total = _byName.Count });
+            var names = _state.ByName.Values.Where(Listed).Select(p => p.Name!)
+                .Order(StringComparer.OrdinalIgnoreCase).Take(ChatServer.MaxListed).ToList();
+            Send(s, new WhoReply(null, names) { Total = _state.ByName.Count });
             return;
         }
         if (!TryFindVisibleRoom(s, room, out var r)) return;
         var members = r.Members.Select(p => p.Name!).Distinct().ToList();
-        Send(s, new WhoReply(r.Name, members.Take(MaxListed).ToList()) { Total = members.Count });
+        Send(s, new WhoReply(r.Name, members.Take(ChatServer.MaxListed).ToList()) { Total = members.Count });
     }
 
-    /// <summary>The most names or rooms one answer lists (the rest are counted): an answer must not grow without bound.</summary>
-    public const int MaxListed = 500;
 
     // QUIT [reason]: a goodbye line, then the connection closes; the others see "alice left (reason)".
-    private void Quit(Session s, string? reason)
+    internal void Quit(Session s, string? reason)
     {
         var name = s.Name;
         Send(s, new GoodbyeReply(name is null ? "Goodbye!" : $"Goodbye, {name}!"));
@@ -293,7 +243,7 @@ public sealed partial class ChatServer
         CloseAfterDelivery(s, DisconnectReason.Quit);
     }
 
-    private void CloseWith(Session s, DisconnectReason reason, string text)
+    internal void CloseWith(Session s, DisconnectReason reason, string text)
     {
         Send(s, new GoodbyeReply(text));
         Leave(s, DisconnectReasonText.Describe(reason));
@@ -301,7 +251,7 @@ public sealed partial class ChatServer
     }
 
     /// <summary>Takes a person out of every room, tells the others once, and frees the name.</summary>
-    private void Leave(Session s, string reason)
+    internal void Leave(Session s, string reason)
     {
         if (s.State == SessionState.Closed) return;
         if (s.State == SessionState.Registered && LeaveGroup(s))
@@ -316,7 +266,7 @@ public sealed partial class ChatServer
             foreach (var room in s.Rooms) EndIfEmpty(room);
             s.Rooms.Clear();
             s.CurrentRoom = null;
-            _byName.Remove(NameRules.Fold(s.Name!));
+            _state.ByName.Remove(NameRules.Fold(s.Name!));
             if (others.Length > 0) SendMany(others, new QuitEvent(s.Name!, reason) { By = s.Origin });
             Presence(s, s.Name!, online: false);
         }
@@ -324,18 +274,19 @@ public sealed partial class ChatServer
         s.State = SessionState.Closed;
     }
 
-    private void ShutdownAll(string notice)
+    /// <summary>The server stops: everyone connected is told and closed.</summary>
+    internal void ShutdownAll(string notice, IEnumerable<Session> everyone)
     {
         var ev = new ServerNoticeEvent(notice);
-        foreach (var s in _sessions.Values)
+        foreach (var s in everyone)
         {
             if (s.State == SessionState.Closed) continue;
             Send(s, ev);
             s.State = SessionState.Closed;
             CloseAfterDelivery(s, DisconnectReason.ServerShutdown);
         }
-        _byName.Clear();
-        foreach (var r in _rooms.Values)
+        _state.ByName.Clear();
+        foreach (var r in _state.Rooms.Values)
             foreach (var m in r.Members) r.RemoveMember(m);
     }
 

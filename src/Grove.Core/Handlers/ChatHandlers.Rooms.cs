@@ -5,13 +5,16 @@ using Grove.Core.Names;
 using Grove.Core.People;
 using Grove.Core.Rooms;
 
-namespace Grove.Core;
+using Grove.Core.Pipeline;
+using Grove.Core.State;
+
+namespace Grove.Core.Handlers;
 
 // Command handlers about rooms: messages, join, part, topic, room list, history. Command loop only.
-public sealed partial class ChatServer
+internal sealed partial class ChatHandlers
 {
     // SAY [#room] <text>: plain-door people speak to their current room; other doors name the room.
-    private void Say(Session s, string? roomName, string text, MessageKind kind, ChatCommand? c = null)
+    internal void Say(Session s, string? roomName, string text, MessageKind kind, ChatCommand? c = null)
     {
         var minimum = c?.MinimumStatus ?? MemberStatus.None;
         if (roomName is { Length: > 1 } && roomName[0] is '@' or '+')
@@ -56,17 +59,17 @@ public sealed partial class ChatServer
         if (minimum != MemberStatus.None)
         {
             // A status message (IRC STATUSMSG "@#room"): only operators (or voiced people) see it; not history.
-            var statusEvent = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), (minimum == MemberStatus.Operator ? "@" : "+") + room.Name, s.Name!, text, kind)
+            var statusEvent = new RoomMessageEvent(++_state.LastId, Now, (minimum == MemberStatus.Operator ? "@" : "+") + room.Name, s.Name!, text, kind)
                 { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot };
             var to = room.Members.Where(m => !ReferenceEquals(m, s) && room.StatusOf(m) >= minimum).ToArray();
             SendMany(to, statusEvent);
             Send(s, new EchoReply(statusEvent));
             return;
         }
-        var ev = new RoomMessageEvent(++_lastId, _time.GetUtcNow(), room.Name, s.Name!, text, kind)
+        var ev = new RoomMessageEvent(++_state.LastId, Now, room.Name, s.Name!, text, kind)
             { By = s.Origin, ClientTags = c?.ClientTags, FromBot = s.IsBot, Gates = room.Gates, GatesSince = room.GatesSince };
         room.Recent.Add(ev);
-        _batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind) { Gates = ev.Gates, GatesSince = ev.GatesSince });
+        _sink.Batch.Messages.Add(new StoredMessage(ev.Id, ev.Time, room.Key, ev.From, null, ev.Text, ev.Kind) { Gates = ev.Gates, GatesSince = ev.GatesSince });
         Metrics.MessageIn(s.Door);
         Log.RoomMessage(_logger, ev.From, room.Name, text);
         SendRoom(room, ev, except: s);
@@ -75,7 +78,7 @@ public sealed partial class ChatServer
 
     // JOIN <#room> [key]: enter a room, creating it if needed (the creator is its operator).
     // A plain-door person moves from their current room.
-    private void Join(Session s, string roomName, string? key = null)
+    internal void Join(Session s, string roomName, string? key = null)
     {
         var problem = NameRules.ValidateRoomName(roomName);
         if (problem is not null)
@@ -148,7 +151,7 @@ public sealed partial class ChatServer
         // The person passed the gates the room has now (Join checked them); another connection of someone already
         // inside comes in as that one did.
         var sibling = announce ? null : room.Members.FirstOrDefault(m => m.Name == s.Name);
-        var admission = sibling is not null ? room.AdmissionOf(sibling)! : new Admission(room.Gates, room.GatesSince, _lastId);
+        var admission = sibling is not null ? room.AdmissionOf(sibling)! : new Admission(room.Gates, room.GatesSince, _state.LastId);
         room.AddMember(s, admission);
         if (sibling is not null)
         {
@@ -184,13 +187,23 @@ public sealed partial class ChatServer
         });
         var recent = room.Recent.Latest(_options.HistoryOnJoin, admission);
         var cursor = Cursor(s, room.Key);
-        cursor.Oldest = recent is { Count: > 0 } ? recent[0].Id : _lastId + 1;
+        cursor.Oldest = recent is { Count: > 0 } ? recent[0].Id : _state.LastId + 1;
         if (recent is { Count: > 0 })
             Send(s, new HistoryReply(room.Name, recent.Select(m => (ChatEvent)AsHistory(m)).ToList(), onJoin: true));
     }
 
+    // JOIN 0 (IRC): leave every room.
+    internal void PartAll(Session s, string? reason)
+    {
+        foreach (var room in s.Rooms.ToList())
+        {
+            LeaveRoom(s, room, TextLimits.CleanReason(reason, "left"));
+            Send(s, new PartedReply(room.Name));
+        }
+    }
+
     // PART [#room] [reason]
-    private void Part(Session s, string? roomName, string? reason)
+    internal void Part(Session s, string? roomName, string? reason)
     {
         Room? room;
         if (roomName is null) room = s.CurrentRoom;
@@ -223,23 +236,23 @@ public sealed partial class ChatServer
     {
         if (room.Members.Length > 0 || room.Owner is not null || room.Key == NameRules.Fold(_options.DefaultRoom)) return;
         var hadTopic = room.Topic is not null;
-        room.Reset(_time.GetUtcNow());
-        if (hadTopic) _batch.RoomChanges.Add(Stored(room)); // the stored topic goes too
+        room.Reset(Now);
+        if (hadTopic) _sink.Batch.RoomChanges.Add(Stored(room)); // the stored topic goes too
     }
 
     // ROOMS: every room with its member count and topic, busiest first.
-    private void ListRooms(Session s)
+    internal void ListRooms(Session s)
     {
-        var list = _rooms.Values
+        var list = _state.Rooms.Values
             .OrderByDescending(r => r.PeopleCount).ThenBy(r => r.Key, StringComparer.Ordinal)
             .Where(r => (r.Modes & RoomModes.Secret) == 0 || r.Contains(s))
-            .Take(MaxListed)
+            .Take(ChatServer.MaxListed)
             .Select(r => new RoomSummary(r.Name, r.PeopleCount, r.Topic)).ToList();
-        Send(s, new RoomsReply(list) { Total = _rooms.Count });
+        Send(s, new RoomsReply(list) { Total = _state.Rooms.Count });
     }
 
     // TOPIC [#room] [text]: show the topic, or set it.
-    private void Topic(Session s, string? roomName, string? text)
+    internal void Topic(Session s, string? roomName, string? text)
     {
         Room? room;
         if (roomName is null) room = s.CurrentRoom;
@@ -276,26 +289,14 @@ public sealed partial class ChatServer
         }
         room.Topic = text.Trim();
         room.TopicSetBy = s.Name;
-        room.TopicSetAt = _time.GetUtcNow();
-        _batch.RoomChanges.Add(Stored(room));
+        room.TopicSetAt = Now;
+        _sink.Batch.RoomChanges.Add(Stored(room));
         SendRoom(room, new TopicEvent(room.Name, s.Name!, room.Topic) { By = s.Origin }, except: null);
-    }
-
-    /// <summary>
-    /// Answers from the store once everything before this command is committed: the commit loop runs
-    /// <paramref name="read"/> right after committing this batch and puts the answer in the batch's place for it, so it
-    /// reaches the person in order with everything else (a /quit right after a /history still comes after its answer).
-    /// For rare reads only (history past the in-memory ring, the audit log): the commit loop waits for it.
-    /// </summary>
-    private void AfterCommit(Func<ChatEvent> read, Session to)
-    {
-        _batch.Effects.Add(Effect.ReadThen(read, to));
-        _batch.HasReads = true;
     }
 
     private bool TryFindRoom(Session s, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Room? room)
     {
-        if (_rooms.TryGetValue(NameRules.Fold(name), out room)) return true;
+        if (_state.Rooms.TryGetValue(NameRules.Fold(name), out room)) return true;
         var problem = NameRules.ValidateRoomName(name);
         if (problem is not null) Error(s, ErrorCode.BadRoomName, problem, name);
         else Error(s, ErrorCode.NoSuchRoom, $"There is no room called {name}. Type /rooms to see them.", name);
@@ -317,30 +318,27 @@ public sealed partial class ChatServer
 
     private Room GetOrCreateRoom(string name, Session by, out bool created)
     {
-        if (_rooms.TryGetValue(NameRules.Fold(name), out var room))
+        if (_state.Rooms.TryGetValue(NameRules.Fold(name), out var room))
         {
             created = false;
             return room;
         }
         room = AddRoom(name);
         created = true;
-        _batch.RoomChanges.Add(Stored(room));
+        _sink.Batch.RoomChanges.Add(Stored(room));
         Log.RoomCreated(_logger, room.Name, by.Name ?? "-");
         return room;
     }
 
     private Room AddRoom(string name)
     {
-        var room = new Room(name);
+        var room = new Room(name) { CreatedAt = Now };
         // The default room belongs to everyone: no operator, so no topic lock either.
         if (room.Key == NameRules.Fold(_options.DefaultRoom)) room.Modes = RoomModes.NoExternal;
-        _rooms[room.Key] = room;
-        _roomView[room.Key] = room;
+        _state.Rooms[room.Key] = room;
+        _state.RoomView[room.Key] = room;
         return room;
     }
-
-    /// <summary>Finds a room by name from any thread.</summary>
-    public Room? FindRoom(string name) => _roomView.GetValueOrDefault(NameRules.Fold(name));
 
     private static StoredRoom Stored(Room r) => new(r.Name, r.Topic, r.TopicSetBy, r.TopicSetAt);
 
