@@ -56,14 +56,17 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Starts the postmaster (again, on the same port) and waits until it takes connections.</summary>
     public void Start()
     {
-        // The guard runs as postgres: it stops the postmaster (fast shutdown) and deletes the folder once the test
-        // process is gone; when the postmaster is stopped by Stop, it leaves quietly.
+        // The guard runs as postgres beside the postmaster. While the test process lives and the file "alive" is there,
+        // it waits; then it stops the postmaster (fast shutdown) and deletes the folder, unless Stop asked for an outage
+        // (the file "outage"). Dispose only deletes "alive", so the cleaning is done even if the test process dies then.
+        File.WriteAllText(Path.Combine(_folder, "alive"), "");
+        File.Delete(Path.Combine(_folder, "outage"));
         var script =
-            $"\"{Path.Combine(Bin, "postgres")}\" -D \"{DataFolder}\" -p {Port} -k \"{_folder}\" -c listen_addresses=127.0.0.1 " +
-            "-c fsync=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=16MB " +
-            $">> \"{_folder}/postgres.log\" 2>&1 & pm=$!\n" +
-            $"while [ -d /proc/{Environment.ProcessId} ] && kill -0 $pm 2>/dev/null; do sleep 0.5; done\n" +
-            $"if kill -0 $pm 2>/dev/null; then kill -INT $pm; wait $pm; rm -rf \"{_folder}\"; fi\n";
+            $"cd \"{_folder}\"; \"{Path.Combine(Bin, "postgres")}\" -D data -p {Port} -k \"{_folder}\" -c listen_addresses=127.0.0.1 " +
+            "-c fsync=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=16MB >> postgres.log 2>&1 & pm=$!\n" +
+            $"while [ -d /proc/{Environment.ProcessId} ] && [ -f alive ] && kill -0 $pm 2>/dev/null; do sleep 0.2; done\n" +
+            "[ -f outage ] && exit 0\n" +
+            $"kill -INT $pm 2>/dev/null; wait $pm; cd /; rm -rf \"{_folder}\"\n";
         _guard = Process.Start(AsPostgresInfo("sh", "-c", script))!;
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -89,6 +92,7 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Stops the postmaster at once (fast shutdown: sessions are cut), as an outage.</summary>
     public void Stop()
     {
+        File.WriteAllText(Path.Combine(_folder, "outage"), "");
         AsPostgres(Path.Combine(Bin, "pg_ctl"), "stop", "-D", DataFolder, "-m", "fast", "-w", "-t", "30");
         _guard?.WaitForExit(10_000);
         _guard?.Dispose();
@@ -100,10 +104,10 @@ public sealed class PostgresServer : IDisposable
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();
-        if (_guard is not null)
-        {
-            try { Stop(); } catch (InvalidOperationException) { }
-        }
+        File.Delete(Path.Combine(_folder, "alive"));
+        if (_guard is not null && !_guard.WaitForExit(15_000)) _guard.Kill(entireProcessTree: true);
+        _guard?.Dispose();
+        _guard = null;
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
