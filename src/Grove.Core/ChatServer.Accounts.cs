@@ -190,6 +190,7 @@ public sealed partial class ChatServer
         {
             if (s.State != SessionState.Registered) return new LoginResult(LoginOutcome.Failed, "Choose a name first.");
             if (s.Account is { } current) return new LoginResult(LoginOutcome.Failed, $"You are already logged in as {current}.");
+            if (StoreFailing) return new LoginResult(LoginOutcome.Failed, CannotStoreText); // an account not stored would vanish at restart
             var key = NameRules.Fold(s.Name!);
             if (_accounts.ContainsKey(key)) return new LoginResult(LoginOutcome.Failed, $"The name {s.Name} is already registered.");
             // Whoever registered a server operator's name would be a server operator: those accounts are made on the

@@ -463,7 +463,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private void Execute(Session s, ChatCommand c)
     {
         _executing = c.Kind;
-        try { ExecuteCommand(s, c); }
+        try { if (!RefusedWhileStoreFails(s, c)) ExecuteCommand(s, c); }
         finally { _executing = null; }
     }
 

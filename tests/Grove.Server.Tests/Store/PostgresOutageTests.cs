@@ -41,10 +41,20 @@ public sealed class PostgresOutageTests
         await alice.ExpectAsync("^" + Escape(Refusal) + "$");
         await stop.CancelAsync();
         await stream;
+        await alice.LinesUntilBarrierAsync(); // the stream's refusals, so that the next ones are the state changes'
         var answer = await http.GetAsync(health);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         Assert.StartsWith("Cannot reach PostgreSQL (database ", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("store").GetString());
         Assert.Contains("The store failed to save messages", await File.ReadAllTextAsync(server.LogFile));
+        // State changes are refused too: announced but not kept, they would be gone after a restart.
+        await alice.SendAsync("/topic set during the outage");
+        await alice.ExpectAsync("^" + Escape(Refusal) + "$");
+        await alice.SendAsync("/register correct horse");
+        await alice.ExpectAsync("^" + Escape(Refusal) + "$");
+        await carol.SendAsync("TOPIC #lobby :from irc during the outage");
+        await carol.ExpectAsync("NOTICE carol :The server cannot store messages right now; try again in a moment\\.$");
+        await alice.SendAsync("/topic");
+        await alice.ExpectAsync("^\\* No topic is set for #lobby|^\\* #lobby has no topic");
 
         // Nobody sends anything: the server tries PostgreSQL on its own and turns healthy when it is back.
         pg.Start();
@@ -62,7 +72,7 @@ public sealed class PostgresOutageTests
 
         var aliceLines = await alice.LinesUntilBarrierAsync();
         var bobLines = bob.Seen.Concat(await bob.LinesUntilBarrierAsync()).Where(l => l.StartsWith("alice: m", StringComparison.Ordinal)).Distinct().ToList();
-        var refused = alice.Seen.Count(l => l == Refusal);
+        var refused = alice.Seen.Count(l => l == Refusal) - 2; // the topic and the registration
         var delivered = bobLines.Select(l => int.Parse(l["alice: m".Length..])).ToHashSet();
         Assert.True(refused > 0);
         // Every line was either delivered or refused to its sender, never both and never neither.
