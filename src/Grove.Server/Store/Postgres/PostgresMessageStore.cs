@@ -36,7 +36,8 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
         {
-            throw new StoreException($"The PostgreSQL connection string is not valid ({ex.Message}); write it as \"Host=…;Database=grove;Username=…;Password=…\".", ex);
+            var why = System.Text.RegularExpressions.Regex.Replace(ex.Message, @" \(Parameter '[^']*'\)$", "").TrimEnd('.');
+            throw new StoreException($"The PostgreSQL connection string is not valid: {why}. Write it as \"Host=…;Database=grove;Username=…;Password=…\".", ex);
         }
         if (string.IsNullOrWhiteSpace(builder.Host))
             throw new StoreException("The PostgreSQL connection string names no Host; write it as \"Host=…;Database=grove;Username=…;Password=…\".");
