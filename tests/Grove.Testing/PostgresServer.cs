@@ -18,13 +18,15 @@ public sealed class PostgresServer : IDisposable
     private static int s_databases;
 
     private readonly string _folder;
-    private Process? _guard;
+    private int _starts;
 
     public PostgresServer()
     {
         Bin = FindBinaries();
+        SweepLeftovers();
         _folder = Path.Combine(Path.GetTempPath(), "grove-pg-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(_folder);
+        File.WriteAllText(Path.Combine(_folder, "owner"), Environment.ProcessId.ToString());
         File.WriteAllText(Path.Combine(_folder, "pw"), Password);
         if (IsRoot) Run(new ProcessStartInfo("chown", ["-R", User, _folder]));
         AsPostgres(Path.Combine(Bin, "initdb"), "-D", DataFolder, "-U", User, "--pwfile", Path.Combine(_folder, "pw"),
@@ -56,18 +58,20 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Starts the postmaster (again, on the same port) and waits until it takes connections.</summary>
     public void Start()
     {
-        // The guard runs as postgres beside the postmaster. While the test process lives and the file "alive" is there,
-        // it waits; then it stops the postmaster (fast shutdown) and deletes the folder, unless Stop asked for an outage
-        // (the file "outage"). Dispose only deletes "alive", so the cleaning is done even if the test process dies then.
+        // The guard runs as postgres beside the postmaster, detached from the test process (a test runner that kills
+        // a crashed test host's process tree must not kill it half-way). While the test process lives and the file
+        // "alive" is there, it waits; then it stops the postmaster (fast shutdown) and deletes the folder, unless Stop
+        // asked for an outage (the file "outage.N" of its own start). Dispose only deletes "alive".
+        var generation = ++_starts;
         File.WriteAllText(Path.Combine(_folder, "alive"), "");
-        File.Delete(Path.Combine(_folder, "outage"));
-        var script =
+        var guard =
             $"cd \"{_folder}\"; \"{Path.Combine(Bin, "postgres")}\" -D data -p {Port} -k \"{_folder}\" -c listen_addresses=127.0.0.1 " +
             "-c fsync=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=16MB >> postgres.log 2>&1 & pm=$!\n" +
             $"while [ -d /proc/{Environment.ProcessId} ] && [ -f alive ] && kill -0 $pm 2>/dev/null; do sleep 0.2; done\n" +
-            "[ -f outage ] && exit 0\n" +
-            $"kill -INT $pm 2>/dev/null; wait $pm; cd /; rm -rf \"{_folder}\"\n";
-        _guard = Process.Start(AsPostgresInfo("sh", "-c", script))!;
+            $"[ -f outage.{generation} ] && exit 0\n" +
+            $"kill -INT $pm 2>/dev/null; while kill -0 $pm 2>/dev/null; do sleep 0.1; done; cd /; rm -rf \"{_folder}\"\n";
+        File.WriteAllText(Path.Combine(_folder, $"guard.{generation}.sh"), guard);
+        Run(AsPostgresInfo("sh", "-c", $"setsid sh \"{_folder}/guard.{generation}.sh\" </dev/null >/dev/null 2>&1 &"));
         var deadline = Stopwatch.StartNew();
         while (true)
         {
@@ -77,7 +81,7 @@ public sealed class PostgresServer : IDisposable
                 c.Open();
                 return;
             }
-            catch (NpgsqlException) when (deadline.Elapsed < TimeSpan.FromSeconds(30) && !_guard.HasExited)
+            catch (NpgsqlException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
             {
                 // Still starting: the next try waits on the connect itself.
                 Thread.Sleep(50);
@@ -92,11 +96,8 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Stops the postmaster at once (fast shutdown: sessions are cut), as an outage.</summary>
     public void Stop()
     {
-        File.WriteAllText(Path.Combine(_folder, "outage"), "");
+        File.WriteAllText(Path.Combine(_folder, $"outage.{_starts}"), "");
         AsPostgres(Path.Combine(Bin, "pg_ctl"), "stop", "-D", DataFolder, "-m", "fast", "-w", "-t", "30");
-        _guard?.WaitForExit(10_000);
-        _guard?.Dispose();
-        _guard = null;
     }
 
     public string Log() => File.Exists(Path.Combine(_folder, "postgres.log")) ? File.ReadAllText(Path.Combine(_folder, "postgres.log")) : "";
@@ -105,10 +106,30 @@ public sealed class PostgresServer : IDisposable
     {
         NpgsqlConnection.ClearAllPools();
         File.Delete(Path.Combine(_folder, "alive"));
-        if (_guard is not null && !_guard.WaitForExit(15_000)) _guard.Kill(entireProcessTree: true);
-        _guard?.Dispose();
-        _guard = null;
+        // The guard stops the postmaster and deletes the folder; waited for, so that no test leaves one running.
+        var waited = Stopwatch.StartNew();
+        while (Directory.Exists(DataFolder) && File.Exists(Path.Combine(DataFolder, "postmaster.pid")) && waited.Elapsed < TimeSpan.FromSeconds(15))
+            Thread.Sleep(50);
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    // A test process killed while its PostgreSQL was stopped for an outage leaves a folder no guard watches: deleted
+    // by the next one when its owner is gone and no postmaster runs in it.
+    private static void SweepLeftovers()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "grove-pg-*"))
+        {
+            try
+            {
+                var owner = File.ReadAllText(Path.Combine(dir, "owner")).Trim();
+                if (Directory.Exists($"/proc/{owner}") || File.Exists(Path.Combine(dir, "data", "postmaster.pid"))) continue;
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another's, still starting, or being deleted by its guard.
+            }
+        }
     }
 
     private static string FindBinaries()

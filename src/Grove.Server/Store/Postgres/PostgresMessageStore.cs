@@ -18,7 +18,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
     // pg_advisory_lock key of the one writing node ("grove" in ASCII); released by PostgreSQL when the session ends.
     private const long WriterLockKey = 0x67726f7665;
 
-    private NpgsqlDataSource? _source;
+    private NpgsqlDataSource? _source, _writerSource;
     private NpgsqlConnection? _writer;
     private volatile string? _problem;
 
@@ -47,6 +47,8 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         builder.ApplicationName ??= $"grove node {NodeName}";
         Where = $"database {builder.Database ?? builder.Username} on {builder.Host}{(builder.Host!.StartsWith('/') ? "" : ":" + builder.Port)}";
         _source = NpgsqlDataSource.Create(builder);
+        // The writer's session holds the node's lock: never pooled, so that closing it ends the session.
+        _writerSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false });
         try
         {
             var w = OpenWriter();
@@ -69,7 +71,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
     {
         if (_writer is { State: System.Data.ConnectionState.Open } open) return open;
         DropWriter();
-        var c = _source!.OpenConnection();
+        var c = _writerSource!.OpenConnection();
         try
         {
             using var cmd = c.CreateCommand();
@@ -253,8 +255,23 @@ public sealed partial class PostgresMessageStore(string connectionString, string
 
     public void Dispose()
     {
+        // The lock is let go before closing, so that a server started right after this one finds it free.
+        if (_writer is { State: System.Data.ConnectionState.Open } w)
+        {
+            try
+            {
+                using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", w);
+                cmd.ExecuteNonQuery();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // Closing the session lets it go as well.
+            }
+        }
         DropWriter();
         _source?.Dispose();
         _source = null;
+        _writerSource?.Dispose();
+        _writerSource = null;
     }
 }
