@@ -46,6 +46,9 @@ public sealed class PostgresOutageTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         Assert.StartsWith("Cannot reach PostgreSQL (database ", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("store").GetString());
         Assert.Contains("The store failed to save messages", await File.ReadAllTextAsync(server.LogFile));
+        var api = await http.GetAsync(new Uri(server.HttpUri, "api/rooms/lobby/messages"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.StartsWith("History cannot be read right now: Cannot reach PostgreSQL", (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
         // State changes are refused too: announced but not kept, they would be gone after a restart.
         await alice.SendAsync("/topic set during the outage");
         await alice.ExpectAsync("^" + Escape(Refusal) + "$");

@@ -48,7 +48,16 @@ public static class WebEndpoints
             var r = chat.FindRoom(name);
             if (r is null || !IsPublic(r)) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
             var n = Math.Clamp(limit ?? 50, 1, MaxApiMessages);
-            var rows = chat.Store.RoomHistory(r.Key, before ?? long.MaxValue, n, reader: null); // no one is admitted: only what was sent behind no gate
+            IReadOnlyList<Grove.Core.History.StoredMessage> rows;
+            try
+            {
+                rows = chat.Store.RoomHistory(r.Key, before ?? long.MaxValue, n, reader: null); // no one is admitted: only what was sent behind no gate
+            }
+            catch (Grove.Core.History.StoreException ex)
+            {
+                // PostgreSQL away (or a damaged SQLite page): said in one line, as /healthz says it.
+                return Results.Json(new { error = $"History cannot be read right now: {ex.Message}" }, statusCode: 503);
+            }
             return Results.Json(new
             {
                 room = r.Name,

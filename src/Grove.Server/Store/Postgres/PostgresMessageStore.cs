@@ -240,10 +240,11 @@ public sealed partial class PostgresMessageStore(string connectionString, string
                 using var c = source.OpenConnection();
                 return read(c);
             }
-            catch (NpgsqlException ex) when (ex is not PostgresException || ex is PostgresException { SqlState: "57P01" })
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
             {
-                source.Clear();
-                if (attempt > 0) throw new StoreException(Explain(ex), ex);
+                var connectionLost = ex is NpgsqlException and not PostgresException || ex is PostgresException { SqlState: "57P01" };
+                if (connectionLost) source.Clear();
+                if (attempt > 0 || !connectionLost) throw new StoreException(Explain(ex), ex);
             }
         }
     }
