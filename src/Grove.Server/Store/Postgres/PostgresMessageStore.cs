@@ -104,7 +104,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
                 "28P01" or "28000" => $"PostgreSQL refused the login to {Where}: wrong user name or password. Check Username and Password in --postgres.",
                 "3D000" => $"The PostgreSQL {Where} does not exist. Create it first (createdb grove; see \"Running on PostgreSQL\" in docs/operations.md).",
                 "42501" => $"The PostgreSQL user may not create or use Grove's tables in the {Where}: make it the database's owner (ALTER DATABASE … OWNER TO …).",
-                "57P01" or "57P02" or "57P03" => $"PostgreSQL ({Where}) is shutting down or starting up; Grove keeps trying.",
+                "57P01" or "57P02" or "57P03" => $"PostgreSQL ({Where}) is shutting down or starting up; try again in a moment.",
                 "53100" => $"The disk of PostgreSQL ({Where}) is full.",
                 _ => $"PostgreSQL ({Where}) refused a write: {pg.MessageText}",
             };
