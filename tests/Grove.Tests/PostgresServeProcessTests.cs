@@ -36,6 +36,16 @@ public sealed class PostgresServeProcessTests
             Assert.Equal(0, await server.WaitForExitAsync(ExitTimeout));
         }
         Assert.Equal(1, Count(database, "SELECT count(*) FROM nodes WHERE name = 'south'"));
+
+        // grove account create follows the same settings: the account goes into PostgreSQL.
+        await using (var create = GroveProcess.Start(["account", "create", "root"], folder.Path, env, redirectInput: true))
+        {
+            await create.SendInputAsync("correct horse battery");
+            create.CloseInput();
+            Assert.Equal(0, await create.WaitForExitAsync(ExitTimeout));
+            Assert.Matches("^The account root is created in PostgreSQL \\(database grove_\\w+ on 127\\.0\\.0\\.1:\\d+\\)\\.", create.StdOut);
+        }
+        Assert.Equal(1, Count(database, "SELECT count(*) FROM accounts WHERE key = 'root'"));
     }
 
     [Theory]
