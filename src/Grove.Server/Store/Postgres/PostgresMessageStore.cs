@@ -44,7 +44,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         // Short waits: the commit loop holds everyone's messages while it waits, and refusing them is better.
         if (builder.Timeout == 15) builder.Timeout = 5;
         if (builder.CommandTimeout == 30) builder.CommandTimeout = 15;
-        builder.ApplicationName ??= $"grove node {NodeName}";
+        _applicationName = builder.ApplicationName ??= $"grove node {NodeName}";
         Where = $"database {builder.Database ?? builder.Username} on {builder.Host}{(builder.Host!.StartsWith('/') ? "" : ":" + builder.Port)}";
         _source = NpgsqlDataSource.Create(builder);
         // The writer's session holds the node's lock: never pooled, so that closing it ends the session.
@@ -74,9 +74,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         var c = _writerSource!.OpenConnection();
         try
         {
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT pg_try_advisory_lock({WriterLockKey})";
-            if (cmd.ExecuteScalar() is not true)
+            if (!TryLock(c) && !(_hadLock && EndOwnGhosts(c) > 0 && TryLock(c)))
                 throw new StoreException($"Another Grove node is already using the PostgreSQL {Where}: stop it, or give this node a database of its own (one node per database until clustering is built; see docs/operations.md).");
         }
         catch
@@ -84,8 +82,48 @@ public sealed partial class PostgresMessageStore(string connectionString, string
             c.Dispose();
             throw;
         }
+        _hadLock = true;
         _writer = c;
         return c;
+    }
+
+    // True once this store held the lock: only then may a session holding it under this node's name be its own.
+    private bool _hadLock;
+    private string _applicationName = "";
+
+    private static bool TryLock(NpgsqlConnection c)
+    {
+        using var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({WriterLockKey})", c);
+        return cmd.ExecuteScalar() is true;
+    }
+
+    /// <summary>
+    /// After a lost connection, this node's old session may live on in PostgreSQL, holding the lock, until TCP
+    /// keep-alive notices (two hours by default) when the network failed while the node closed it. A session under
+    /// this node's application_name that holds the lock is that ghost: it is ended, so the node resumes now.
+    /// </summary>
+    private int EndOwnGhosts(NpgsqlConnection c)
+    {
+        using var cmd = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid " +
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) " +
+            "AND l.classid = @high AND l.objid = @low AND l.objsubid = 1 AND a.application_name = @app AND l.pid <> pg_backend_pid()", c);
+        cmd.Parameters.AddWithValue("high", NpgsqlTypes.NpgsqlDbType.Oid, (uint)(WriterLockKey >> 32));
+        cmd.Parameters.AddWithValue("low", NpgsqlTypes.NpgsqlDbType.Oid, (uint)(WriterLockKey & 0xffffffff));
+        cmd.Parameters.AddWithValue("app", _applicationName);
+        var ended = Convert.ToInt32(cmd.ExecuteScalar());
+        // pg_terminate_backend only signals: wait (briefly) for the session to be gone and its lock with it.
+        for (var i = 0; ended > 0 && i < 50 && !TryLockProbe(c); i++) Thread.Sleep(20);
+        return ended;
+    }
+
+    // Whether the lock is free now, without keeping it (the caller takes it for good).
+    private static bool TryLockProbe(NpgsqlConnection c)
+    {
+        if (!TryLock(c)) return false;
+        using var cmd = new NpgsqlCommand($"SELECT pg_advisory_unlock({WriterLockKey})", c);
+        cmd.ExecuteNonQuery();
+        return true;
     }
 
     private void DropWriter()
