@@ -66,7 +66,7 @@ public sealed class PostgresServer : IDisposable
         File.WriteAllText(Path.Combine(_folder, "alive"), "");
         var guard =
             $"cd \"{_folder}\"; \"{Path.Combine(Bin, "postgres")}\" -D data -p {Port} -k \"{_folder}\" -c listen_addresses=127.0.0.1 " +
-            "-c fsync=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=16MB >> postgres.log 2>&1 & pm=$!\n" +
+            "-c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=16MB >> postgres.log 2>&1 & pm=$!\n" +
             $"while [ -d /proc/{Environment.ProcessId} ] && [ -f alive ] && kill -0 $pm 2>/dev/null; do sleep 0.2; done\n" +
             $"[ -f outage.{generation} ] && exit 0\n" +
             $"kill -INT $pm 2>/dev/null; while kill -0 $pm 2>/dev/null; do sleep 0.1; done; cd /; rm -rf \"{_folder}\"\n";
