@@ -109,6 +109,21 @@ public sealed class PostgresServerTests
         Assert.StartsWith("Another Grove node is already using", Assert.Throws<StoreException>(other.Open).Message);
     }
 
+    [Fact]
+    public void A_nul_character_which_postgres_text_cannot_hold_does_not_fail_everyones_commit()
+    {
+        // A web client can send "\u0000"; SQLite keeps it, PostgreSQL refuses it, and the batch with everyone's
+        // messages would fail with it. Every door shows NUL as a space, so that is what is kept.
+        var database = SharedPostgres.NewDatabase();
+        using var store = new PostgresMessageStore(database, "a");
+        store.Open();
+        store.Commit([new StoredMessage(1, DateTimeOffset.UtcNow, "#r", "eve", null, "a\0b", Grove.Core.Events.MessageKind.Normal),
+            new StoredMessage(2, DateTimeOffset.UtcNow, "#r", "bob", null, "innocent", Grove.Core.Events.MessageKind.Normal)],
+            [new StoredRoom("#r", "topic\0here", "eve", DateTimeOffset.UtcNow)]);
+        Assert.Equal(["a b", "innocent"], store.RoomHistory("#r", long.MaxValue, 10, Grove.Core.Rooms.Admission.Everything).Select(m => m.Text));
+        Assert.Equal("topic here", store.LoadRooms().Single().Topic);
+    }
+
     private static System.Data.ConnectionState Probe(Npgsql.NpgsqlConnection c)
     {
         try
