@@ -103,7 +103,10 @@ public static class StoreMigrator
                     case 'i': w.Write(r.GetInt32(i), NpgsqlDbType.Integer); break;
                     // PostgreSQL's text cannot hold NUL; every door shows it as a space anyway.
                     case 't': w.Write(r.GetString(i).Replace('\0', ' '), NpgsqlDbType.Text); break;
-                    default: w.Write(JsonSerializer.Deserialize(r.GetString(i), StoreJson.Default.IReadOnlyListString)?.ToArray() ?? [], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
+                    default:
+                        var list = JsonSerializer.Deserialize(r.GetString(i), StoreJson.Default.IReadOnlyListString) ?? [];
+                        w.Write(list.Select(x => x.Replace('\0', ' ')).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+                        break;
                 }
             }
             rows++;

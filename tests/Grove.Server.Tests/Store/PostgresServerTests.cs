@@ -122,6 +122,13 @@ public sealed class PostgresServerTests
             [new StoredRoom("#r", "topic\0here", "eve", DateTimeOffset.UtcNow)]);
         Assert.Equal(["a b", "innocent"], store.RoomHistory("#r", long.MaxValue, 10, Grove.Core.Rooms.Admission.Everything).Select(m => m.Text));
         Assert.Equal("topic here", store.LoadRooms().Single().Topic);
+        var changes = new Grove.Core.Accounts.StoreChanges();
+        changes.RoomSettings.Add(new("#r", "#r", "eve", "k", "k\0y", 0, ["*!*@a\0b"], [], [], [], DateTimeOffset.UtcNow));
+        changes.Audit.Add(new(DateTimeOffset.UtcNow, "eve", "kick", "#r", "bob", "why\0not"));
+        store.CommitChanges(changes);
+        var room = store.LoadState().RoomSettings.Single();
+        Assert.Equal(("k y", "*!*@a b"), (room.Password, room.Bans.Single()));
+        Assert.Equal("why not", store.ReadAudit("#r", 1).Single().Detail);
     }
 
     private static System.Data.ConnectionState Probe(Npgsql.NpgsqlConnection c)

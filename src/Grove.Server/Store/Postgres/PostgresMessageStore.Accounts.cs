@@ -40,7 +40,9 @@ public sealed partial class PostgresMessageStore
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
     {
         var cmd = new NpgsqlBatchCommand(sql);
-        foreach (var v in values) cmd.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
+        // Any text may carry a NUL from a web client (a room key, a ban mask, a reason), which PostgreSQL's text refuses.
+        foreach (var v in values)
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v switch { null => DBNull.Value, string t => Text(t), string[] a => a.Select(Text).ToArray(), _ => v } });
         batch.BatchCommands.Add(cmd);
     }
 

@@ -180,10 +180,10 @@ public sealed partial class PostgresMessageStore(string connectionString, string
                 "SELECT k, n, t, b, a, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(k, n, t, b, a) " +
                 "ON CONFLICT (key) DO UPDATE SET topic = excluded.topic, topic_set_by = excluded.topic_set_by, topic_set_at = excluded.topic_set_at");
             var list = last.ToList();
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Key).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.Name).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Key)).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Name)).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Topic)).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.TopicSetBy).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.TopicSetBy)).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.TopicSetAt?.ToUnixTimeMilliseconds()).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter { Value = Now() });
             batch.BatchCommands.Add(cmd);
@@ -196,9 +196,9 @@ public sealed partial class PostgresMessageStore(string connectionString, string
             for (var i = 0; i < n; i++)
             {
                 var m = messages[i];
-                (id[i], time[i], room[i], sender[i], recipient[i]) = (m.Id, m.Time.ToUnixTimeMilliseconds(), m.Room, m.From, m.To);
-                pair[i] = m.To is null ? null : Sqlite.SqliteMessageStore.Pair(NameRules.Fold(m.From), NameRules.Fold(m.To));
-                (text[i], kind[i], fromOwner[i], toOwner[i], gates[i], since[i]) = (Text(m.Text)!, (int)m.Kind, m.FromOwner, m.ToOwner, (int)m.Gates, m.GatesSince);
+                (id[i], time[i], room[i], sender[i], recipient[i]) = (m.Id, m.Time.ToUnixTimeMilliseconds(), Text(m.Room), Text(m.From)!, Text(m.To));
+                pair[i] = m.To is null ? null : Text(Sqlite.SqliteMessageStore.Pair(NameRules.Fold(m.From), NameRules.Fold(m.To)));
+                (text[i], kind[i], fromOwner[i], toOwner[i], gates[i], since[i]) = (Text(m.Text)!, (int)m.Kind, Text(m.FromOwner), Text(m.ToOwner), (int)m.Gates, m.GatesSince);
             }
             var cmd = new NpgsqlBatchCommand(
                 "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind, sender_owner, recipient_owner, gates, gates_since) " +
