@@ -10,6 +10,9 @@ command -v tmux >/dev/null 2>&1 || { missing+=(tmux); why+=("tmux: runs grove co
 command -v ii >/dev/null 2>&1 || { missing+=(ii); why+=("ii: a real IRC client against the IRC door"); }
 command -v weechat-headless >/dev/null 2>&1 || { missing+=(weechat-headless); why+=("weechat-headless: a real IRC client logging in with SASL"); }
 [ -x /usr/bin/chromium ] || { missing+=(chromium); why+=("chromium: the browser that Playwright drives for the web client"); }
+# The PostgreSQL store's tests start their own server with initdb (tests/Grove.Testing/PostgresServer.cs); the package
+# also makes the postgres user they run it as. Debian's cluster that the package starts is not used.
+{ [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; } || { missing+=(postgresql); why+=("postgresql: a real PostgreSQL 15 for the PostgreSQL store's tests"); }
 if [ ${#missing[@]} -gt 0 ]; then
   echo "The tests need these Debian packages, which are missing; installing them with apt-get (as root, or sudo -n):"
   printf '  %s\n' "${why[@]}"

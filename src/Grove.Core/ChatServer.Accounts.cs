@@ -92,7 +92,10 @@ public sealed partial class ChatServer
             return new LoginResult(LoginOutcome.Failed, "A password may not contain control characters.");
         if (PasswordWork?.TryRun(() => PasswordHasher.Hash(password, _options.PasswordIterations)) is not { } hashing) return Busy;
         var hash = await hashing;
-        return await OnLoop(s, () => _handlers.RegisterAccount(s, hash));
+        // An account not stored would vanish at the next start.
+        return await OnLoop(s, () => StoreFailing && s.State == SessionState.Registered && s.Account is null
+            ? new LoginResult(LoginOutcome.Failed, CannotStoreText)
+            : _handlers.RegisterAccount(s, hash));
     }
 
     private static readonly LoginResult Busy = new(LoginOutcome.Busy, "The server is busy; try again in a moment.");

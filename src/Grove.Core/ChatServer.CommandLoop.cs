@@ -101,7 +101,7 @@ public sealed partial class ChatServer
                 case Op.Command:
                     // A command that was queued before its connection closed still runs if the person is still here
                     // (it was sent before they left); anything after Leave is dropped because the state is Closed.
-                    if (w.Session!.State != SessionState.Closed) _handlers.Execute(w.Session, w.Command!);
+                    if (w.Session!.State != SessionState.Closed) ExecuteCommand(w.Session, w.Command!);
                     break;
                 case Op.Leave:
                     if (w.Session!.State != SessionState.Closed)
@@ -122,7 +122,7 @@ public sealed partial class ChatServer
                         if (w.Session!.State == SessionState.Closed) break;
                         switch (step)
                         {
-                            case ChatCommand c: _handlers.Execute(w.Session, c); break;
+                            case ChatCommand c: ExecuteCommand(w.Session, c); break;
                             case ChatEvent e: _handlers.Send(w.Session, e); break;
                             case Func<LoopView, ChatEvent?> q: if (RunQuery(q) is { } a) _handlers.Send(w.Session, a); break;
                         }

@@ -22,6 +22,32 @@ public sealed partial class ChatServer
     /// <summary>True while the last write to the store failed.</summary>
     public bool StoreFailing => Volatile.Read(ref _storeFailing) == 1;
 
+    /// <summary>
+    /// Command loop: while the store fails, a command that changes what is kept (a topic, a registered room's settings,
+    /// bans, the audit log) is refused like a message: applied in memory only, it would be announced and then be gone
+    /// after the next start. Asking (a topic or modes without changes) still works.
+    /// </summary>
+    private bool RefusedWhileStoreFails(People.Session s, ChatCommand c)
+    {
+        if (!StoreFailing) return false;
+        var changes = c.Kind switch
+        {
+            CommandKind.Topic => c.Text is not null, // "" clears it (IRC TOPIC #room :)
+            CommandKind.Mode => !string.IsNullOrEmpty(c.Text),
+            CommandKind.Kick or CommandKind.RoomRegister or CommandKind.Ban or CommandKind.Unban or CommandKind.Mute or CommandKind.Unmute
+                or CommandKind.Op or CommandKind.Deop or CommandKind.Voice or CommandKind.Devoice or CommandKind.Lockdown or CommandKind.Kill => true,
+            _ => false,
+        };
+        if (changes) _handlers.Send(s, new ErrorReply(ErrorCode.StoreUnavailable, CannotStoreText, c.Target));
+        return changes;
+    }
+
+    /// <summary>Command loop: a command goes to its handler unless the store's failure refuses it.</summary>
+    private void ExecuteCommand(People.Session s, ChatCommand c)
+    {
+        if (!RefusedWhileStoreFails(s, c)) _handlers.Execute(s, c);
+    }
+
     /// <summary>Commit loop: writes one group commit. False when the messages and room changes were not stored.</summary>
     private bool CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms, Accounts.StoreChanges changes)
     {

@@ -5,7 +5,6 @@ using Grove.Core.Accounts;
 using Grove.Core.History;
 using Grove.Core.Names;
 using Grove.Server.Hosting;
-using Grove.Server.Store.Sqlite;
 
 namespace Grove.Cli;
 
@@ -41,11 +40,12 @@ internal static class AccountCommand
         if (NameRules.ValidateName(name) is { } problem) return await FailAsync(problem);
         string folder;
         int minLength;
+        GroveServerOptions options;
         try
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             if (data is not null) flags["Data"] = data;
-            var options = ServeCommand.LoadOptions(flags, configFile);
+            options = ServeCommand.LoadOptions(flags, configFile);
             folder = Path.GetFullPath(options.Data);
             minLength = options.MinPasswordLength;
         }
@@ -61,9 +61,10 @@ internal static class AccountCommand
         var hash = PasswordHasher.Hash(password);
         try
         {
-            // Opening the store fails with a sentence of its own when the folder is unusable or a server holds it.
-            using var store = new SqliteMessageStore(folder);
-            store.Open();
+            // Opening the store fails with a sentence of its own when the folder is unusable or a server holds it; with
+            // the setting Store = postgres (or GROVE_STORE), the account goes into that PostgreSQL database.
+            using var store = Grove.Server.Store.StoreFactory.Open(options);
+            if (options.UsesPostgres) folder = Grove.Server.Store.StoreFactory.Describe(store);
             var key = NameRules.Fold(name);
             if (store.LoadState().Accounts.Any(a => a.Key == key)) return await FailAsync($"An account called {name} already exists in {folder}.");
             var now = DateTimeOffset.UtcNow;

@@ -7,5 +7,6 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ConnectCommand.Create());
 root.Subcommands.Add(PeerCommand.Create());
 root.Subcommands.Add(AccountCommand.Create());
+root.Subcommands.Add(MigrateCommand.Create());
 var parse = root.Parse(args);
 return await UsageErrors.InvokeAsync(parse, new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });

@@ -21,6 +21,9 @@ internal static class ServeCommand
         ("--irc-tls-port", "IrcTlsPort", "IRC door over TLS (default 6697)"),
         ("--https-port", "HttpsPort", "web door over HTTPS/WSS (default 8443)"),
         ("--data", "Data", "data folder for the SQLite database (default ./grove-data)"),
+        ("--store", "Store", "where history, accounts and rooms are kept: sqlite (in --data, the default) or postgres (--postgres)"),
+        ("--postgres", "Postgres", "with --store postgres: the connection string, \"Host=…;Database=grove;Username=…;Password=…\""),
+        ("--node-name", "NodeName", "this node's name in PostgreSQL (default: this machine's host name)"),
         ("--log-file", "LogFile", "log file (default ./server_log.txt)"),
         ("--log-level", "LogLevel", "trace, debug, information, warning or error (default information; debug logs every message)"),
         ("--server-name", "ServerName", "the server's name, used in every IRC prefix and numeric (default: this machine's host name)"),
@@ -48,7 +51,7 @@ internal static class ServeCommand
 
     public static Command Create()
     {
-        var command = new Command("serve", "Run the Grove server (plain text door; SQLite history in the data folder).");
+        var command = new Command("serve", "Run the Grove server (plain text door; history in SQLite in the data folder, or in PostgreSQL).");
         var options = new List<(Option<string> Option, string Key)>();
         foreach (var (flag, key, help) in Flags)
         {
@@ -113,6 +116,13 @@ internal static class ServeCommand
         if (options.Port is < 0 or > 65535) throw new GroveStartupException($"--port must be between 0 and 65535 (got {options.Port}).");
         if (options.HttpPort is < -1 or > 65535) throw new GroveStartupException($"--http-port must be between 0 and 65535, or -1 for no web door (got {options.HttpPort}).");
         if (options.IrcPort is < -1 or > 65535) throw new GroveStartupException($"--irc-port must be between 0 and 65535, or -1 for no IRC door (got {options.IrcPort}).");
+        if (!options.UsesPostgres && !string.Equals(options.Store, "sqlite", StringComparison.OrdinalIgnoreCase))
+            throw new GroveStartupException($"--store must be sqlite or postgres (got \"{options.Store}\").");
+        if (options.UsesPostgres && string.IsNullOrWhiteSpace(options.Postgres))
+            throw new GroveStartupException("--store postgres needs --postgres \"Host=…;Database=grove;Username=…;Password=…\" (or the setting Postgres, or GROVE_POSTGRES).");
+        if (!options.UsesPostgres && !string.IsNullOrWhiteSpace(options.Postgres))
+            throw new GroveStartupException("--postgres is only used with --store postgres; add --store postgres to keep history in PostgreSQL.");
+        if (string.IsNullOrWhiteSpace(options.NodeName)) throw new GroveStartupException("--node-name may not be empty.");
         if (options.MinPasswordLength < 1) throw new GroveStartupException("--min-password-length must be at least 1.");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         if (options.PasswordQueueLimit < 1) throw new GroveStartupException($"--password-queue-limit must be at least 1 (got {options.PasswordQueueLimit}).");

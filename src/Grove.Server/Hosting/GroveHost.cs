@@ -76,6 +76,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         var address = ResolveHost(options.Host);
         var certificate = LoadCertificate(options); // before the store, whose lock on the data folder must not leak
         var store = OpenStore(options, out var sqlite);
+        var where = sqlite is not null ? Path.GetFullPath(options.Data) : Grove.Server.Store.StoreFactory.Describe(store);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -155,17 +156,26 @@ public sealed partial class GroveHost : IAsyncDisposable
         var app = builder.Build();
         if (options.HttpPort >= 0) WebEndpoints.Map(app);
         var host = new GroveHost(app, http, store, options, (plainTls, ircTls, https));
-        Log.DatabaseChecked(host.Logger, sqlite.DatabasePath, sqlite.CheckTime.TotalMilliseconds);
-        if (sqlite.Damage.Count > 0) Log.DatabaseDamaged(host.Logger, sqlite.DatabasePath, string.Join("; ", sqlite.Damage));
+        if (sqlite is not null)
+        {
+            Log.DatabaseChecked(host.Logger, sqlite.DatabasePath, sqlite.CheckTime.TotalMilliseconds);
+            if (sqlite.Damage.Count > 0) Log.DatabaseDamaged(host.Logger, sqlite.DatabasePath, string.Join("; ", sqlite.Damage));
+        }
         if (ReadReadiness.Shared is { } readiness) host.Chat.InputArriving = () => readiness.Handling;
         try
         {
             host.Chat.Start();
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is 11 or 26) // SQLITE_CORRUPT, SQLITE_NOTADB
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (sqlite is not null && ex.SqliteErrorCode is 11 or 26) // SQLITE_CORRUPT, SQLITE_NOTADB
         {
             await host.DisposeAsync();
             throw sqlite.DamagedAtStart(ex);
+        }
+        catch (StoreException)
+        {
+            // PostgreSQL went away between opening the store and reading what the server starts with.
+            await host.DisposeAsync();
+            throw;
         }
         foreach (var name in host.Chat.Options.OperatorAccounts)
             if (!host.Chat.IsRegisteredName(name)) Log.OperatorWithoutAccount(host.Logger, name, $"grove account create {name}");
@@ -201,7 +211,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         if (host.IrcEndPoint is { } ircEp)
             Log.Listening(host.Logger, "irc", ircEp.ToString(), $"any IRC client, server {ircEp.Address} port {ircEp.Port}");
         Log.Reading(host.Logger, ReadReadiness.Shared is null ? "zero-byte receives" : "epoll");
-        Log.Started(host.Logger, options.ServerName, Path.GetFullPath(options.Data), Path.GetFullPath(options.LogFile));
+        Log.Started(host.Logger, options.ServerName, where, Path.GetFullPath(options.LogFile));
         return host;
     }
 
@@ -281,10 +291,10 @@ public sealed partial class GroveHost : IAsyncDisposable
         }
     }
 
-    private static IMessageStore OpenStore(GroveServerOptions options, out SqliteMessageStore sqlite)
+    private static IMessageStore OpenStore(GroveServerOptions options, out SqliteMessageStore? sqlite)
     {
-        var store = sqlite = new SqliteMessageStore(options.Data) { Repair = options.Repair };
-        store.Open();
+        var store = Grove.Server.Store.StoreFactory.Open(options);
+        sqlite = store as SqliteMessageStore;
         return options.WrapStore?.Invoke(store) ?? store;
     }
 

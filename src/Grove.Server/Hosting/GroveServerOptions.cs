@@ -94,6 +94,18 @@ public sealed class GroveServerOptions
     /// <summary>The data folder: the SQLite database lives here.</summary>
     public string Data { get; set; } = "grove-data";
 
+    /// <summary>Where history, accounts and rooms are kept: sqlite (the data folder, the default) or postgres.</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>With Store postgres: the Npgsql connection string, "Host=…;Database=grove;Username=…;Password=…".</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>This node's name in PostgreSQL (its row in the nodes table, its connections' application_name).</summary>
+    public string NodeName { get; set; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>True when the store is PostgreSQL.</summary>
+    public bool UsesPostgres => string.Equals(Store, "postgres", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The log file; every line also goes to the console.</summary>
     public string LogFile { get; set; } = "server_log.txt";
 

@@ -49,7 +49,16 @@ public static class WebEndpoints
             var name = room.StartsWith('#') ? room : "#" + room;
             var anchor = before is { } id ? HistoryAnchor.Before(HistoryRef.ToId(id)) : HistoryAnchor.Latest();
             // Nobody asks: public rooms only, and only what was sent behind no gate.
-            var answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(null, name, anchor, Math.Clamp(limit ?? 50, 1, MaxApiMessages)));
+            HistoryAnswer answer;
+            try
+            {
+                answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(null, name, anchor, Math.Clamp(limit ?? 50, 1, MaxApiMessages)));
+            }
+            catch (Grove.Core.History.StoreException ex)
+            {
+                // PostgreSQL away (or a damaged SQLite page): said in one line, as /healthz says it.
+                return Results.Json(new { error = $"History cannot be read right now: {ex.Message}" }, statusCode: 503);
+            }
             if (answer.Page is not { } page) return Results.Json(new { error = $"There is no public room called {name}." }, statusCode: 404);
             return Results.Json(new
             {
