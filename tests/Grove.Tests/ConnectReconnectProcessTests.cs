@@ -9,18 +9,12 @@ public sealed class ConnectReconnectProcessTests
 {
     private static readonly TimeSpan Exit = TimeSpan.FromSeconds(30);
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task A_reconnect_does_not_go_back_to_a_room_you_were_kicked_from()
     {
         using var folder = new TempFolder();
-        var port = FreePort();
+        var port = TestPorts.Free();
         var first = await TestServer.StartAsync(o => o.Port = port);
         await using (var bob = await first.JoinAsync("bob"))
         {
@@ -51,7 +45,7 @@ public sealed class ConnectReconnectProcessTests
     {
         using var folder = new TempFolder();
         using var data = new TempFolder();
-        var port = FreePort();
+        var port = TestPorts.Free();
         var first = await TestServer.StartAsync(o => o.Port = port, data);
         await using var c = GroveProcess.Start(["connect", $"127.0.0.1:{port}", "--name", "carol"], folder.Path, redirectInput: true);
         await c.ExpectOutputAsync("^\\* Welcome, carol!");

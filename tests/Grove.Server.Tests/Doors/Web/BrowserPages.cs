@@ -31,8 +31,21 @@ public sealed class BrowserPages : IAsyncDisposable
     public static async Task<BrowserPages> LaunchAsync(ITestOutputHelper output)
     {
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(Chromium);
+        var browser = await LaunchChromiumAsync(playwright);
         return new BrowserPages(playwright, browser, output);
+    }
+
+    /// <summary>
+    /// How long an action or an expectation on a page may take: chromium shares two cores with the other test hosts,
+    /// and a login waits for its password hash. Playwright's own defaults (5 s for an expectation) failed under load.
+    /// </summary>
+    public const float Timeout = 20_000;
+
+    /// <summary>Starts chromium (<see cref="Chromium"/>) with <see cref="Timeout"/> for every expectation.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        Assertions.SetDefaultExpectTimeout(Timeout);
+        return playwright.Chromium.LaunchAsync(Chromium);
     }
 
     /// <summary>
@@ -57,7 +70,7 @@ public sealed class BrowserPages : IAsyncDisposable
     {
         var page = await context.NewPageAsync();
         _pages.Add(page);
-        page.SetDefaultTimeout(10_000);
+        page.SetDefaultTimeout(Timeout);
         await page.GotoAsync(at.ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Connected");
         return page;
@@ -134,12 +147,6 @@ public sealed class BrowserPages : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {
