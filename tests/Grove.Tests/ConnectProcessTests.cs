@@ -120,7 +120,7 @@ public sealed class ConnectProcessTests
 
         await first.DisposeAsync();
         await using var second = await TestServer.StartAsync(o => o.Port = port, data);
-        await c.ExpectOutputAsync("^Reconnected as carol\\.$", TimeSpan.FromSeconds(20));
+        await c.ExpectOutputAsync("^Reconnected as carol\\.$");
         c.CloseInput();
         Assert.Equal(0, await c.WaitForExitAsync(Exit));
         // Asked twice before the first login, and not at all to reconnect.
@@ -164,7 +164,7 @@ public sealed class ConnectProcessTests
         await c.ExpectOutputAsync("^Reconnecting to 127\\.0\\.0\\.1:\\d+ in \\d s \\(giving up after 30 s\\)");
 
         await using var second = await TestServer.StartAsync(o => o.Port = port);
-        await c.ExpectOutputAsync("^Reconnected as carol\\.$", TimeSpan.FromSeconds(20));
+        await c.ExpectOutputAsync("^Reconnected as carol\\.$");
         await using var dave = await second.JoinAsync("dave");
         await dave.SendAsync("/who #garden");
         await dave.ExpectAsync("^\\* In #garden \\(1\\): carol$");
