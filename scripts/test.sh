@@ -59,10 +59,10 @@ read -r passed failed skipped summaries aborted < <(awk '
 rm -f "$log"
 
 failed=$((failed + aborted))
-if [ "$((summaries + aborted))" -lt "$projects" ]; then
-  # A test host that crashed prints no summary: count that as a failure rather than as nothing.
+if [ "$summaries" -lt "$projects" ]; then
+  # A test run that was killed (the phase's time limit) prints no summary: count that as a failure, not as nothing.
   echo "Only $summaries of $projects test projects reported results."
-  failed=$((failed + projects - summaries - aborted))
+  failed=$((failed + projects - summaries))
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 
