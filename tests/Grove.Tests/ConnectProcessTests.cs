@@ -220,5 +220,4 @@ public sealed class ConnectProcessTests
         foreach (var word in new[] { "--name", "--no-reconnect", "HOST[:PORT]", "Ctrl+C", "NO_COLOR" })
             Assert.Contains(word, c.StdOut);
     }
-
 }

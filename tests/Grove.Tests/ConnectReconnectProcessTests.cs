@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Grove.Testing;
 
 namespace Grove.Tests;
@@ -8,7 +6,6 @@ namespace Grove.Tests;
 public sealed class ConnectReconnectProcessTests
 {
     private static readonly TimeSpan Exit = TimeSpan.FromSeconds(30);
-
 
     [Fact]
     public async Task A_reconnect_does_not_go_back_to_a_room_you_were_kicked_from()

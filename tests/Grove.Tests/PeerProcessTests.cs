@@ -7,7 +7,6 @@ namespace Grove.Tests;
 /// <summary>`grove peer PORT` driven through its real standard input and output.</summary>
 public sealed class PeerProcessTests
 {
-
     [Fact]
     public async Task Two_peer_processes_talk_and_end_of_input_exits_cleanly()
     {

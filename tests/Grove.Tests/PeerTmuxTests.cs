@@ -8,7 +8,6 @@ namespace Grove.Tests;
 /// <summary>`grove peer` in a pseudo-terminal under tmux: the line being typed survives incoming messages.</summary>
 public sealed class PeerTmuxTests
 {
-
     [Fact]
     public async Task An_incoming_message_does_not_clobber_the_half_typed_line_and_ctrl_u_clears_it()
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Grove.Testing;
 using Microsoft.Playwright;
@@ -37,7 +35,7 @@ public sealed class BrowserPages : IAsyncDisposable
 
     /// <summary>
     /// How long an action or an expectation on a page may take: chromium shares two cores with the other test hosts,
-    /// and a login waits for its password hash. Playwright's own defaults (5 s for an expectation) failed under load.
+    /// and a login waits for its password hash: Playwright's own default for an expectation (5 s) is too short for that.
     /// </summary>
     public const float Timeout = 20_000;
 
@@ -146,7 +144,6 @@ public sealed class BrowserPages : IAsyncDisposable
             }
         }
     }
-
 
     public async ValueTask DisposeAsync()
     {

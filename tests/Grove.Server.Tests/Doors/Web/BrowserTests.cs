@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Grove.Testing;
 using Microsoft.Playwright;
 
@@ -228,5 +226,4 @@ public sealed class BrowserTests : IAsyncLifetime
         var box = await page.Locator("#input").BoundingBoxAsync();
         Assert.True(box!.X + box.Width <= 375);
     }
-
 }
