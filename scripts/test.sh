@@ -29,17 +29,18 @@ fi
 
 projects=$(ls tests/*/*.csproj | grep -v Grove.Testing | wc -l)
 log=$(mktemp)
-# A hung test must not eat the CI budget: past 5 minutes one test is reported as failed (with a small dump of the
-# test host under its TestResults folder) and its project's run ends; and no phase may run past its own limit
-# (timeout kills the whole process group; a project that then printed no summary counts as failed below).
-hang=(--blame-hang-timeout 5m --blame-hang-dump-type mini)
+# A hung test must not eat the CI budget: past 15 minutes one test is reported as failed (with a small dump of the
+# test host under its TestResults folder) and its project's run ends. 15, not less: the install test's self-contained
+# publish may take 12 on two busy cores. No phase may run past its own limit either (timeout kills the whole process
+# group; a project that then printed no summary counts as failed below).
+hang=(--blame-hang-timeout 15m --blame-hang-dump-type mini)
 # First every test project at once; then, alone on a quiet machine, the few tests that compare timings (the
 # "Quiet" phase: latency and response-time checks), which two shared cores under a parallel test run would skew.
-timeout -k 30s 45m dotnet test Grove.slnx --no-build -nologo "${hang[@]}" --filter "Phase!=Quiet" 2>&1 | tee "$log"
+timeout -k 30s 40m dotnet test Grove.slnx --no-build -nologo "${hang[@]}" --filter "Phase!=Quiet" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # One project at a time (a project without such a test would print no summary line to count), one test at a time.
 for quiet in tests/Grove.Server.Tests tests/Grove.Tests; do
-  timeout -k 30s 15m dotnet test "$quiet" --no-build -nologo "${hang[@]}" --filter "Phase=Quiet" -- xUnit.ParallelizeTestCollections=false 2>&1 | tee -a "$log"
+  timeout -k 30s 17m dotnet test "$quiet" --no-build -nologo "${hang[@]}" --filter "Phase=Quiet" -- xUnit.ParallelizeTestCollections=false 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   projects=$((projects + 1))
 done
