@@ -141,10 +141,8 @@ public sealed class PeerIntegrationTests : IAsyncLifetime
         Assert.Contains("not a valid port", await a.Expect("^Cannot connect"));
         await a.Do($"connect 127.0.0.1 {a.Port}");
         Assert.Equal("Cannot connect: that is this peer itself.", await a.Expect("^Cannot connect"));
-        using var free = new TcpListener(IPAddress.Loopback, 0);
-        free.Start();
-        var closedPort = ((IPEndPoint)free.LocalEndpoint).Port;
-        free.Stop();
+        // A port nothing listens on (a port-0 one, let go, could be the next parallel test's listener).
+        var closedPort = Grove.Testing.TestPorts.Free();
         await a.Do($"connect 127.0.0.1 {closedPort}");
         Assert.Contains("connection refused", await a.Expect("^Cannot connect"));
         await a.Do($"connect 127.0.0.1 {b.Port}");

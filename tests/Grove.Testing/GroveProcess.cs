@@ -103,7 +103,8 @@ public sealed class GroveProcess : IAsyncDisposable
     public async Task<string> ExpectOutputAsync(string pattern, TimeSpan? timeout = null)
     {
         var regex = new Regex(pattern);
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        // 30 s by default: the first line waits for a dotnet process to start on a loaded machine.
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         try
         {
             while (true)

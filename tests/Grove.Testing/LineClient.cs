@@ -12,7 +12,12 @@ namespace Grove.Testing;
 /// </summary>
 public sealed class LineClient : IAsyncDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a wait lasts unless a test says otherwise: only a failure waits it out. Generous, because some answers
+    /// come after slow work (a PBKDF2 password hash takes over a second on two cores shared with other test hosts,
+    /// and a login may queue behind another) and a loaded machine must not turn that into a failure.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;

@@ -12,7 +12,9 @@ public sealed class WsClient(ClientWebSocket socket) : IAsyncDisposable
     public static async Task<WsClient> OpenAsync(int port)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), default);
+        // Bounded, as every wait here: a handshake that never finishes fails the test instead of hanging it.
+        using var cts = new CancellationTokenSource(LineClient.DefaultTimeout);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), cts.Token);
         return new WsClient(socket);
     }
 
@@ -20,7 +22,7 @@ public sealed class WsClient(ClientWebSocket socket) : IAsyncDisposable
 
     public async Task<JsonElement> Next(TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(timeout ?? LineClient.DefaultTimeout);
         var buffer = new byte[1 << 20];
         var filled = 0;
         ValueWebSocketReceiveResult r;

@@ -22,12 +22,16 @@ public sealed class ConnectTmuxTests : IAsyncLifetime
         await using var bob = await _server.JoinAsync("bob");
         tmux.Type("typing 你好🐼 now");
         tmux.Keys("Left", "Left", "Left", "Left");
+        // Keys and incoming lines reach the client by different threads: the keys must be in before bob speaks, or a
+        // busy machine shows bob's lines above half the text.
+        // "> typing " is 9 columns, 你好🐼 6 more: the cursor is before " now".
+        await tmux.WaitFor(s => TmuxScreen.LastLine(s) == "> typing 你好🐼 now", "the typed text");
+        await tmux.WaitForCursorX(15, "four characters back");
         await bob.SendAsync("hello alice, this line is long enough that it has to wrap on a narrow terminal");
         await bob.SendAsync("/me waves");
         var screen = await tmux.WaitFor(s => s.Contains("* bob waves"), "bob's lines");
         Assert.Equal("> typing 你好🐼 now", TmuxScreen.LastLine(screen));
         Assert.Contains("bob: hello alice, this line is long enough that it", screen);
-        // "> typing " is 9 columns, 你好🐼 6 more: the cursor is before " now".
         Assert.Equal(15, tmux.Cursor().X);
 
         tmux.Type("!");

@@ -89,8 +89,8 @@ public sealed class DurabilityUnderLoadProcessTests
                     // closed by the kill
                 }
             })).ToList();
-            // Kill while messages are flowing: once a good number has been delivered.
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            // Kill while messages are flowing: once a good number has been delivered (a loaded machine may take a while).
+            var deadline = DateTime.UtcNow.AddSeconds(60);
             while (received.Count < 1500 && DateTime.UtcNow < deadline) await Task.Delay(20);
             p.Signal("KILL");
             await p.WaitForExitAsync(TimeSpan.FromSeconds(10));

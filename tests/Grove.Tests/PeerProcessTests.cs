@@ -7,19 +7,12 @@ namespace Grove.Tests;
 /// <summary>`grove peer PORT` driven through its real standard input and output.</summary>
 public sealed class PeerProcessTests
 {
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task Two_peer_processes_talk_and_end_of_input_exits_cleanly()
     {
         using var folder = new TempFolder();
-        var portA = FreePort();
-        var portB = FreePort();
+        var portA = TestPorts.Free();
+        var portB = TestPorts.Free();
         await using var a = GroveProcess.Start(["peer", portA.ToString()], folder.Path, redirectInput: true);
         await using var b = GroveProcess.Start(["peer", portB.ToString()], folder.Path, redirectInput: true);
         await a.ExpectOutputAsync($"^Listening on 127\\.0\\.0\\.1 port {portA}\\.");

@@ -8,17 +8,10 @@ namespace Grove.Tests;
 /// <summary>`grove peer` in a pseudo-terminal under tmux: the line being typed survives incoming messages.</summary>
 public sealed class PeerTmuxTests
 {
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task An_incoming_message_does_not_clobber_the_half_typed_line_and_ctrl_u_clears_it()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         using var tmux = new TmuxScreen($"dotnet {GroveProcess.GroveDll} peer {port}; echo EXIT=$?; sleep 30", 60, 16);
         await tmux.WaitFor(s => s.Contains($"port {port}. Type help"), "the peer listening");
 
@@ -58,14 +51,14 @@ public sealed class PeerTmuxTests
     public async Task The_peer_listens_on_loopback_unless_told_otherwise()
     {
         using var folder = new TempFolder();
-        var port = FreePort();
+        var port = TestPorts.Free();
         await using var p = GroveProcess.Start(["peer", port.ToString()], folder.Path, redirectInput: true);
         await p.ExpectOutputAsync($"^Listening on 127\\.0\\.0\\.1 port {port}\\.");
         using var elsewhere = new TcpClient();
         // 127.0.0.2 is this machine too, but not the address the peer listens on.
         await Assert.ThrowsAsync<SocketException>(() => elsewhere.ConnectAsync(IPAddress.Parse("127.0.0.2"), port));
 
-        var port2 = FreePort();
+        var port2 = TestPorts.Free();
         await using var q = GroveProcess.Start(["peer", "--host", "127.0.0.2", port2.ToString()], folder.Path, redirectInput: true);
         await q.ExpectOutputAsync($"^Listening on 127\\.0\\.0\\.2 port {port2}\\.");
         using var there = new TcpClient();

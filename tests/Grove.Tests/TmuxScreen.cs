@@ -37,10 +37,13 @@ public sealed class TmuxScreen : IDisposable
         return (int.Parse(parts[0]), int.Parse(parts[1]));
     }
 
+    // Generous: the first screen waits for a dotnet process to start on two cores shared with the other test hosts.
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
     /// <summary>Reads the screen until it satisfies the condition, up to a deadline.</summary>
     public async Task<string> WaitFor(Func<string, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var deadline = DateTime.UtcNow + Deadline;
         string screen;
         while (!condition(screen = Screen()))
         {
@@ -48,6 +51,17 @@ public sealed class TmuxScreen : IDisposable
             await Task.Delay(50);
         }
         return screen;
+    }
+
+    /// <summary>Reads the cursor until it is in column <paramref name="x"/>, up to a deadline.</summary>
+    public async Task WaitForCursorX(int x, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (Cursor().X != x)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the cursor never reached column {x} ({what}): at {Cursor().X}\n{Screen()}");
+            await Task.Delay(50);
+        }
     }
 
     public static string LastLine(string screen) => screen.Split('\n').Select(l => l.TrimEnd()).Last(l => l.Length > 0);

@@ -17,7 +17,10 @@ public sealed class PasswordHashingLoadTests : IAsyncLifetime
     public async Task InitializeAsync() => _server = await TestServer.StartAsync(o => o.PasswordQueueLimit = 4);
     public async Task DisposeAsync() { _http.Dispose(); await _server.DisposeAsync(); }
 
+    // Response times (/healthz, a handshake) and how many hashes fit while the crowd arrives: the "Quiet" phase of
+    // scripts/test.sh runs it alone, so the other test hosts on the two cores do not decide them.
     [Fact]
+    [Trait("Phase", "Quiet")]
     public async Task A_crowd_registering_at_once_leaves_the_web_door_responsive_and_past_the_limit_is_told_the_server_is_busy()
     {
         var clients = await Task.WhenAll(Enumerable.Range(0, Crowd).Select(i => _server.JoinAsync($"crowd{i}")));

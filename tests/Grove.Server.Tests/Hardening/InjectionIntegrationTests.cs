@@ -44,7 +44,7 @@ public sealed class InjectionIntegrationTests : IAsyncLifetime
         await ws.Send(new { type = "hello", name = "webop" });
         await ws.Expect("welcome");
         await ws.Send(new { type = "join", room = "#webr" });
-        await ws.Expect("joined");
+        await ws.Expect("joined", "#webr"); // not the #lobby one that follows the welcome
         await using var victim = await _server.JoinAsync("webvictim");
         await victim.SendAsync("/join #webr");
         await ws.Expect("join", "#webr");

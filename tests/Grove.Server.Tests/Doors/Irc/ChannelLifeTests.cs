@@ -74,6 +74,9 @@ public sealed class ChannelLifeTests : IAsyncLifetime
         var text = words.ToString(0, 4096).TrimEnd();
         while (System.Text.Encoding.UTF8.GetByteCount(text) > 4096) text = text[..^1].TrimEnd();
         await plain.SendAsync(text);
+        // The message comes from another connection: the writer's own barrier makes sure it was handled (and handed
+        // to the reader) before the reader's barrier below.
+        await plain.LinesUntilBarrierAsync();
         await irc.ExpectAsync(" JOIN #lobby$");
         var lines = (await irc.IrcBarrierAsync()).Where(l => l.Contains(" PRIVMSG #lobby :")).ToList();
         Assert.True(lines.Count > 1, $"{lines.Count} line(s)");

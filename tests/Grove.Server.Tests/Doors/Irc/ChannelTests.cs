@@ -178,6 +178,8 @@ public sealed class ChannelTests : IAsyncLifetime
         await member.SendAsync("PRIVMSG #m :now I can");
         await op.ExpectAsync("^:Member!~member@irc\\.grove PRIVMSG #m :now I can$");
         await op.SendAsync("MODE #m +o Member");
+        // NAMES from another connection may be handled before the MODE: wait until Member has been made operator.
+        await member.ExpectAsync("^:Op!~op@irc\\.grove MODE #m \\+o Member$");
         await member.SendAsync("NAMES #m");
         await member.ExpectAsync("^:test\\.grove 353 Member = #m :@Op @Member$");
         await op.SendAsync("MODE #m +x");

@@ -135,6 +135,13 @@ public sealed class ChatHistoryTests : IAsyncLifetime
         Assert.Equal(":talker!talker@plain.grove PRIVMSG #lobby :before you came", await plain.ExpectAsync("before you came$"));
     }
 
+    /// <summary>Returns once the clock the server stamps messages with has moved past the current millisecond.</summary>
+    private static async Task NextMillisecondAsync()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() <= now) await Task.Yield();
+    }
+
     [Fact]
     public async Task Targets_come_earliest_first_and_leave_out_one_whose_latest_message_is_past_the_window()
     {
@@ -145,6 +152,9 @@ public sealed class ChatHistoryTests : IAsyncLifetime
         await a.SendAsync("JOIN #tt");
         await a.ExpectAsync(" 366 Tia #tt ");
         await a.SendAsync("PRIVMSG #tt :first");
+        // Times are stored in milliseconds: sent in the same one, the two messages would tie and leave the order open.
+        await a.IrcBarrierAsync();
+        await NextMillisecondAsync();
         await a.SendAsync("PRIVMSG tob :between us");
         await b.ExpectAsync("PRIVMSG tob :between us$");
         await a.IrcBarrierAsync();

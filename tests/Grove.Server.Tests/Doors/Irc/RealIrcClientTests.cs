@@ -10,7 +10,8 @@ namespace Grove.Server.Tests.Doors.Irc;
 /// </summary>
 public sealed class RealIrcClientTests
 {
-    private static async Task WaitFor(Func<bool> condition, string what, int seconds = 20)
+    // Generous: each client is a process to start on two cores shared with the other test hosts.
+    private static async Task WaitFor(Func<bool> condition, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())
@@ -94,7 +95,8 @@ public sealed class RealIrcClientTests
         using var weechat = Process.Start(psi)!;
         try
         {
-            await pat.ExpectAsync("^\\* alice joined #lobby$", TimeSpan.FromSeconds(20));
+            // WeeChat starts, connects and logs in with a password hash first.
+            await pat.ExpectAsync("^\\* alice joined #lobby$", TimeSpan.FromSeconds(60));
             await bob.SendAsync("WHOIS alice");
             await bob.ExpectAsync(" 330 bob alice alice :is logged in as$");
             await pat.SendAsync("hello weechat, from netcat");

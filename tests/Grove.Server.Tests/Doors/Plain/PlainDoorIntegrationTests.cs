@@ -368,7 +368,7 @@ public sealed class PlainDoorIntegrationTests : IAsyncLifetime
         Assert.Equal("* Online (1): bob", await bob.ExpectAsync("^\\* Online"));
     }
 
-    internal static async Task WaitFor(Func<bool> condition, int timeoutMs = 10_000)
+    internal static async Task WaitFor(Func<bool> condition, int timeoutMs = 30_000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         while (!condition())

@@ -151,7 +151,7 @@ public sealed class BrowserLayoutTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public Task Each_tab_reconnects_as_whoever_it_was_after_a_server_restart() => _browser.RunAsync(async () =>
     {
-        var ports = new[] { FreePort(), FreePort(), FreePort() };
+        var ports = new[] { TestPorts.Free(), TestPorts.Free(), TestPorts.Free() };
         using var folder = new TempFolder();
         void Ports(Grove.Server.Hosting.GroveServerOptions o) { o.Port = ports[0]; o.IrcPort = ports[1]; o.HttpPort = ports[2]; }
         var first = await TestServer.StartAsync(Ports, folder);

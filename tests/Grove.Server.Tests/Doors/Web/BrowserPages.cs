@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Grove.Testing;
 using Microsoft.Playwright;
@@ -31,8 +29,21 @@ public sealed class BrowserPages : IAsyncDisposable
     public static async Task<BrowserPages> LaunchAsync(ITestOutputHelper output)
     {
         var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(Chromium);
+        var browser = await LaunchChromiumAsync(playwright);
         return new BrowserPages(playwright, browser, output);
+    }
+
+    /// <summary>
+    /// How long an action or an expectation on a page may take: chromium shares two cores with the other test hosts,
+    /// and a login waits for its password hash: Playwright's own default for an expectation (5 s) is too short for that.
+    /// </summary>
+    public const float Timeout = 20_000;
+
+    /// <summary>Starts chromium (<see cref="Chromium"/>) with <see cref="Timeout"/> for every expectation.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        Assertions.SetDefaultExpectTimeout(Timeout);
+        return playwright.Chromium.LaunchAsync(Chromium);
     }
 
     /// <summary>
@@ -57,7 +68,7 @@ public sealed class BrowserPages : IAsyncDisposable
     {
         var page = await context.NewPageAsync();
         _pages.Add(page);
-        page.SetDefaultTimeout(10_000);
+        page.SetDefaultTimeout(Timeout);
         await page.GotoAsync(at.ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Connected");
         return page;
@@ -132,13 +143,6 @@ public sealed class BrowserPages : IAsyncDisposable
                 _output.WriteLine($"No screenshot of page {i + 1}: {ex.Message.Split('\n')[0]}");
             }
         }
-    }
-
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Grove.Testing;
 using Microsoft.Playwright;
 
@@ -21,7 +19,7 @@ public sealed class BrowserTests : IAsyncLifetime
     {
         _server = await TestServer.StartAsync();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(BrowserPages.Chromium);
+        _browser = await BrowserPages.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -35,7 +33,7 @@ public sealed class BrowserTests : IAsyncLifetime
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = height } });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(10_000);
+        page.SetDefaultTimeout(BrowserPages.Timeout);
         await page.GotoAsync((at ?? _server.HttpUri).ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Connected");
         if (name is not null)
@@ -174,14 +172,14 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(Message(page, "line 60")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".msg.history")).ToHaveCountAsync(20);
         await page.Locator("#messages").EvaluateAsync("e => e.scrollTop = 0");
-        await Assertions.Expect(page.Locator(".msg.history")).ToHaveCountAsync(60, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator(".msg.history")).ToHaveCountAsync(60);
         await Assertions.Expect(page.Locator(".msg").First).ToContainTextAsync("line 01");
     }
 
     [Fact]
     public async Task The_client_reconnects_after_a_server_restart_and_says_so()
     {
-        var ports = new[] { FreePort(), FreePort(), FreePort() };
+        var ports = new[] { TestPorts.Free(), TestPorts.Free(), TestPorts.Free() };
         using var folder = new TempFolder();
         void Ports(Grove.Server.Hosting.GroveServerOptions o) { o.Port = ports[0]; o.IrcPort = ports[1]; o.HttpPort = ports[2]; }
         var first = await TestServer.StartAsync(Ports, folder);
@@ -227,12 +225,5 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#sidebar")).ToBeVisibleAsync();
         var box = await page.Locator("#input").BoundingBoxAsync();
         Assert.True(box!.X + box.Width <= 375);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -7,6 +7,8 @@ namespace Grove.Server.Tests.Doors.Web;
 /// The bundled pages work under the web door's Content-Security-Policy: chromium reports no violation while the chat
 /// page logs in and chats and the status page fills itself in.
 /// </summary>
+// One chromium at a time, as the other browser test classes (it ran beside them, two browsers on two cores).
+[Collection("Browser")]
 public sealed class PageUnderCspBrowserTests : IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
@@ -21,7 +23,7 @@ public sealed class PageUnderCspBrowserTests : IAsyncLifetime
     {
         _server = await TestServer.StartAsync();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(BrowserPages.Chromium);
+        _browser = await BrowserPages.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -34,7 +36,7 @@ public sealed class PageUnderCspBrowserTests : IAsyncLifetime
     private async Task<(IPage Page, List<string> Console)> Open(string path)
     {
         var page = await _browser.NewPageAsync();
-        page.SetDefaultTimeout(10_000);
+        page.SetDefaultTimeout(BrowserPages.Timeout);
         var console = new List<string>();
         page.Console += (_, m) => { lock (console) console.Add(m.Text); };
         await page.AddInitScriptAsync(RecordViolations);
