@@ -242,6 +242,9 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         // A message's gates decide who may read it again, not how it is written.
         if (t == typeof(Grove.Core.Rooms.RoomGates)) return Grove.Core.Rooms.RoomGates.Secret | Grove.Core.Rooms.RoomGates.Keyed;
         if (t == typeof(PrivateMessageEvent)) return Messages(text)[1];
+        if (t == typeof(Grove.Core.History.HistoryPage)) return new Grove.Core.History.HistoryPage(text, Messages(text), true, false, Grove.Core.History.HistoryAnchor.Latest());
+        if (t == typeof(IReadOnlyList<Grove.Core.History.ConversationSummary>))
+            return new[] { new Grove.Core.History.ConversationSummary(text, DateTimeOffset.UnixEpoch), new Grove.Core.History.ConversationSummary(text, DateTimeOffset.UnixEpoch.AddDays(1)) };
         // Nested events (history, echo, labels): a room message and a private one, never the owner type itself.
         if (t == typeof(ChatEvent)) return Messages(text)[0];
         if (t == typeof(IReadOnlyList<ChatEvent>)) return owner == typeof(ChatEvent) ? Array.Empty<ChatEvent>() : Messages(text);

@@ -13,16 +13,17 @@ namespace Grove.Server.Doors.Irc;
 /// Renders core events as IRC lines (RFC 1459/2812). Events shared by many recipients carry no recipient-specific
 /// part, so one rendering serves every IRC client; replies go to one person and name them in their numerics.
 /// </summary>
-public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
+public sealed partial class IrcRenderer(IrcServerInfo info) : IEventRenderer
 {
     /// <summary>IRC keys are 0x100 plus the capability bits that change how shared events look.</summary>
     /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
     public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
     {
-        // IRC answers HELP itself, and the web door's own replies.
+        // IRC answers HELP itself, and the plain and web doors' own replies.
         typeof(HelpReply),
+        typeof(Plain.NamePromptReply),
+        typeof(Plain.PasswordPromptReply),
         typeof(Web.PongReply),
-        typeof(Web.WebHistoryReply),
         typeof(Web.WebPasswordReply),
         typeof(Web.WebTokenReply),
     };
@@ -152,8 +153,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             case MonitorFullReply f:
                 sb.Append(Numeric(734, me, f.Limit.ToString(CultureInfo.InvariantCulture), string.Join(',', f.Names), "Monitor list is full."));
                 break;
-            case ChatHistoryReply h:
-                AppendBatch(sb, caps, h.BatchType, h.BatchParams, h.Events.Select(e => Render(e, me)).Select(b => TextRules.Utf8.GetString(b.Span)));
+            case HistoryPageReply or HistoryDeniedReply or ConversationsReply:
+                AppendHistory(sb, ev, me, caps);
                 break;
             case JoinEvent j:
                 sb.Append(tags).Append((caps & IrcCaps.ExtendedJoin) != 0
@@ -277,7 +278,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             case GoodbyeReply g:
                 sb.Append(IrcMessage.Text(null, "ERROR", $"Closing Link: {me.Name ?? "*"} ({g.Text})"));
                 break;
-            case RawReply r:
+            case IrcLinesReply r:
                 sb.Append(TextRules.Utf8.GetString(r.Bytes.Span));
                 break;
         }

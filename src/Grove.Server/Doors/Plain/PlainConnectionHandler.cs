@@ -120,8 +120,8 @@ public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOp
             // One line that says what to do, whether the account is online (the password joins its connections) or not.
             prompt.PasswordFor = line;
             await chat.QueryAsync(session, view => view.FindPerson(line) is { } online
-                ? new RawReply(PlainRenderer.PasswordPrompt(online.Name!, online: true))
-                : new RawReply(PlainRenderer.PasswordPrompt(line, online: false)));
+                ? new PasswordPromptReply(online.Name!, online: true)
+                : new PasswordPromptReply(line, online: false));
             return;
         }
         await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: line));
@@ -132,7 +132,7 @@ public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOp
     private async Task PromptAgain(Session session)
     {
         if (session.State == SessionState.Unregistered && !session.IsClosed)
-            await chat.ReplyAsync(session, new RawReply(PlainRenderer.NamePrompt));
+            await chat.ReplyAsync(session, new NamePromptReply());
     }
 
     private static partial class Log
