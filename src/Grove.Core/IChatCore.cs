@@ -16,8 +16,11 @@ public interface IChatCore
 {
     ChatOptions Options { get; }
 
-    /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
-    Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control);
+    /// <summary>
+    /// A new connection on some door, with the door's rules for it (none: <see cref="DoorPolicy.ManyRooms"/>). It has no
+    /// name until a Register command succeeds.
+    /// </summary>
+    Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control, DoorPolicy? policy = null);
 
     /// <summary>Queues a command; waits only when the command queue is full.</summary>
     ValueTask SubmitAsync(Session s, ChatCommand command, CancellationToken ct = default);

@@ -125,7 +125,7 @@ public sealed partial class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 if ((caps & IrcCaps.MessageTags) != 0) sb.Append(tags).Append(IrcMessage.Format(t.By?.ToString() ?? "*", "TAGMSG", t.Target));
                 break;
             case PrivateSentReply p:
-                if ((caps & IrcCaps.EchoMessage) != 0) Append(sb, p.Message, me);
+                if (p.FromAnotherConnection || (caps & IrcCaps.EchoMessage) != 0) Append(sb, p.Message, me);
                 break;
             case EchoReply e:
                 if ((caps & IrcCaps.EchoMessage) != 0) Append(sb, e.Message, me);

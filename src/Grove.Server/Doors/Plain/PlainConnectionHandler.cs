@@ -23,7 +23,10 @@ public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOp
 
     // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
     private TcpDoor Door => field ??= new TcpDoor(chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
-        opened: Opened, lines: Lines, readFailed: ReadFailed);
+        opened: Opened, lines: Lines, readFailed: ReadFailed, policy: Policy);
+
+    /// <summary>One room at a time, the default room joined on taking a name.</summary>
+    public static readonly DoorPolicy Policy = new(SingleRoom: true, AutoJoinDefaultRoom: true, Host: "plain.grove");
 
     public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
 
