@@ -67,14 +67,18 @@ public sealed class DoorsStayOutUnitTests
         finally { Directory.Delete(folder, recursive: true); }
     }
 
-    [Fact]
-    public void The_web_renderer_renders_its_own_answers_with_no_call_into_the_plain_door()
+    [Theory]
+    [InlineData("Web")]
+    [InlineData("Plain")]
+    [InlineData("Irc")]
+    public void A_door_renders_its_own_answers_with_no_call_into_another_door_s_renderer(string door)
     {
-        var web = Path.Combine(MonotonicClockUnitTests.RepositoryRoot(), "src", "Grove.Server", "Doors", "Web");
-        var found = Directory.EnumerateFiles(web, "*.cs")
+        var doors = Path.Combine(MonotonicClockUnitTests.RepositoryRoot(), "src", "Grove.Server", "Doors");
+        var others = new[] { "Plain", "Irc", "Web" }.Where(d => d != door).Select(d => d + "Renderer").ToArray();
+        var found = Directory.EnumerateFiles(Path.Combine(doors, door), "*.cs")
             .SelectMany(f => File.ReadLines(f).Select((line, i) => (f, line, i)))
-            .Where(x => x.line.Contains("PlainRenderer", StringComparison.Ordinal))
+            .Where(x => others.Any(o => x.line.Contains(o, StringComparison.Ordinal)))
             .Select(x => $"{Path.GetFileName(x.f)}:{x.i + 1}: {x.line.Trim()}").ToList();
-        Assert.True(found.Count == 0, "The web door's words are its own (a TextReply's lines are shared by every door):\n" + string.Join('\n', found));
+        Assert.True(found.Count == 0, "A door's words are its own (a TextReply's lines are shared by every door):\n" + string.Join('\n', found));
     }
 }
