@@ -117,7 +117,7 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
                     try { return TextRules.Utf8.GetString(s.Renderer.Render(ev, s).Span); }
                     catch (Exception ex) { failures.Add($"{type.Name} on the {door} door throws {ex.GetType().Name}: {ex.Message}"); return ""; }
                 }
-                // An empty notice is the web renderer's fallback finding no plain text: nothing shown, said as a notice.
+                // An empty notice is the web renderer's fallback for an event it has no rendering for: nothing shown.
                 var shown = variants.SelectMany(v => to.Select(s => Render(v, s))).Count(r => r.Length > 0 && !r.Contains("\"text\":\"\"}", StringComparison.Ordinal));
                 if (shown == 0 && !nothing.Contains(type)) failures.Add($"{type.Name}: the {door} door renders nothing and does not say it shows nothing for it");
                 if (shown > 0 && nothing.Contains(type)) failures.Add($"{type.Name}: the {door} door renders it, yet names it as shown nothing");
