@@ -106,9 +106,9 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
     }
 
     /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
-    public Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control)
+    public Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control, DoorPolicy? policy = null)
     {
-        var s = new Session(door, remoteAddress, renderer, control, _options.OutboxMaxBytes)
+        var s = new Session(door, remoteAddress, renderer, control, _options.OutboxMaxBytes, policy)
         {
             ConnectedAt = _time.GetUtcNow(),
             ConnectedTimestamp = _time.GetTimestamp(),

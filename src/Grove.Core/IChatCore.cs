@@ -16,8 +16,11 @@ public interface IChatCore
 {
     ChatOptions Options { get; }
 
-    /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
-    Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control);
+    /// <summary>
+    /// A new connection on some door, with the door's rules for it (none: <see cref="DoorPolicy.ManyRooms"/>). It has no
+    /// name until a Register command succeeds.
+    /// </summary>
+    Session Connect(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control, DoorPolicy? policy = null);
 
     /// <summary>Queues a command; waits only when the command queue is full.</summary>
     ValueTask SubmitAsync(Session s, ChatCommand command, CancellationToken ct = default);
@@ -31,15 +34,17 @@ public interface IChatCore
     /// <summary>Reads state on the command loop, in order with this connection's commands; the answer goes to the person.</summary>
     ValueTask QueryAsync(Session s, Func<LoopView, ChatEvent?> query, CancellationToken ct = default, string? label = null);
 
-    /// <summary>A history query (HistoryAccess decides on the command loop; the store is read after earlier commits).</summary>
-    ValueTask ReadHistoryAsync(HistoryQuery query, Func<HistoryAnswer, ChatEvent> render, string? label = null, CancellationToken ct = default);
+    /// <summary>
+    /// A history query (HistoryAccess decides on the command loop; the store is read after earlier commits); the answer
+    /// is a HistoryPageReply or HistoryDeniedReply event for the asker's renderer.
+    /// </summary>
+    ValueTask ReadHistoryAsync(HistoryQuery query, string? label = null, CancellationToken ct = default);
 
     /// <summary>History for the public (the web API): public rooms, messages sent behind no gate.</summary>
     Task<HistoryAnswer> ReadPublicHistoryAsync(HistoryQuery query);
 
-    /// <summary>The conversations with messages in a time window (IRC CHATHISTORY TARGETS).</summary>
-    ValueTask ReadConversationsAsync(Session s, DateTimeOffset from, DateTimeOffset to, int limit,
-        Func<IReadOnlyList<ConversationSummary>, ChatEvent> render, string? label = null, CancellationToken ct = default);
+    /// <summary>The conversations whose latest message is in a time window (IRC CHATHISTORY TARGETS), as a ConversationsReply.</summary>
+    ValueTask ReadConversationsAsync(Session s, DateTimeOffset from, DateTimeOffset until, int limit, string? label = null, CancellationToken ct = default);
 
     /// <summary>Sends a door-made event in order with the rest.</summary>
     ValueTask ReplyAsync(Session s, ChatEvent reply, CancellationToken ct = default, string? label = null);

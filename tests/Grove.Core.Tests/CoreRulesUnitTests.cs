@@ -52,7 +52,8 @@ public sealed class CoreRulesUnitTests : IAsyncLifetime
 
     private async Task<Session> Register(string name)
     {
-        var s = _chat.Connect(DoorKind.Irc, "test", _renderer, new NoControl());
+        // As the IRC door connects: many rooms, none joined on taking a name.
+        var s = _chat.Connect(DoorKind.Irc, "test", _renderer, new NoControl(), new DoorPolicy(SingleRoom: false, AutoJoinDefaultRoom: false, Host: "irc.grove"));
         await Run(s, new ChatCommand(CommandKind.Register, name));
         return s;
     }
@@ -83,6 +84,22 @@ public sealed class CoreRulesUnitTests : IAsyncLifetime
         Assert.Throws<InvalidOperationException>(() => kept!.AllRooms.ToList());
         Assert.Throws<InvalidOperationException>(() => kept!.WhoWas("bob").ToList());
         Assert.Throws<InvalidOperationException>(() => people!.ToList());
+    }
+
+    [Fact]
+    public async Task A_door_s_rules_for_its_people_come_with_the_connection_not_from_its_kind()
+    {
+        // An IRC-kind connection given the plain door's rules: one room at a time, the default room joined, its host.
+        var s = _chat.Connect(DoorKind.Irc, "test", _renderer, new NoControl(), new DoorPolicy(SingleRoom: true, AutoJoinDefaultRoom: true, Host: "one.grove"));
+        await Run(s, new ChatCommand(CommandKind.Register, "solo"));
+        await Run(s, new ChatCommand(CommandKind.Join, "#a"));
+        await Run(s, new ChatCommand(CommandKind.Join, "#b"));
+        string? rooms = null;
+        await _chat.QueryAsync(s, view => { rooms = string.Join(',', view.RoomsOf(s).Select(r => r.Name)); return null; });
+        await Run(s, new ChatCommand(CommandKind.Who));
+        Assert.Equal("#b", rooms);
+        Assert.Equal("one.grove", s.Host);
+        Assert.Equal(["#lobby", "#a", "#b"], _renderer.Of<JoinedReply>(s).Select(j => j.Room));
     }
 
     [Fact]

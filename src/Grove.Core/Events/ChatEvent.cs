@@ -168,12 +168,6 @@ public sealed class WallopsEvent(string from, string text) : ChatEvent
     public string Text { get; } = text;
 }
 
-/// <summary>Bytes a door made itself (for example an IRC WHO reply built on the command loop); sent as they are.</summary>
-public sealed class RawReply(ReadOnlyMemory<byte> bytes) : ChatEvent
-{
-    public ReadOnlyMemory<byte> Bytes { get; } = bytes;
-}
-
 /// <summary>A message carrying only tags (IRCv3 TAGMSG); not stored.</summary>
 public sealed class TagMsgEvent(string target, string clientTags) : ChatEvent
 {

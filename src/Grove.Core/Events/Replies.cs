@@ -97,6 +97,12 @@ public sealed class BambooReply(string fact) : ReplyEvent
 public sealed class PrivateSentReply(PrivateMessageEvent message) : ReplyEvent
 {
     public PrivateMessageEvent Message { get; } = message;
+
+    /// <summary>
+    /// The copy for another connection of the sender (one account, many devices), not the one it was sent from: IRC
+    /// shows it as the message itself, as bouncers do; the other doors as a sent message.
+    /// </summary>
+    public bool FromAnotherConnection { get; init; }
 }
 
 /// <summary>The person's own name changed (the others get a <see cref="NickEvent"/>).</summary>

@@ -201,7 +201,7 @@ internal sealed partial class ChatHandlers
         if (s.Group is { } mine)
             foreach (var other in mine)
                 if (!ReferenceEquals(other, s) && !ReferenceEquals(GroupOf(to), mine))
-                    Send(other, other.Door == DoorKind.Irc ? ev : new PrivateSentReply(ev));
+                    Send(other, new PrivateSentReply(ev) { FromAnotherConnection = true });
         if (kind == MessageKind.Normal && to.AwayMessage is { } away) Send(s, new AwayNoticeReply(to.Name!, away));
     }
 

@@ -11,18 +11,18 @@ public sealed partial class ChatServer
 {
     /// <summary>
     /// Answers a door's history query: access is decided on the command loop, after everything this connection sent
-    /// before; the store is read once everything queued before it is committed, off the loop; <paramref name="render"/>
-    /// turns the answer into the event the person gets, in order with the rest (with <paramref name="label"/>, labeled).
-    /// <paramref name="render"/> runs on the commit loop: it may only build an event.
+    /// before; the store is read once everything queued before it is committed, off the loop. The answer is an event
+    /// (<see cref="HistoryPageReply"/> or <see cref="HistoryDeniedReply"/>, with the query's use and detail) that the
+    /// person's renderer shapes, in order with the rest (with <paramref name="label"/>, labeled). No door code runs here.
     /// </summary>
-    public ValueTask ReadHistoryAsync(HistoryQuery query, Func<HistoryAnswer, ChatEvent> render, string? label = null, CancellationToken ct = default)
+    public ValueTask ReadHistoryAsync(HistoryQuery query, string? label = null, CancellationToken ct = default)
     {
         var s = query.Asker ?? throw new ArgumentException("A door's history query has the person who asks (the public's: ReadPublicHistoryAsync).", nameof(query));
         return QueryAsync(s, view =>
         {
             var plan = HistoryAccess.Decide(query, view.RoomNamed, out var denial);
-            if (plan is null) return Labeled(render(HistoryAnswer.Denied(denial!)), label);
-            _handlers.AfterCommit(store => Labeled(render(HistoryAnswer.Of(HistoryReader.Read(store, plan))), label), s);
+            if (plan is null) return Labeled(new HistoryDeniedReply(query.Use, query.Detail, query.Target, denial!.Code, denial.Text), label);
+            _handlers.AfterCommit(store => Labeled(new HistoryPageReply(query.Use, query.Detail, HistoryReader.Read(store, plan)), label), s);
             return null;
         }, ct);
     }
@@ -39,17 +39,23 @@ public sealed partial class ChatServer
         return plan is null ? HistoryAnswer.Denied(denial!) : HistoryAnswer.Of(HistoryReader.Read(_store, plan));
     }
 
+    /// <summary>The most conversations TARGETS looks at before it keeps those in the window.</summary>
+    private const int ConversationScan = 100;
+
     /// <summary>
-    /// The conversations with messages in a window (IRC CHATHISTORY TARGETS): the person's rooms, read on the command
-    /// loop, and the private conversations one of their owners had; each named as it is shown (a room by its name).
+    /// The conversations whose latest message is in [<paramref name="from"/>, <paramref name="until"/>) (IRC CHATHISTORY
+    /// TARGETS): the person's rooms, read on the command loop, and the private conversations one of their owners had;
+    /// each named as it is shown (a room by its name), earliest latest message first, the first <paramref name="limit"/>.
     /// </summary>
-    public ValueTask ReadConversationsAsync(Session s, DateTimeOffset from, DateTimeOffset to, int limit,
-        Func<IReadOnlyList<ConversationSummary>, ChatEvent> render, string? label = null, CancellationToken ct = default) =>
+    public ValueTask ReadConversationsAsync(Session s, DateTimeOffset from, DateTimeOffset until, int limit, string? label = null, CancellationToken ct = default) =>
         QueryAsync(s, view =>
         {
             var names = view.RoomsOf(s).ToDictionary(r => r.Key, r => r.Name, StringComparer.Ordinal);
             var owners = s.HistoryOwners;
-            _handlers.AfterCommit(store => Labeled(render(store.Conversations(owners, names.Keys.ToArray(), from, to, limit)
+            // A conversation whose latest message is past the window is left out, not cut at it (irctest: "excludes
+            // updated targets"), so the store is read to the far future and filtered here.
+            _handlers.AfterCommit(store => Labeled(new ConversationsReply(store.Conversations(owners, names.Keys.ToArray(), from, DateTimeOffset.MaxValue.AddYears(-1000), ConversationScan)
+                .Where(c => c.Latest < until).OrderBy(c => c.Latest).Take(limit)
                 .Select(c => c with { Target = names.GetValueOrDefault(Names.NameRules.Fold(c.Target)) ?? c.Target }).ToList()), label), s);
             return null;
         }, ct);

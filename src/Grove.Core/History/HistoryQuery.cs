@@ -66,4 +66,8 @@ public sealed record HistoryQuery
     public string Target { get; }
     public HistoryAnchor Anchor { get; init; }
     public int Limit { get; }
+
+    /// <summary>What the door asks for, returned with the answer for its renderer (the core reads neither).</summary>
+    public Events.HistoryUse Use { get; init; }
+    public string Detail { get; init; } = "";
 }

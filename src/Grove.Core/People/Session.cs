@@ -35,10 +35,11 @@ public sealed class Session
     private volatile string? _name;
     private volatile SessionState _state;
 
-    internal Session(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control, long outboxBytes)
+    internal Session(DoorKind door, string remoteAddress, IEventRenderer renderer, IConnectionControl control, long outboxBytes, DoorPolicy? policy = null)
     {
         Id = Interlocked.Increment(ref s_nextId);
         Door = door;
+        Policy = policy ?? DoorPolicy.ManyRooms(door);
         RemoteAddress = remoteAddress;
         Renderer = renderer;
         Control = control;
@@ -87,11 +88,14 @@ public sealed class Session
     public string? Name { get => _name; internal set => _name = value; }
     public SessionState State { get => _state; internal set => _state = value; }
 
-    /// <summary>The plain door's person is in one room at a time; the IRC and web doors may be in many.</summary>
-    public bool SingleRoom => Door == DoorKind.Plain;
+    /// <summary>The door's rules for this person (one room or many, joining the default room, the host shown).</summary>
+    public DoorPolicy Policy { get; }
+
+    /// <summary>In one room at a time (the plain door); other doors may be in many.</summary>
+    public bool SingleRoom => Policy.SingleRoom;
 
     /// <summary>Whether choosing a name also joins the default room (plain and web: yes; IRC clients join themselves).</summary>
-    public bool AutoJoinDefaultRoom => Door != DoorKind.Irc;
+    public bool AutoJoinDefaultRoom => Policy.AutoJoinDefaultRoom;
 
     /// <summary>The IRC "user" part of the person's address (from USER; the name on other doors).</summary>
     public string? UserName { get; set; }
@@ -102,7 +106,7 @@ public sealed class Session
     /// <summary>
     /// The host part shown to other people. Never the IP address: a cloak naming the door ("irc.grove").
     /// </summary>
-    public string Host => Door switch { DoorKind.Plain => "plain.grove", DoorKind.Irc => "irc.grove", _ => "web.grove" };
+    public string Host => Policy.Host;
 
     /// <summary>Set while the person is away, with their message. Core loop only.</summary>
     public string? AwayMessage { get; internal set; }

@@ -16,7 +16,7 @@ namespace Grove.Server.Doors;
 /// </summary>
 public sealed class TcpDoor(IChatCore chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
     Func<string, string> refusalLine, Action<Session> opened, Func<Session, (LineFramer Framer, ILineHandler Handler)> lines,
-    Action<Exception, long> readFailed)
+    Action<Exception, long> readFailed, DoorPolicy? policy = null)
 {
     /// <summary>Serves one connection until it ends.</summary>
     public Task ServeAsync(LineTransport transport) => transport.RunAsync(this);
@@ -38,7 +38,7 @@ public sealed class TcpDoor(IChatCore chat, DoorKind door, IEventRenderer render
         transport.LimitedAddress = ip;
         try
         {
-            var session = chat.Connect(door, remoteEndPoint?.ToString() ?? "unknown", renderer, transport);
+            var session = chat.Connect(door, remoteEndPoint?.ToString() ?? "unknown", renderer, transport, policy);
             transport.StartWriter(session); // before anything is queued: the door's greeting may go out at once
             opened(session);
             return session;

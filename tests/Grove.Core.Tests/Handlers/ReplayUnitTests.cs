@@ -47,7 +47,14 @@ public sealed class ReplayUnitTests
 
         private static Session Connect(DoorKind door, string address)
         {
-            var s = new Session(door, address, new NoRenderer(), new NoControl(), 1 << 20) { ConnectedAt = Start };
+            // Each door's own rules, as its door passes them: the plain door's person is in one room at a time, IRC joins none.
+            var policy = door switch
+            {
+                DoorKind.Plain => new DoorPolicy(SingleRoom: true, AutoJoinDefaultRoom: true, Host: "plain.grove"),
+                DoorKind.Irc => new DoorPolicy(SingleRoom: false, AutoJoinDefaultRoom: false, Host: "irc.grove"),
+                _ => DoorPolicy.ManyRooms(door),
+            };
+            var s = new Session(door, address, new NoRenderer(), new NoControl(), 1 << 20, policy) { ConnectedAt = Start };
             s.TouchAt(1_000);
             s.SetGuestOwner("g:" + address); // drawn at random per connection, like its address an input to the core
             return s;

@@ -117,7 +117,7 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
                     try { return TextRules.Utf8.GetString(s.Renderer.Render(ev, s).Span); }
                     catch (Exception ex) { failures.Add($"{type.Name} on the {door} door throws {ex.GetType().Name}: {ex.Message}"); return ""; }
                 }
-                // An empty notice is the web renderer's fallback finding no plain text: nothing shown, said as a notice.
+                // An empty notice is the web renderer's fallback for an event it has no rendering for: nothing shown.
                 var shown = variants.SelectMany(v => to.Select(s => Render(v, s))).Count(r => r.Length > 0 && !r.Contains("\"text\":\"\"}", StringComparison.Ordinal));
                 if (shown == 0 && !nothing.Contains(type)) failures.Add($"{type.Name}: the {door} door renders nothing and does not say it shows nothing for it");
                 if (shown > 0 && nothing.Contains(type)) failures.Add($"{type.Name}: the {door} door renders it, yet names it as shown nothing");
@@ -242,6 +242,9 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         // A message's gates decide who may read it again, not how it is written.
         if (t == typeof(Grove.Core.Rooms.RoomGates)) return Grove.Core.Rooms.RoomGates.Secret | Grove.Core.Rooms.RoomGates.Keyed;
         if (t == typeof(PrivateMessageEvent)) return Messages(text)[1];
+        if (t == typeof(Grove.Core.History.HistoryPage)) return new Grove.Core.History.HistoryPage(text, Messages(text), true, false, Grove.Core.History.HistoryAnchor.Latest());
+        if (t == typeof(IReadOnlyList<Grove.Core.History.ConversationSummary>))
+            return new[] { new Grove.Core.History.ConversationSummary(text, DateTimeOffset.UnixEpoch), new Grove.Core.History.ConversationSummary(text, DateTimeOffset.UnixEpoch.AddDays(1)) };
         // Nested events (history, echo, labels): a room message and a private one, never the owner type itself.
         if (t == typeof(ChatEvent)) return Messages(text)[0];
         if (t == typeof(IReadOnlyList<ChatEvent>)) return owner == typeof(ChatEvent) ? Array.Empty<ChatEvent>() : Messages(text);

@@ -46,7 +46,14 @@ public sealed class HistoryQueryIntegrationTests : IAsyncLifetime
     private sealed class Quiet : IEventRenderer, IConnectionControl
     {
         public int EncodingKey(Session recipient) => 0;
-        public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient) => ReadOnlyMemory<byte>.Empty;
+        /// <summary>Set by a test before it asks: the core's answer to a history query, as the renderer is handed it.</summary>
+        public TaskCompletionSource<ChatEvent>? Answer;
+
+        public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
+        {
+            if (ev is HistoryPageReply or HistoryDeniedReply) Answer?.TrySetResult(ev);
+            return ReadOnlyMemory<byte>.Empty;
+        }
         public void Close(bool graceful) { }
     }
 
@@ -58,16 +65,18 @@ public sealed class HistoryQueryIntegrationTests : IAsyncLifetime
         return s;
     }
 
-    /// <summary>Asks as a door does and returns the answer the door would have rendered.</summary>
+    /// <summary>Asks as a door does and returns the answer its renderer is handed.</summary>
     private async Task<HistoryAnswer> Ask(Session s, string target, HistoryAnchor anchor, int limit)
     {
-        var answered = new TaskCompletionSource<HistoryAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _chat.ReadHistoryAsync(new HistoryQuery(s, target, anchor, limit), answer =>
+        var quiet = (Quiet)s.Renderer;
+        quiet.Answer = new TaskCompletionSource<ChatEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _chat.ReadHistoryAsync(new HistoryQuery(s, target, anchor, limit));
+        return await quiet.Answer.Task.WaitAsync(TimeSpan.FromSeconds(10)) switch
         {
-            answered.TrySetResult(answer);
-            return new ServerNoticeEvent("rendered");
-        });
-        return await answered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            HistoryPageReply p => HistoryAnswer.Of(p.Page),
+            HistoryDeniedReply d => HistoryAnswer.Denied(new HistoryDenial(d.Code, d.Text, d.Asked)),
+            var other => throw new InvalidOperationException(other.GetType().Name),
+        };
     }
 
     /// <summary>The page's texts joined by spaces, and whether more exist before and after it.</summary>

@@ -135,15 +135,7 @@ public sealed partial class IrcConnection
             var from = a.Time < b.Time ? a.Time.Value : b.Time.Value;
             var to = a.Time < b.Time ? b.Time.Value : a.Time.Value;
             tlimit = Math.Min(tlimit, MaxChatHistory);
-            Steps.Add(new HistoryStep(() => chat.ReadConversationsAsync(session, from, DateTimeOffset.MaxValue.AddYears(-1000), MaxChatHistory,
-                found => new ChatHistoryReply("draft/chathistory-targets", [],
-                    // draft/chathistory: targets in the order of their latest message, earliest first, each with the bare
-                    // timestamp of that message (irctest chathistory TARGETS); the limit keeps the earliest.
-                    // A target whose latest message is past the window is not listed (irctest: "excludes updated targets").
-                    found.Where(c => c.Latest < to).OrderBy(c => c.Latest).Take(tlimit)
-                        .Select(c => (ChatEvent)new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(
-                            IrcMessage.Format(info.ServerName, "CHATHISTORY", "TARGETS", c.Target, IrcRenderer.Time(c.Latest)))))
-                        .ToList()), label)));
+            Steps.Add(new HistoryStep(() => chat.ReadConversationsAsync(session, from, to, tlimit, label)));
             return;
         }
         var needed = sub == "BETWEEN" ? 5 : 4;
@@ -170,11 +162,8 @@ public sealed partial class IrcConnection
             "AROUND" => HistoryAnchor.Around(r1.Ref),
             _ => HistoryAnchor.Between(r1.Ref, r2.Ref),
         };
-        var query = new HistoryQuery(session, target, anchor, Math.Min(limit, MaxChatHistory));
-        Steps.Add(new HistoryStep(() => chat.ReadHistoryAsync(query, answer => answer.Page is { } page
-            ? new ChatHistoryReply("chathistory", [page.Target], page.Messages)
-            : new RawReply(Grove.Wire.TextRules.Utf8.GetBytes(Fail("INVALID_TARGET", sub,
-                answer.Denial!.Code == ErrorCode.ErroneousName ? "Not a channel or a nick" : "You are not in that channel", target))), label)));
+        var query = new HistoryQuery(session, target, anchor, Math.Min(limit, MaxChatHistory)) { Use = HistoryUse.ChatHistory, Detail = sub };
+        Steps.Add(new HistoryStep(() => chat.ReadHistoryAsync(query, label)));
     }
 }
 

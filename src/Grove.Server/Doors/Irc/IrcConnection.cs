@@ -190,12 +190,12 @@ public sealed partial class IrcConnection(IChatCore chat, IrcServerInfo info, Ir
     /// <summary>Door-made lines, sent in order with the rest of this line's work.</summary>
     private void Lines(string lines)
     {
-        if (lines.Length > 0) Steps.Add(new RawReply(TextRules.Utf8.GetBytes(lines)));
+        if (lines.Length > 0) Steps.Add(new IrcLinesReply(TextRules.Utf8.GetBytes(lines)));
     }
 
     /// <summary>Lines built on the core's command loop, where they see the state after this client's earlier commands.</summary>
     private void EmitQuery(Func<LoopView, string> build) =>
-        Steps.Add((Func<LoopView, ChatEvent?>)(view => build(view) is { Length: > 0 } lines ? new RawReply(TextRules.Utf8.GetBytes(lines)) : null));
+        Steps.Add((Func<LoopView, ChatEvent?>)(view => build(view) is { Length: > 0 } lines ? new IrcLinesReply(TextRules.Utf8.GetBytes(lines)) : null));
 
     /// <summary>Hands this line's work to the core as one unit (with its label, if any).</summary>
     private async Task Flush()

@@ -17,7 +17,10 @@ public sealed partial class IrcConnectionHandler(ChatServer chat, IrcServerInfo 
 
     // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
     private TcpDoor Door => field ??= new TcpDoor(chat, DoorKind.Irc, _renderer, limiter, static refusal => $"ERROR :Closing Link: {refusal}\r\n",
-        opened: Opened, lines: static session => (IrcConnection.NewFramer(), (IrcConnection)session.DoorState!), readFailed: ReadFailed);
+        opened: Opened, lines: static session => (IrcConnection.NewFramer(), (IrcConnection)session.DoorState!), readFailed: ReadFailed, policy: Policy);
+
+    /// <summary>Many channels; IRC clients join channels themselves.</summary>
+    public static readonly DoorPolicy Policy = new(SingleRoom: false, AutoJoinDefaultRoom: false, Host: "irc.grove");
 
     public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
 

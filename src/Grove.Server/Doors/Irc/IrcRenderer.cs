@@ -13,16 +13,17 @@ namespace Grove.Server.Doors.Irc;
 /// Renders core events as IRC lines (RFC 1459/2812). Events shared by many recipients carry no recipient-specific
 /// part, so one rendering serves every IRC client; replies go to one person and name them in their numerics.
 /// </summary>
-public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
+public sealed partial class IrcRenderer(IrcServerInfo info) : IEventRenderer
 {
     /// <summary>IRC keys are 0x100 plus the capability bits that change how shared events look.</summary>
     /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
     public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
     {
-        // IRC answers HELP itself, and the web door's own replies.
+        // IRC answers HELP itself, and the plain and web doors' own replies.
         typeof(HelpReply),
+        typeof(Plain.NamePromptReply),
+        typeof(Plain.PasswordPromptReply),
         typeof(Web.PongReply),
-        typeof(Web.WebHistoryReply),
         typeof(Web.WebPasswordReply),
         typeof(Web.WebTokenReply),
     };
@@ -124,7 +125,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
                 if ((caps & IrcCaps.MessageTags) != 0) sb.Append(tags).Append(IrcMessage.Format(t.By?.ToString() ?? "*", "TAGMSG", t.Target));
                 break;
             case PrivateSentReply p:
-                if ((caps & IrcCaps.EchoMessage) != 0) Append(sb, p.Message, me);
+                if (p.FromAnotherConnection || (caps & IrcCaps.EchoMessage) != 0) Append(sb, p.Message, me);
                 break;
             case EchoReply e:
                 if ((caps & IrcCaps.EchoMessage) != 0) Append(sb, e.Message, me);
@@ -152,8 +153,8 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             case MonitorFullReply f:
                 sb.Append(Numeric(734, me, f.Limit.ToString(CultureInfo.InvariantCulture), string.Join(',', f.Names), "Monitor list is full."));
                 break;
-            case ChatHistoryReply h:
-                AppendBatch(sb, caps, h.BatchType, h.BatchParams, h.Events.Select(e => Render(e, me)).Select(b => TextRules.Utf8.GetString(b.Span)));
+            case HistoryPageReply or HistoryDeniedReply or ConversationsReply:
+                AppendHistory(sb, ev, me, caps);
                 break;
             case JoinEvent j:
                 sb.Append(tags).Append((caps & IrcCaps.ExtendedJoin) != 0
@@ -277,7 +278,7 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
             case GoodbyeReply g:
                 sb.Append(IrcMessage.Text(null, "ERROR", $"Closing Link: {me.Name ?? "*"} ({g.Text})"));
                 break;
-            case RawReply r:
+            case IrcLinesReply r:
                 sb.Append(TextRules.Utf8.GetString(r.Bytes.Span));
                 break;
         }
@@ -319,44 +320,6 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         }
         if (line.Length > 0) sb.Append(Numeric(353, me, kind, room, line.ToString()));
         sb.Append(Numeric(366, me, room, "End of /NAMES list"));
-    }
-
-    /// <summary>
-    /// IRCv3 labeled-response: no line gives ACK, one line carries the label, several are wrapped in a
-    /// labeled-response batch. Without the capability the lines go out as they are.
-    /// </summary>
-    private void AppendLabeled(StringBuilder sb, LabeledReply l, Session me, IrcCaps caps)
-    {
-        var inner = new StringBuilder();
-        // A message to yourself with echo-message: the echo is the labeled answer, the copy you receive as its
-        // recipient is delivery, not response (irctest labeled_responses: "only one message contains the label").
-        var selfCopy = (caps & IrcCaps.EchoMessage) != 0 && l.Events.Any(e => e is EchoReply or PrivateSentReply);
-        foreach (var e in l.Events) if (!(selfCopy && e is PrivateMessageEvent or TagMsgEvent)) Append(inner, e, me);
-        if (selfCopy) foreach (var e in l.Events) if (e is PrivateMessageEvent or TagMsgEvent) Append(sb, e, me);
-        var text = inner.ToString();
-        if ((caps & IrcCaps.LabeledResponse) == 0) { sb.Append(text); return; }
-        var label = "label=" + IrcMessage.EscapeTagValue(l.Label);
-        var count = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length;
-        if (count == 0) sb.Append('@').Append(label).Append(' ').Append(IrcMessage.Format(Server, "ACK"));
-        else if (count == 1) sb.Append(TagEachLine(text, label, skipIfBatched: false));
-        else
-        {
-            var id = NewBatchId();
-            sb.Append('@').Append(label).Append(' ').Append(IrcMessage.Format(Server, "BATCH", "+" + id, "labeled-response"));
-            sb.Append(TagEachLine(text, "batch=" + id, skipIfBatched: true));
-            sb.Append(IrcMessage.Format(Server, "BATCH", "-" + id));
-        }
-    }
-
-    /// <summary>Lines in a batch of the given type when the client has the batch capability; plain lines otherwise.</summary>
-    public void AppendBatch(StringBuilder sb, IrcCaps caps, string type, IReadOnlyList<string> parameters, IEnumerable<string> lines)
-    {
-        var text = string.Concat(lines);
-        if ((caps & IrcCaps.Batch) == 0) { sb.Append(text); return; }
-        var id = NewBatchId();
-        sb.Append(IrcMessage.Format(Server, "BATCH", ["+" + id, type, .. parameters]));
-        if (text.Length > 0) sb.Append(TagEachLine(text, "batch=" + id, skipIfBatched: false));
-        sb.Append(IrcMessage.Format(Server, "BATCH", "-" + id));
     }
 
     private string Error(ErrorReply e, Session me)
@@ -405,58 +368,4 @@ public sealed class IrcRenderer(IrcServerInfo info) : IEventRenderer
         CommandKind.UserModes => "MODE",
         { } k => k.ToString().ToUpperInvariant(),
     };
-
-    /// <summary>The registration burst: 001-005, LUSERS and the MOTD.</summary>
-    private void AppendWelcome(StringBuilder sb, Session me)
-    {
-        sb.Append(Numeric(1, me, $"Welcome to the {info.Network} IRC Network {me.Origin}"));
-        sb.Append(Numeric(2, me, $"Your host is {Server}, running version {IrcServerInfo.Version}"));
-        sb.Append(Numeric(3, me, $"This server was created {info.CreatedText}"));
-        sb.Append(Numeric(4, me, Server, IrcServerInfo.Version, "Biow", "biklmnoqstv", "bklovq"));
-        AppendSupport(sb, me);
-        AppendLusers(sb, me);
-        AppendMotd(sb, me);
-    }
-
-    public void AppendSupport(StringBuilder sb, Session me)
-    {
-        for (var i = 0; i < info.Support.Count; i += 12)
-            sb.Append(Numeric(5, me, [.. info.Support.Skip(i).Take(12), "are supported by this server"]));
-    }
-
-    public void AppendLusers(StringBuilder sb, Session me)
-    {
-        var chat = info.Chat;
-        int users = 0, unknown = 0, invisible = 0, ops = 0;
-        foreach (var s in chat.Sessions)
-        {
-            if (s.State == SessionState.Unregistered) { unknown++; continue; }
-            // One account's other connections are the same user.
-            if (s.State != SessionState.Registered || s.IsExtraConnection) continue;
-            users++;
-            if (s.Invisible) invisible++;
-            if (s.IsOperator) ops++;
-        }
-        sb.Append(Numeric(251, me, $"There are {users - invisible} users and {invisible} invisible on 1 servers"));
-        sb.Append(Numeric(252, me, ops.ToString(CultureInfo.InvariantCulture), "operator(s) online"));
-        sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
-        sb.Append(Numeric(254, me, chat.RoomCount.ToString(CultureInfo.InvariantCulture), "channels formed"));
-        sb.Append(Numeric(255, me, $"I have {users} clients and 0 servers"));
-        var peak = info.PeakUsers(users);
-        var (n, max) = (users.ToString(CultureInfo.InvariantCulture), peak.ToString(CultureInfo.InvariantCulture));
-        sb.Append(Numeric(265, me, n, max, $"Current local users {users}, max {peak}"));
-        sb.Append(Numeric(266, me, n, max, $"Current global users {users}, max {peak}"));
-    }
-
-    public void AppendMotd(StringBuilder sb, Session me)
-    {
-        if (info.MotdLines.Count == 0)
-        {
-            sb.Append(Numeric(422, me, "MOTD File is missing"));
-            return;
-        }
-        sb.Append(Numeric(375, me, $"- {Server} Message of the day - "));
-        foreach (var l in info.MotdLines) sb.Append(Numeric(372, me, "- " + l));
-        sb.Append(Numeric(376, me, "End of /MOTD command."));
-    }
 }

@@ -23,7 +23,10 @@ public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOp
 
     // Made once, not per connection (a method group or lambda that uses the handler is a new delegate each time).
     private TcpDoor Door => field ??= new TcpDoor(chat, DoorKind.Plain, Renderer, limiter, static refusal => $"! {refusal}\r\n",
-        opened: Opened, lines: Lines, readFailed: ReadFailed);
+        opened: Opened, lines: Lines, readFailed: ReadFailed, policy: Policy);
+
+    /// <summary>One room at a time, the default room joined on taking a name.</summary>
+    public static readonly DoorPolicy Policy = new(SingleRoom: true, AutoJoinDefaultRoom: true, Host: "plain.grove");
 
     public override Task OnConnectedAsync(ConnectionContext connection) => ServeAsync(new KestrelLineTransport(connection));
 
@@ -120,8 +123,8 @@ public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOp
             // One line that says what to do, whether the account is online (the password joins its connections) or not.
             prompt.PasswordFor = line;
             await chat.QueryAsync(session, view => view.FindPerson(line) is { } online
-                ? new RawReply(PlainRenderer.PasswordPrompt(online.Name!, online: true))
-                : new RawReply(PlainRenderer.PasswordPrompt(line, online: false)));
+                ? new PasswordPromptReply(online.Name!, online: true)
+                : new PasswordPromptReply(line, online: false));
             return;
         }
         await chat.ExecuteAsync(session, new ChatCommand(CommandKind.Register, Target: line));
@@ -132,7 +135,7 @@ public sealed partial class PlainConnectionHandler(IChatCore chat, GroveServerOp
     private async Task PromptAgain(Session session)
     {
         if (session.State == SessionState.Unregistered && !session.IsClosed)
-            await chat.ReplyAsync(session, new RawReply(PlainRenderer.NamePrompt));
+            await chat.ReplyAsync(session, new NamePromptReply());
     }
 
     private static partial class Log

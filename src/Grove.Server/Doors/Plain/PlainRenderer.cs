@@ -23,9 +23,9 @@ public sealed class PlainRenderer : IEventRenderer
     /// Asked after a registered name is typed at the name prompt; <paramref name="online"/> when the account is. Both
     /// start alike, which the terminal client recognises.
     /// </summary>
-    public static byte[] PasswordPrompt(string name, bool online) => TextRules.Utf8.GetBytes((online
+    private static string PasswordPrompt(string name, bool online) => online
         ? $"The name {name} is registered. Type its password to join {name}, who is online with this account (or an empty line to choose another name):"
-        : $"The name {name} is registered. Type its password (or an empty line to choose another name):") + Eol);
+        : $"The name {name} is registered. Type its password (or an empty line to choose another name):";
 
     public static byte[] Greeting(string serverName) =>
         TextRules.Utf8.GetBytes($"Welcome to Grove ({serverName})!" + Eol);
@@ -45,9 +45,9 @@ public sealed class PlainRenderer : IEventRenderer
         typeof(SetNameEvent),
         typeof(TagMsgEvent),
         typeof(UserModesReply),
-        typeof(Irc.ChatHistoryReply),
+        typeof(ConversationsReply),
+        typeof(Irc.IrcLinesReply),
         typeof(Web.PongReply),
-        typeof(Web.WebHistoryReply),
         typeof(Web.WebPasswordReply),
         typeof(Web.WebTokenReply),
     };
@@ -187,8 +187,19 @@ public sealed class PlainRenderer : IEventRenderer
             case WallopsEvent w:
                 Line(sb, $"* [wallops] {w.From}: {w.Text}");
                 break;
-            case RawReply r:
-                return TextRules.Utf8.GetString(r.Bytes.Span);
+            case NamePromptReply:
+                Line(sb, "What is your name?");
+                break;
+            case PasswordPromptReply p:
+                Line(sb, PasswordPrompt(p.Name, p.Online));
+                break;
+            case HistoryPageReply h:
+                if (h.Page.Messages.Count == 0) Line(sb, $"* No older messages with {h.Page.Target}.");
+                foreach (var m in h.Page.Messages) sb.Append(RenderText(m));
+                break;
+            case HistoryDeniedReply d:
+                Line(sb, $"! {d.Text}");
+                break;
             case GoodbyeReply g:
                 Line(sb, $"* {g.Text}");
                 break;

@@ -4,7 +4,6 @@ using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.People;
 using Grove.Core.Rooms;
-using Grove.Server.Doors.Plain;
 using Grove.Wire;
 
 namespace Grove.Server.Doors.Web;
@@ -14,15 +13,19 @@ namespace Grove.Server.Doors.Web;
 /// writer sends each line as one WebSocket text message. Informational replies (help, panda facts, who) travel as
 /// "notice" objects carrying the plain door's text.
 /// </summary>
-public sealed class WebRenderer : IEventRenderer
+public sealed partial class WebRenderer : IEventRenderer
 {
     public const int Key = 3;
 
     /// <summary>The event types this door shows nothing for, on purpose (a test holds every other type to a rendering).</summary>
     public static readonly IReadOnlySet<Type> ShowsNothing = new HashSet<Type>
     {
-        // Door bytes and IRC's own notifications and replies (IRCv3 tags, MONITOR, invite-notify, setname, user modes, CHATHISTORY).
-        typeof(RawReply),
+        // Other doors' own replies and IRC's notifications and replies (IRCv3 tags, MONITOR, invite-notify, setname, user
+        // modes, CHATHISTORY TARGETS).
+        typeof(Irc.IrcLinesReply),
+        typeof(Plain.NamePromptReply),
+        typeof(Plain.PasswordPromptReply),
+        typeof(ConversationsReply),
         typeof(TagMsgEvent),
         typeof(PresenceEvent),
         typeof(MonitorStatusReply),
@@ -31,7 +34,6 @@ public sealed class WebRenderer : IEventRenderer
         typeof(SetNameEvent),
         typeof(AccountEvent),
         typeof(UserModesReply),
-        typeof(Irc.ChatHistoryReply),
     };
 
     public int EncodingKey(Session recipient) => Key;
@@ -233,12 +235,19 @@ public sealed class WebRenderer : IEventRenderer
                 if (h.OnJoin) w.WriteBoolean("onJoin", true);
                 Messages(w, h.Messages);
                 break;
-            case WebHistoryReply h:
+            case HistoryPageReply h:
+                // Scroll-back (the only history query the browser makes): older messages, complete when none are older.
                 w.WriteString("type", "history");
-                Str(w, "target", h.Target);
+                Str(w, "target", h.Page.Target);
                 w.WriteBoolean("older", true);
-                w.WriteBoolean("complete", h.Complete);
-                Messages(w, h.Messages);
+                w.WriteBoolean("complete", !h.Page.MoreBefore);
+                Messages(w, h.Page.Messages);
+                break;
+            case HistoryDeniedReply d:
+                w.WriteString("type", "error");
+                w.WriteString("code", d.Code == ErrorCode.ErroneousName ? "erroneous_name" : "not_in_room");
+                Str(w, "text", d.Code == ErrorCode.ErroneousName ? "Not a room or a name." : $"You are not in {d.Asked}.");
+                Str(w, "subject", d.Asked);
                 break;
             case ErrorReply e:
                 w.WriteString("type", "error");
@@ -262,7 +271,9 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("type", "loggedin");
                 Str(w, "account", l.Account);
                 w.WriteBoolean("registered", l.Registered);
-                Str(w, "text", (PlainRenderer.RenderText(ev) ?? "").TrimEnd().TrimStart('*', ' '));
+                Str(w, "text", l.Registered
+                    ? $"The name {l.Account} is now your account: no one else can use it. Next time, log in with /login {l.Account} PASSWORD."
+                    : $"You are logged in as {l.Account}.");
                 break;
             case WebTokenReply t:
                 w.WriteString("type", "token");
@@ -278,20 +289,10 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("text", string.Join("\n", CommandTable.HelpLines(DoorSet.Web).Select(l => "* " + l)));
                 break;
             default:
-                // Help, panda facts, who, invitations sent, away replies…: the plain door's words.
-                w.WriteString("type", "notice");
-                w.WriteString("text", (PlainRenderer.RenderText(ev) ?? "").TrimEnd().Replace("\r\n", "\n"));
+                WriteNotice(w, ev);
                 break;
         }
     }
-}
-
-/// <summary>Older messages for the web client's scroll-back, oldest first; <see cref="Complete"/> when nothing older exists.</summary>
-public sealed class WebHistoryReply(string target, IReadOnlyList<ChatEvent> messages, bool complete) : ChatEvent
-{
-    public string Target { get; } = target;
-    public IReadOnlyList<ChatEvent> Messages { get; } = messages;
-    public bool Complete { get; } = complete;
 }
 
 public sealed class PongReply : ChatEvent

@@ -272,11 +272,7 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
         var before = root.TryGetProperty("before", out var b) && b.TryGetInt64(out var id) ? id : long.MaxValue;
         var limit = root.TryGetProperty("limit", out var l) && l.TryGetInt32(out var n) ? Math.Clamp(n, 1, MaxHistory) : 50;
         var anchor = before == long.MaxValue ? HistoryAnchor.Latest() : HistoryAnchor.Before(HistoryRef.ToId(before));
-        await chat.ReadHistoryAsync(new HistoryQuery(session, target, anchor, limit), answer => answer.Page is { } page
-            ? new WebHistoryReply(page.Target, page.Messages, complete: !page.MoreBefore)
-            : answer.Denial!.Code == ErrorCode.ErroneousName
-                ? new ErrorReply(ErrorCode.ErroneousName, "Not a room or a name.", target)
-                : new ErrorReply(ErrorCode.NotInRoom, $"You are not in {target}.", target));
+        await chat.ReadHistoryAsync(new HistoryQuery(session, target, anchor, limit) { Use = HistoryUse.ScrollBack });
     }
 
     private static async Task WriteLoop(Session session, WebSocket socket)
