@@ -11,7 +11,7 @@ namespace Grove.Server.Doors;
 /// </summary>
 public static class PipeWriterLoop
 {
-    public static async Task RunAsync(Outbox outbox, PipeWriter output)
+    public static async Task RunAsync(Outbox outbox, PipeWriter output, LineTransport? transport = null)
     {
         var spare = new List<ReadOnlyMemory<byte>>();
         try
@@ -35,6 +35,7 @@ public static class PipeWriterLoop
                 outbox.Written(written);
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }
+            if (transport?.Farewell?.Farewell() is { IsEmpty: false } last) await output.WriteAsync(last).ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException

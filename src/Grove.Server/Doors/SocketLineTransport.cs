@@ -37,7 +37,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     // Reading: the session, its framer and handler, and the unframed bytes (a rented buffer, only while bytes wait).
     private TcpDoor? _door;
     private Session? _session;
-    private LineFramer? _framer;
+    private IFrameReader? _framer;
     private ILineHandler? _handler;
     private byte[]? _buffer;
     private int _length;
@@ -98,7 +98,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         if (session is null) return RefusedAsync(refused);
         _door = door;
         _session = session;
-        (_framer, _handler) = door.Lines(session);
+        (_framer, _handler) = door.Lines(this, session);
         // With epoll, waiting costs nothing from here: the epoll thread calls Readable when there is something to
         // read. A socket already closed (the core may close a session at once) falls through and ends on its first read.
         if (ReadReadiness.Shared is { } readiness)
@@ -191,7 +191,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                     ended = true;
                     break;
                 }
-                _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(ReadBytes, _framer!.MaxLineBytes + 2));
+                _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(ReadBytes, _framer!.MaxFrameBytes));
                 var buffer = _buffer;
                 var n = Receive(buffer.AsSpan(_length), out var error);
                 if (error == SocketError.WouldBlock) break;
@@ -205,7 +205,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                 var unframed = new ReadOnlySequence<byte>(buffer, 0, _length);
                 while (!session.IsClosed)
                 {
-                    var frame = _framer!.TryReadLine(ref unframed, out var line);
+                    var frame = _framer!.TryRead(ref unframed, out var line);
                     if (frame == FrameResult.NeedMore) break;
                     await _handler!.OnLineAsync(frame, line).ConfigureAwait(false);
                 }
@@ -249,7 +249,15 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         session.Outbox.UseDirectSend(this);
     }
 
-    public override Task WriterFinished(Session session) => session.Outbox.Drained;
+    public override Task WriterFinished(Session session) => Farewell is null ? session.Outbox.Drained : DrainedThenFarewellAsync(session.Outbox);
+
+    // The door's last bytes go after everything queued; a socket that does not take them at once goes without.
+    private async Task DrainedThenFarewellAsync(Outbox outbox)
+    {
+        await outbox.Drained.ConfigureAwait(false);
+        var last = Farewell!.Farewell();
+        if (!last.IsEmpty && !_broken && Volatile.Read(ref _closed) == 0) Send(last.Span, out _);
+    }
 
     void IWriterOnDemand.StartWriter() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 

@@ -113,7 +113,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         var limiter = new ConnectionLimiter(options);
         builder.Services.AddSingleton(limiter);
-        CountingListenerFactory.Wrap(builder.Services, limiter);
+        WebDoorListenerFactory.Wrap(builder.Services, limiter);
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IrcServerInfo>();
         builder.Services.AddSingleton<ConnectionWatchdog>();
@@ -124,7 +124,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         {
             k.AddServerHeader = false;
             if (options.HttpPort >= 0)
-                k.Listen(address, options.HttpPort, lo => http = lo);
+                k.Listen(new WebDoorEndPoint(address, options.HttpPort), lo => http = lo);
             if (certificate is not null)
             {
                 k.Listen(address, options.TlsPort, lo =>
@@ -144,6 +144,7 @@ public sealed partial class GroveHost : IAsyncDisposable
                     k.Listen(address, options.HttpsPort, lo =>
                     {
                         lo.UseHttps(certificate);
+                        WebSocketOverTls.Use(lo);
                         https = lo;
                     });
             }

@@ -67,8 +67,8 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
             {
                 foreach (var to in recipients)
                 {
-                    var bad = TextRules.Utf8.GetString(to.Renderer.Render(hostile[v], to).Span);
-                    var good = TextRules.Utf8.GetString(to.Renderer.Render(harmless[v], to).Span);
+                    var bad = Text(to, to.Renderer.Render(hostile[v], to));
+                    var good = Text(to, to.Renderer.Render(harmless[v], to));
                     rendered++;
                     var problem = to.Door switch
                     {
@@ -84,6 +84,10 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {rendered} renderings not clean:\n" + string.Join("\n", failures.Take(40)));
     }
+
+    /// <summary>A rendering as text: the web door's WebSocket frames become their JSON payloads, one per line.</summary>
+    private static string Text(Session to, ReadOnlyMemory<byte> bytes) =>
+        to.Door == DoorKind.Web ? string.Concat(Grove.Server.Tests.Doors.Web.ServerFrames.Payloads(bytes).Select(p => p + "\n")) : TextRules.Utf8.GetString(bytes.Span);
 
     /// <summary>Lines ending in CR LF, none carrying a forbidden character, as many as the harmless rendering has.</summary>
     private static string? CheckLines(string bad, string good, TextTarget rule, bool irc)

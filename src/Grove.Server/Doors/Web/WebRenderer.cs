@@ -10,8 +10,9 @@ using Grove.Wire;
 namespace Grove.Server.Doors.Web;
 
 /// <summary>
-/// Renders core events as the WebSocket door's JSON (docs/protocol.md, "Web door"): one JSON object per line; the
-/// writer sends each line as one WebSocket text message. Informational replies (help, panda facts, who) travel as
+/// Renders core events as the WebSocket door's JSON (docs/protocol.md, "Web door"), each JSON object already framed
+/// as one WebSocket text message: a server frame is not masked, so these bytes, rendered once per event, go as they
+/// are to every recipient (the same way the IRC door shares its lines). Informational replies (help, panda facts, who) travel as
 /// "notice" objects carrying the plain door's text.
 /// </summary>
 public sealed class WebRenderer : IEventRenderer
@@ -20,8 +21,16 @@ public sealed class WebRenderer : IEventRenderer
 
     public int EncodingKey(Session recipient) => Key;
 
+    private long _renders;
+
+    /// <summary>Events rendered so far (a fan-out renders each once, however many recipients).</summary>
+    public long Renders => Interlocked.Read(ref _renders);
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_json;
+
     public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
     {
+        Interlocked.Increment(ref _renders);
         var buffer = new ArrayBufferWriter<byte>(256);
         Write(buffer, ev);
         return buffer.WrittenCount == 0 ? ReadOnlyMemory<byte>.Empty : buffer.WrittenMemory;
@@ -40,13 +49,19 @@ public sealed class WebRenderer : IEventRenderer
             case RawReply or TagMsgEvent or PresenceEvent or MonitorStatusReply or MonitorFullReply or InviteNotifyEvent or SetNameEvent or AccountEvent or UserModesReply:
                 return;
         }
-        if (buffer.WrittenCount > 0) buffer.Write("\n"u8);
-        using var w = new Utf8JsonWriter(buffer);
-        w.WriteStartObject();
-        Body(w, ev);
-        w.WriteEndObject();
-        w.Flush();
-        buffer.Write("\n"u8);
+        var json = t_json ??= new ArrayBufferWriter<byte>(256);
+        json.ResetWrittenCount();
+        using (var w = new Utf8JsonWriter(json))
+        {
+            w.WriteStartObject();
+            Body(w, ev);
+            w.WriteEndObject();
+        }
+        var length = json.WrittenCount;
+        var span = buffer.GetSpan(WebSocketFrames.HeaderLength(length) + length);
+        var header = WebSocketFrames.WriteHeader(span, WebSocketFrames.Text, length);
+        json.WrittenSpan.CopyTo(span[header..]);
+        buffer.Advance(header + length);
     }
 
     /// <summary>
