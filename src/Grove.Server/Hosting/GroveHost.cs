@@ -50,6 +50,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     public GroveServerOptions Options { get; }
     public ChatServer Chat { get; }
+
+    /// <summary>The host's services (tests reach the web door's renderer through them).</summary>
+    internal IServiceProvider Services => _app.Services;
     public MemoryTrimmer Trimmer => _trimmer;
     public ILogger Logger { get; }
 
