@@ -19,6 +19,16 @@ public sealed class WebRenderer : IEventRenderer
 {
     public const int Key = 3;
 
+    /// <summary>
+    /// From this many people a room is large for the browser: a join shows the first <see cref="MembersShown"/> names
+    /// and the count, and nobody is sent a notice per arrival (thousands arriving at once would each cost everyone a
+    /// frame and a full member list). The IRC and plain doors keep exact membership.
+    /// </summary>
+    public const int LargeRoom = 500;
+
+    /// <summary>Names a "joined" lists for a large room.</summary>
+    public const int MembersShown = 100;
+
     public int EncodingKey(Session recipient) => Key;
 
     private long _renders;
@@ -40,6 +50,8 @@ public sealed class WebRenderer : IEventRenderer
     {
         switch (ev)
         {
+            case JoinEvent { RoomSize: >= LargeRoom }:
+                return;
             case LabeledReply l:
                 foreach (var e in l.Events) Write(buffer, e);
                 return;
@@ -136,8 +148,14 @@ public sealed class WebRenderer : IEventRenderer
                 w.WriteString("type", "joined");
                 Str(w, "room", j.Room);
                 if (j.Topic is not null) Str(w, "topic", j.Topic);
+                var shown = j.Members.Count >= LargeRoom ? MembersShown : j.Members.Count;
+                if (shown < j.Members.Count)
+                {
+                    w.WriteNumber("count", j.Members.Count);
+                    w.WriteBoolean("partial", true);
+                }
                 w.WriteStartArray("members");
-                for (var i = 0; i < j.Members.Count; i++)
+                for (var i = 0; i < shown; i++)
                 {
                     var status = i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None;
                     w.WriteStartObject();
