@@ -28,13 +28,23 @@ public interface IWriterOnDemand : IDirectSend
     void StartWriter();
 }
 
+/// <summary>What a connection's writer does with what it takes from the outbox (<see cref="Outbox.WriteQueuedAsync"/>).</summary>
+public interface IOutboxWriter
+{
+    /// <summary>
+    /// Writes the segments, in order. It may throw when the connection is gone: the outbox then counts them written
+    /// all the same (nobody will read them), and the read side closes the session.
+    /// </summary>
+    ValueTask WriteAsync(List<ReadOnlyMemory<byte>> segments);
+}
+
 /// <summary>
 /// A connection's outbound queue of already-rendered byte segments, bounded in bytes.
 /// <para>
-/// MUST: one writer, which takes what is queued with <see cref="TakeAll"/>, writes it, calls
-/// <see cref="DoneWriting"/> and then <see cref="Written"/>: either a loop that waits with <see cref="WaitAsync"/>, or
-/// a writer on demand (<see cref="IWriterOnDemand"/>) that the outbox starts when there is something to write and
-/// that stops when <see cref="TryStopWriter"/> allows. MAY: any number of producers; enqueueing never blocks.
+/// MUST: one writer, which drains with <see cref="WriteQueuedAsync"/> (the one place that takes, writes, and gives the
+/// output back in the order this class needs): either a loop that waits with <see cref="WaitAsync"/>, or a writer on
+/// demand (<see cref="IWriterOnDemand"/>) that the outbox starts when there is something to write and that stops when
+/// <see cref="TryStopWriter"/> allows. MAY: any number of producers; enqueueing never blocks.
 /// Segments are shared between recipients and never changed after they are enqueued.
 /// </para>
 /// <para>
@@ -105,6 +115,7 @@ public sealed class Outbox(long maxBytes)
             _writerRunning = false;
             // An idle connection keeps no array; the next segment queued makes a small one.
             if (_queue.Count == 0) _queue.Capacity = 0;
+            _spare = null;
             if (_completed && _queue.Count == 0 && !_writing && !_drained)
             {
                 _drained = true;
@@ -229,6 +240,33 @@ public sealed class Outbox(long maxBytes)
             _writing = true;
             return taken;
         }
+    }
+
+    private List<ReadOnlyMemory<byte>>? _spare; // the writer's second list, swapped with the queue; none while idle
+
+    /// <summary>
+    /// The drain every writer uses: takes everything queued, hands it to <paramref name="writer"/>, then gives the
+    /// output back (<see cref="DoneWriting"/>) before counting the bytes written (<see cref="Written"/>), so a
+    /// producer never sends directly while taken bytes are still being written. False when there was nothing to take.
+    /// </summary>
+    public async ValueTask<bool> WriteQueuedAsync(IOutboxWriter writer)
+    {
+        var taken = TakeAll(_spare ??= new List<ReadOnlyMemory<byte>>());
+        if (taken.Count == 0) return false;
+        long bytes = 0;
+        foreach (var segment in taken) bytes += segment.Length;
+        try
+        {
+            await writer.WriteAsync(taken).ConfigureAwait(false);
+        }
+        finally
+        {
+            DoneWriting();
+            Written(bytes);
+            taken.Clear();
+            _spare = taken;
+        }
+        return true;
     }
 
     /// <summary>The writer loop has written what it took; producers may send directly again.</summary>

@@ -101,6 +101,8 @@ public sealed class JoinEvent(string room, string name) : ChatEvent
     public string RealName { get; init; } = "";
     /// <summary>The joiner's away message, or null when they are here (IRCv3 away-notify follows the JOIN with AWAY).</summary>
     public string? AwayMessage { get; init; }
+    /// <summary>People in the room with the joiner (the web door sends no join notices in very large rooms).</summary>
+    public int RoomSize { get; init; }
 }
 
 public sealed class PartEvent(string room, string name, string reason) : ChatEvent

@@ -147,7 +147,7 @@ internal sealed partial class ChatHandlers
     {
         var others = room.PeopleCount;
         var empty = room.Members.Length == 0;
-        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName, AwayMessage = s.AwayMessage }, except: null);
+        if (announce) SendRoom(room, new JoinEvent(room.Name, s.Name!) { By = s.Origin, RealName = s.RealName, AwayMessage = s.AwayMessage, RoomSize = others + 1 }, except: null);
         // The person passed the gates the room has now (Join checked them); another connection of someone already
         // inside comes in as that one did.
         var sibling = announce ? null : room.Members.FirstOrDefault(m => m.Name == s.Name);

@@ -27,7 +27,7 @@ public sealed class KestrelLineTransport(ConnectionContext connection) : LineTra
 
     private Task _writer = Task.CompletedTask;
 
-    public override void StartWriter(Session session) => _writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output);
+    public override void StartWriter(Session session) => _writer = PipeWriterLoop.RunAsync(session.Outbox, connection.Transport.Output, this);
 
     public override Task WriterFinished(Session session) => _writer;
 
@@ -44,7 +44,7 @@ public sealed class KestrelLineTransport(ConnectionContext connection) : LineTra
             Exception? failure = null;
             try
             {
-                var (framer, handler) = door.Lines(session);
+                var (framer, handler) = door.Lines(this, session);
                 await ReadLinesAsync(framer, session, handler);
             }
             catch (Exception ex)
@@ -59,7 +59,7 @@ public sealed class KestrelLineTransport(ConnectionContext connection) : LineTra
         }
     }
 
-    private async Task ReadLinesAsync(LineFramer framer, Session session, ILineHandler handler)
+    private async Task ReadLinesAsync(IFrameReader framer, Session session, ILineHandler handler)
     {
         var input = connection.Transport.Input;
         while (true)
@@ -70,7 +70,7 @@ public sealed class KestrelLineTransport(ConnectionContext connection) : LineTra
             {
                 while (!session.IsClosed)
                 {
-                    var frame = framer.TryReadLine(ref buffer, out var line);
+                    var frame = framer.TryRead(ref buffer, out var line);
                     if (frame == FrameResult.NeedMore) break;
                     await handler.OnLineAsync(frame, line);
                 }

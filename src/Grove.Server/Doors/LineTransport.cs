@@ -15,6 +15,31 @@ public interface ILineHandler
     Task OnLineAsync(FrameResult frame, ReadOnlySequence<byte> line);
 }
 
+/// <summary>Cuts a connection's input into the frames its door handles: lines, or WebSocket messages.</summary>
+public interface IFrameReader
+{
+    /// <summary>The most bytes one frame may need at once (the transport's read buffer is at least this big).</summary>
+    int MaxFrameBytes { get; }
+
+    /// <summary>Like <see cref="LineFramer.TryReadLine"/>: a frame and how far it consumed, or need more.</summary>
+    FrameResult TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame);
+}
+
+/// <summary>A line door's framing as an <see cref="IFrameReader"/>.</summary>
+public sealed class LineFrames(LineFramer framer) : IFrameReader
+{
+    public int MaxFrameBytes => framer.MaxLineBytes + 2;
+
+    public FrameResult TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame) => framer.TryReadLine(ref buffer, out frame);
+}
+
+/// <summary>A door with bytes to send after everything else, when the connection ends (a WebSocket's Close frame).</summary>
+public interface IFarewell
+{
+    /// <summary>The last bytes, or empty for none; asked once, after the outbox has been written.</summary>
+    ReadOnlyMemory<byte> Farewell();
+}
+
 /// <summary>
 /// The byte stream under a line door's connection: Grove's own socket transport for plain TCP
 /// (<see cref="SocketLineTransport"/>), or Kestrel's connection for TLS (<see cref="KestrelLineTransport"/>).
@@ -29,6 +54,9 @@ public abstract class LineTransport : IConnectionControl
 
     /// <summary>The address counted by the connection limiter for this connection (set when it is let in).</summary>
     public System.Net.IPAddress? LimitedAddress { get; set; }
+
+    /// <summary>What the door sends after the last byte of the outbox (set with the door's handler).</summary>
+    public IFarewell? Farewell { get; set; }
 
     /// <summary>Writes one line (a refusal) and ends the connection.</summary>
     public abstract Task RefuseAsync(byte[] line);

@@ -11,30 +11,14 @@ namespace Grove.Server.Doors;
 /// </summary>
 public static class PipeWriterLoop
 {
-    public static async Task RunAsync(Outbox outbox, PipeWriter output)
+    public static async Task RunAsync(Outbox outbox, PipeWriter output, LineTransport? transport = null)
     {
-        var spare = new List<ReadOnlyMemory<byte>>();
+        var writer = new Writer(output);
         try
         {
-            while (await outbox.WaitAsync().ConfigureAwait(false))
-            {
-                var taken = outbox.TakeAll(spare);
-                if (taken.Count == 0) continue;
-                var written = Copy(taken, output);
-                taken.Clear();
-                spare = taken;
-                FlushResult flush;
-                try
-                {
-                    flush = await output.FlushAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    outbox.DoneWriting();
-                }
-                outbox.Written(written);
-                if (flush.IsCompleted || flush.IsCanceled) break;
-            }
+            while (!writer.Ended && await outbox.WaitAsync().ConfigureAwait(false))
+                await outbox.WriteQueuedAsync(writer).ConfigureAwait(false);
+            if (!writer.Ended && transport?.Farewell?.Farewell() is { IsEmpty: false } last) await output.WriteAsync(last).ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException
@@ -42,6 +26,19 @@ public static class PipeWriterLoop
                                        or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
         {
             // The connection is gone; the read side notices and closes the session.
+        }
+    }
+
+    private sealed class Writer(PipeWriter output) : IOutboxWriter
+    {
+        /// <summary>The pipe's reader has gone: nothing more is written.</summary>
+        public bool Ended;
+
+        public async ValueTask WriteAsync(List<ReadOnlyMemory<byte>> segments)
+        {
+            Copy(segments, output);
+            var flush = await output.FlushAsync().ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled) Ended = true;
         }
     }
 

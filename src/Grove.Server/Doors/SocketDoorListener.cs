@@ -12,7 +12,8 @@ namespace Grove.Server.Doors;
 /// </summary>
 public sealed partial class SocketDoorListener
 {
-    private readonly Socket _listen;
+    private readonly Socket? _listen;
+    private readonly bool _counted; // sockets handed in were counted by whoever accepted them
     private readonly Func<LineTransport, Task> _serve;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
@@ -56,10 +57,32 @@ public sealed partial class SocketDoorListener
         EndPoint = (IPEndPoint)_listen.LocalEndPoint!;
     }
 
+    /// <summary>
+    /// Without a socket of its own: connections accepted elsewhere and already counted by the limiter are handed in
+    /// with <see cref="Adopt"/> (the web door's WebSockets, routed by <see cref="Hosting.WebDoorListenerFactory"/>).
+    /// </summary>
+    public SocketDoorListener(IPEndPoint endPoint, Func<LineTransport, Task> serve, ILogger logger, ConnectionLimiter limiter)
+    {
+        _serve = serve;
+        _logger = logger;
+        _limiter = limiter;
+        _counted = true;
+        _backoff = new AcceptBackoff(TimeProvider.System);
+        EndPoint = endPoint;
+    }
+
+    /// <summary>Serves a socket accepted elsewhere.</summary>
+    public void Adopt(Socket socket)
+    {
+        var connection = new SocketLineTransport(socket, this);
+        Add(connection);
+        _ = _serve(connection);
+    }
+
     /// <summary>Where it listens (with the real port when 0 was asked for).</summary>
     public IPEndPoint EndPoint { get; }
 
-    public void Start() => _accepting = AcceptLoop();
+    public void Start() => _accepting = _listen is null ? Task.CompletedTask : AcceptLoop();
 
     private async Task AcceptLoop()
     {
@@ -68,7 +91,7 @@ public sealed partial class SocketDoorListener
             Socket socket;
             try
             {
-                socket = await _listen.AcceptAsync().ConfigureAwait(false);
+                socket = await _listen!.AcceptAsync().ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
             {
@@ -107,7 +130,7 @@ public sealed partial class SocketDoorListener
             _first = connection;
             _open++;
         }
-        _limiter?.SocketOpened();
+        if (!_counted) _limiter?.SocketOpened();
     }
 
     /// <summary>Called once by a connection when it has ended.</summary>
@@ -135,7 +158,7 @@ public sealed partial class SocketDoorListener
     /// <summary>Stops accepting; the connections already open go on.</summary>
     public async Task StopAcceptingAsync()
     {
-        _listen.Dispose();
+        _listen?.Dispose();
         if (_accepting is not null) await _accepting.ConfigureAwait(false);
     }
 

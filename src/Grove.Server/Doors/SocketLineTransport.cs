@@ -16,7 +16,7 @@ namespace Grove.Server.Doors;
 /// socket does not take waits in the outbox for the writer, which runs only while there is something to write
 /// (<see cref="IWriterOnDemand"/>). An idle connection is this object, its socket and its session.
 /// </summary>
-public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThreadPoolWorkItem
+public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IOutboxWriter, IThreadPoolWorkItem
 {
     // Segments are copied into one buffer before each send: the kernel copies a contiguous buffer much faster than
     // many small ones (a gather write of 100-byte segments cost 3 times the CPU in fan-out, measured with perf).
@@ -30,14 +30,13 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     private readonly SocketDoorListener _listener;
     private int _closed;
     private Outbox? _outbox;
-    private List<ReadOnlyMemory<byte>>? _spare; // the writer's second list, swapped with the outbox's queue
     private bool _broken;
     private int _finished;
 
     // Reading: the session, its framer and handler, and the unframed bytes (a rented buffer, only while bytes wait).
     private TcpDoor? _door;
     private Session? _session;
-    private LineFramer? _framer;
+    private IFrameReader? _framer;
     private ILineHandler? _handler;
     private byte[]? _buffer;
     private int _length;
@@ -98,7 +97,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         if (session is null) return RefusedAsync(refused);
         _door = door;
         _session = session;
-        (_framer, _handler) = door.Lines(session);
+        (_framer, _handler) = door.Lines(this, session);
         // With epoll, waiting costs nothing from here: the epoll thread calls Readable when there is something to
         // read. A socket already closed (the core may close a session at once) falls through and ends on its first read.
         if (ReadReadiness.Shared is { } readiness)
@@ -191,7 +190,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                     ended = true;
                     break;
                 }
-                _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(ReadBytes, _framer!.MaxLineBytes + 2));
+                _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(ReadBytes, _framer!.MaxFrameBytes));
                 var buffer = _buffer;
                 var n = Receive(buffer.AsSpan(_length), out var error);
                 if (error == SocketError.WouldBlock) break;
@@ -205,7 +204,7 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
                 var unframed = new ReadOnlySequence<byte>(buffer, 0, _length);
                 while (!session.IsClosed)
                 {
-                    var frame = _framer!.TryReadLine(ref unframed, out var line);
+                    var frame = _framer!.TryRead(ref unframed, out var line);
                     if (frame == FrameResult.NeedMore) break;
                     await _handler!.OnLineAsync(frame, line).ConfigureAwait(false);
                 }
@@ -249,7 +248,15 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
         session.Outbox.UseDirectSend(this);
     }
 
-    public override Task WriterFinished(Session session) => session.Outbox.Drained;
+    public override Task WriterFinished(Session session) => Farewell is null ? session.Outbox.Drained : DrainedThenFarewellAsync(session.Outbox);
+
+    // The door's last bytes go after everything queued; a socket that does not take them at once goes without.
+    private async Task DrainedThenFarewellAsync(Outbox outbox)
+    {
+        await outbox.Drained.ConfigureAwait(false);
+        var last = Farewell!.Farewell();
+        if (!last.IsEmpty && !_broken && Volatile.Read(ref _closed) == 0) Send(last.Span, out _);
+    }
 
     void IWriterOnDemand.StartWriter() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
@@ -297,61 +304,52 @@ public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IThrea
     }
 
     /// <summary>
-    /// The writer, on demand: sends what producers could not, in order, and stops when the outbox is empty. Once the
-    /// socket has failed it only empties the outbox (the read side notices and closes the session).
+    /// The writer, on demand: sends what producers could not, in order, through the outbox's one drain, and stops
+    /// when the outbox is empty. Once the socket has failed it only empties the outbox (the read side notices and
+    /// closes the session).
     /// </summary>
     private async Task WriteQueuedAsync()
     {
         var outbox = _outbox!;
-        byte[]? chunk = null;
         try
         {
             while (true)
             {
-                var taken = outbox.TakeAll(_spare ??= new List<ReadOnlyMemory<byte>>());
-                if (taken.Count == 0)
-                {
-                    if (!outbox.TryStopWriter()) continue;
-                    _spare = null; // an idle connection keeps no second list
-                    return;
-                }
-                long bytes = 0;
-                foreach (var segment in taken) bytes += segment.Length;
-                try
-                {
-                    if (!_broken)
-                    {
-                        chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                        int index = 0, offset = 0;
-                        while (index < taken.Count)
-                        {
-                            var filled = Fill(taken, ref index, ref offset, chunk);
-                            // A non-blocking send first: most of the time the socket takes it all, and a socket that
-                            // was never full never gets the cached state of an asynchronous send.
-                            var now = Send(chunk.AsSpan(0, filled), out var error);
-                            if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
-                            now = Math.Max(0, now);
-                            // A stream socket's send completes when all of it is in the kernel's buffer.
-                            if (now < filled) await _socket.SendAsync(chunk.AsMemory(now, filled - now), SocketFlags.None).ConfigureAwait(false);
-                        }
-                    }
-                }
-                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-                {
-                    _broken = true;
-                }
-                finally
-                {
-                    outbox.DoneWriting();
-                }
-                outbox.Written(bytes);
-                taken.Clear();
-                _spare = taken;
+                if (await outbox.WriteQueuedAsync(this).ConfigureAwait(false)) continue;
+                if (outbox.TryStopWriter()) return;
             }
         }
         finally
         {
-            if (chunk is not null) ArrayPool<byte>.Shared.Return(chunk);
+            if (_chunk is not null) ArrayPool<byte>.Shared.Return(_chunk);
+            _chunk = null;
+        }
+    }
+
+    private byte[]? _chunk; // rented while the writer runs
+
+    async ValueTask IOutboxWriter.WriteAsync(List<ReadOnlyMemory<byte>> taken)
+    {
+        if (_broken) return;
+        try
+        {
+            var chunk = _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            int index = 0, offset = 0;
+            while (index < taken.Count)
+            {
+                var filled = Fill(taken, ref index, ref offset, chunk);
+                // A non-blocking send first: most of the time the socket takes it all, and a socket that was never
+                // full never gets the cached state of an asynchronous send.
+                var now = Send(chunk.AsSpan(0, filled), out var error);
+                if (error is not (SocketError.Success or SocketError.WouldBlock)) throw new SocketException((int)error);
+                now = Math.Max(0, now);
+                // A stream socket's send completes when all of it is in the kernel's buffer.
+                if (now < filled) await _socket.SendAsync(chunk.AsMemory(now, filled - now), SocketFlags.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            _broken = true;
         }
     }
 

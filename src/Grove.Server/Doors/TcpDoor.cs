@@ -14,10 +14,43 @@ namespace Grove.Server.Doors;
 /// read), and let the writer finish what is queued, cutting off a client that does not read within 5 s.
 /// One per door; what differs between the doors comes in as its arguments.
 /// </summary>
-public sealed class TcpDoor(IChatCore chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
-    Func<string, string> refusalLine, Action<Session> opened, Func<Session, (LineFramer Framer, ILineHandler Handler)> lines,
-    Action<Exception, long> readFailed, DoorPolicy? policy = null)
+public sealed class TcpDoor
 {
+    private readonly IChatCore chat;
+    private readonly DoorPolicy? policy;
+    private readonly DoorKind door;
+    private readonly IEventRenderer renderer;
+    private readonly Hosting.ConnectionLimiter limiter;
+    private readonly Func<string, byte[]> refusal;
+    private readonly Action<Session> opened;
+    private readonly Func<LineTransport, Session, (IFrameReader Reader, ILineHandler Handler)> frames;
+    private readonly Action<Exception, long> readFailed;
+
+    /// <summary>A door whose input is framed by <paramref name="frames"/> (the web door's WebSocket).</summary>
+    public TcpDoor(IChatCore chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
+        Func<string, byte[]> refusal, Action<Session> opened, Func<LineTransport, Session, (IFrameReader Reader, ILineHandler Handler)> frames,
+        Action<Exception, long> readFailed, DoorPolicy? policy = null)
+    {
+        this.policy = policy;
+        this.chat = chat;
+        this.door = door;
+        this.renderer = renderer;
+        this.limiter = limiter;
+        this.refusal = refusal;
+        this.opened = opened;
+        this.frames = frames;
+        this.readFailed = readFailed;
+    }
+
+    /// <summary>A line door: its refusal is one line, its input lines.</summary>
+    public TcpDoor(IChatCore chat, DoorKind door, IEventRenderer renderer, Hosting.ConnectionLimiter limiter,
+        Func<string, string> refusalLine, Action<Session> opened, Func<Session, (LineFramer Framer, ILineHandler Handler)> lines,
+        Action<Exception, long> readFailed, DoorPolicy? policy = null)
+        : this(chat, door, renderer, limiter, r => TextRules.Utf8.GetBytes(refusalLine(r)), opened,
+            (_, s) => lines(s) is var (framer, handler) ? (new LineFrames(framer), handler) : default, readFailed, policy)
+    {
+    }
+
     /// <summary>Serves one connection until it ends.</summary>
     public Task ServeAsync(LineTransport transport) => transport.RunAsync(this);
 
@@ -31,7 +64,7 @@ public sealed class TcpDoor(IChatCore chat, DoorKind door, IEventRenderer render
         var ip = (remoteEndPoint as System.Net.IPEndPoint)?.Address;
         if (limiter.TryAcquire(ip) is { } refusal)
         {
-            refused = transport.RefuseAsync(TextRules.Utf8.GetBytes(refusalLine(refusal)));
+            refused = transport.RefuseAsync(this.refusal(refusal));
             return null;
         }
         refused = Task.CompletedTask;
@@ -50,8 +83,16 @@ public sealed class TcpDoor(IChatCore chat, DoorKind door, IEventRenderer render
         }
     }
 
-    /// <summary>The door's framer and line handler for a session just opened.</summary>
-    public (LineFramer Framer, ILineHandler Handler) Lines(Session session) => lines(session);
+    /// <summary>
+    /// The door's framer and handler for a session just opened; a handler with something to say after the last byte
+    /// (a WebSocket's Close frame) becomes the transport's <see cref="LineTransport.Farewell"/>.
+    /// </summary>
+    public (IFrameReader Reader, ILineHandler Handler) Lines(LineTransport transport, Session session)
+    {
+        var made = frames(transport, session);
+        transport.Farewell = made.Handler as IFarewell;
+        return made;
+    }
 
     /// <summary>
     /// The error a read ended with, as <see cref="CloseAsync"/> takes it: null for the ways a peer goes away (an

@@ -50,6 +50,9 @@ public sealed partial class GroveHost : IAsyncDisposable
 
     public GroveServerOptions Options { get; }
     public ChatServer Chat { get; }
+
+    /// <summary>The host's services (tests reach the web door's renderer through them).</summary>
+    internal IServiceProvider Services => _app.Services;
     public MemoryTrimmer Trimmer => _trimmer;
     public ILogger Logger { get; }
 
@@ -114,7 +117,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         var limiter = new ConnectionLimiter(options);
         builder.Services.AddSingleton(limiter);
-        CountingListenerFactory.Wrap(builder.Services, limiter);
+        WebDoorListenerFactory.Wrap(builder.Services, limiter);
         builder.Services.AddSingleton<ChatServer>();
         builder.Services.AddSingleton<IChatCore>(sp => sp.GetRequiredService<ChatServer>()); // what the doors see of it
         builder.Services.AddSingleton<IrcServerInfo>();
@@ -126,7 +129,7 @@ public sealed partial class GroveHost : IAsyncDisposable
         {
             k.AddServerHeader = false;
             if (options.HttpPort >= 0)
-                k.Listen(address, options.HttpPort, lo => http = lo);
+                k.Listen(new WebDoorEndPoint(address, options.HttpPort), lo => http = lo);
             if (certificate is not null)
             {
                 k.Listen(address, options.TlsPort, lo =>
@@ -146,6 +149,7 @@ public sealed partial class GroveHost : IAsyncDisposable
                     k.Listen(address, options.HttpsPort, lo =>
                     {
                         lo.UseHttps(certificate);
+                        WebSocketOverTls.Use(lo);
                         https = lo;
                     });
             }

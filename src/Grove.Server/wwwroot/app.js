@@ -183,6 +183,12 @@ function renderMembers() {
     };
     return li;
   }));
+  if (v && v.count > items.length) {
+    const li = document.createElement('li');
+    li.className = 'more';
+    li.textContent = `and ${v.count - items.length} more`;
+    $('members').append(li);
+  }
 }
 
 // ---- protocol -----------------------------------------------------------------------------------------------------
@@ -237,6 +243,7 @@ function handle(m) {
       v.title = m.room;
       v.topic = m.topic || '';
       v.members = new Map(m.members.map(x => [x.name.toLowerCase(), x]));
+      v.count = m.partial ? m.count : null; // a large room lists its first names and how many there are
       if (!state.current || !state.rooms.has(state.current) && !state.current.startsWith('@') || state.pendingShow === key) { state.pendingShow = null; show(key); }
       else renderLists();
       if (state.loginNotice) { system(state.loginNotice); state.loginNotice = null; }

@@ -63,8 +63,8 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
             {
                 foreach (var to in recipients)
                 {
-                    var bad = TextRules.Utf8.GetString(to.Renderer.Render(hostile[v], to).Span);
-                    var good = TextRules.Utf8.GetString(to.Renderer.Render(harmless[v], to).Span);
+                    var bad = Text(to, to.Renderer.Render(hostile[v], to));
+                    var good = Text(to, to.Renderer.Render(harmless[v], to));
                     rendered++;
                     var problem = to.Door switch
                     {
@@ -114,7 +114,7 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
             {
                 string Render(ChatEvent ev, Session s)
                 {
-                    try { return TextRules.Utf8.GetString(s.Renderer.Render(ev, s).Span); }
+                    try { return Text(s, s.Renderer.Render(ev, s)); }
                     catch (Exception ex) { failures.Add($"{type.Name} on the {door} door throws {ex.GetType().Name}: {ex.Message}"); return ""; }
                 }
                 // An empty notice is the web renderer's fallback for an event it has no rendering for: nothing shown.
@@ -131,6 +131,10 @@ public sealed class EveryEventIsCleanTests : IAsyncLifetime
         .Where(t => t.IsSubclassOf(typeof(ChatEvent)) && !t.IsAbstract)
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToList();
+
+    /// <summary>A rendering as text: the web door's WebSocket frames become their JSON payloads, one per line.</summary>
+    private static string Text(Session to, ReadOnlyMemory<byte> bytes) =>
+        to.Door == DoorKind.Web ? string.Concat(Grove.Server.Tests.Doors.Web.ServerFrames.Payloads(bytes).Select(p => p + "\n")) : TextRules.Utf8.GetString(bytes.Span);
 
     /// <summary>Lines ending in CR LF, none carrying a forbidden character, as many as the harmless rendering has.</summary>
     private static string? CheckLines(string bad, string good, TextTarget rule, bool irc)

@@ -26,13 +26,16 @@ public static class WebEndpoints
         var options = (GroveServerOptions)app.Services.GetService(typeof(GroveServerOptions))!;
         var loggers = (ILoggerFactory)app.Services.GetService(typeof(ILoggerFactory))!;
         WebGuard.Use(app, options, loggers.CreateLogger("Grove.Server.Doors.Web.WebGuard"));
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        var door = app.Services.GetService(typeof(WebSocketDoor)) as WebSocketDoor ?? throw new InvalidOperationException();
         var chat = (ChatServer)app.Services.GetService(typeof(ChatServer))!;
         var ring = (LogRing)app.Services.GetService(typeof(LogRing))!;
         var rate = (RateSampler)app.Services.GetService(typeof(RateSampler))!;
 
-        app.Map("/ws", door.HandleAsync);
+        // A WebSocket upgrade never gets here (Grove takes it first); anything else asking for /ws is told what it is.
+        app.Map("/ws", static context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return context.Response.WriteAsync("This is Grove's WebSocket endpoint: connect with a WebSocket client.");
+        });
         MapFile(app, "/", "index.html", "text/html; charset=utf-8");
         MapFile(app, "/app.js", "app.js", "text/javascript; charset=utf-8");
         MapFile(app, "/style.css", "style.css", "text/css; charset=utf-8");

@@ -9,8 +9,9 @@ using Grove.Wire;
 namespace Grove.Server.Doors.Web;
 
 /// <summary>
-/// Renders core events as the WebSocket door's JSON (docs/protocol.md, "Web door"): one JSON object per line; the
-/// writer sends each line as one WebSocket text message. Informational replies (help, panda facts, who) travel as
+/// Renders core events as the WebSocket door's JSON (docs/protocol.md, "Web door"), each JSON object already framed
+/// as one WebSocket text message: a server frame is not masked, so these bytes, rendered once per event, go as they
+/// are to every recipient (the same way the IRC door shares its lines). Informational replies (help, panda facts, who) travel as
 /// "notice" objects carrying the plain door's text.
 /// </summary>
 public sealed partial class WebRenderer : IEventRenderer
@@ -36,10 +37,28 @@ public sealed partial class WebRenderer : IEventRenderer
         typeof(UserModesReply),
     };
 
+    /// <summary>
+    /// From this many people a room is large for the browser: a join shows the first <see cref="MembersShown"/> names
+    /// and the count, and nobody is sent a notice per arrival (thousands arriving at once would each cost everyone a
+    /// frame and a full member list). The IRC and plain doors keep exact membership.
+    /// </summary>
+    public const int LargeRoom = 500;
+
+    /// <summary>Names a "joined" lists for a large room.</summary>
+    public const int MembersShown = 100;
+
     public int EncodingKey(Session recipient) => Key;
+
+    private long _renders;
+
+    /// <summary>Events rendered so far (a fan-out renders each once, however many recipients).</summary>
+    public long Renders => Interlocked.Read(ref _renders);
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_json;
 
     public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
     {
+        Interlocked.Increment(ref _renders);
         var buffer = new ArrayBufferWriter<byte>(256);
         Write(buffer, ev);
         return buffer.WrittenCount == 0 ? ReadOnlyMemory<byte>.Empty : buffer.WrittenMemory;
@@ -49,6 +68,8 @@ public sealed partial class WebRenderer : IEventRenderer
     {
         switch (ev)
         {
+            case JoinEvent { RoomSize: >= LargeRoom }:
+                return;
             case LabeledReply l:
                 foreach (var e in l.Events) Write(buffer, e);
                 return;
@@ -57,13 +78,19 @@ public sealed partial class WebRenderer : IEventRenderer
                 return;
         }
         if (ShowsNothing.Contains(ev.GetType())) return;
-        if (buffer.WrittenCount > 0) buffer.Write("\n"u8);
-        using var w = new Utf8JsonWriter(buffer);
-        w.WriteStartObject();
-        Body(w, ev);
-        w.WriteEndObject();
-        w.Flush();
-        buffer.Write("\n"u8);
+        var json = t_json ??= new ArrayBufferWriter<byte>(256);
+        json.ResetWrittenCount();
+        using (var w = new Utf8JsonWriter(json))
+        {
+            w.WriteStartObject();
+            Body(w, ev);
+            w.WriteEndObject();
+        }
+        var length = json.WrittenCount;
+        var span = buffer.GetSpan(WebSocketFrames.HeaderLength(length) + length);
+        var header = WebSocketFrames.WriteHeader(span, WebSocketFrames.Text, length);
+        json.WrittenSpan.CopyTo(span[header..]);
+        buffer.Advance(header + length);
     }
 
     /// <summary>
@@ -138,8 +165,14 @@ public sealed partial class WebRenderer : IEventRenderer
                 w.WriteString("type", "joined");
                 Str(w, "room", j.Room);
                 if (j.Topic is not null) Str(w, "topic", j.Topic);
+                var shown = j.Members.Count >= LargeRoom ? MembersShown : j.Members.Count;
+                if (shown < j.Members.Count)
+                {
+                    w.WriteNumber("count", j.Members.Count);
+                    w.WriteBoolean("partial", true);
+                }
                 w.WriteStartArray("members");
-                for (var i = 0; i < j.Members.Count; i++)
+                for (var i = 0; i < shown; i++)
                 {
                     var status = i < j.Statuses.Count ? j.Statuses[i] : MemberStatus.None;
                     w.WriteStartObject();

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Grove.Core;
@@ -12,137 +11,50 @@ using Grove.Core.People;
 using Grove.Core.Rooms;
 using Grove.Server.Hosting;
 using Grove.Wire;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Grove.Server.Doors.Web;
 
 /// <summary>
-/// The WebSocket door at /ws: JSON objects both ways (docs/protocol.md, "Web door"). The Origin header is checked
-/// first; each connection has one read loop (JSON commands to the core) and one writer loop (its outbox to the socket).
+/// The WebSocket door at /ws: JSON objects both ways (docs/protocol.md, "Web door"). It runs on the same connection
+/// life as the line doors (<see cref="TcpDoor"/>): Grove's socket transport on the HTTP port, Kestrel's TLS on the
+/// HTTPS port; <see cref="WebSocketConnection"/> reads the upgrade request and then the frames.
 /// </summary>
 public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions options, ConnectionLimiter limiter,
     Grove.Core.Limits.FloodOptions flood, TimeProvider time, ILogger<WebSocketDoor> logger)
 {
-    private static readonly WebRenderer Renderer = new();
+    /// <summary>Renders every web event, once per event (the renderer counts, for tests).</summary>
+    public WebRenderer Renderer { get; } = new();
 
-    /// <summary>True when the request may open a WebSocket: no Origin (not a browser), the same origin, or an allowed one.</summary>
-    public bool OriginAllowed(HttpContext context)
+    private readonly WebHandshake _handshake = new(options);
+
+    /// <summary>The door for connections without TLS (Grove's socket transport).</summary>
+    public TcpDoor Door => field ??= Make(https: false);
+
+    /// <summary>The door for connections on the HTTPS port (Kestrel does the TLS).</summary>
+    public TcpDoor TlsDoor => field ??= Make(https: true);
+
+    private TcpDoor Make(bool https) => new(chat, DoorKind.Web, Renderer, limiter,
+        refusal => { WebHandshake.Refuse(503, "Service Unavailable", refusal, out var response); return response; },
+        opened: s => Log.Connected(logger, s.Id, s.RemoteAddress),
+        frames: (t, s) => Frames(t, s, https), readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
+
+    private (IFrameReader, ILineHandler) Frames(LineTransport transport, Session session, bool https)
     {
-        var origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length == 0) return true;
-        if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri)) return false;
-        var host = context.Request.Host;
-        var sameOrigin = string.Equals(uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase)
-                         && uri.Scheme == (context.Request.IsHttps ? "https" : "http");
-        return sameOrigin || options.AllowedOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+        var connection = new WebSocketConnection(this, session, transport, new Grove.Core.Limits.FloodGate(flood, time), https);
+        return (connection, connection);
     }
 
-    public async Task HandleAsync(HttpContext context)
-    {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("This is Grove's WebSocket endpoint: connect with a WebSocket client.");
-            return;
-        }
-        if (!OriginAllowed(context))
-        {
-            Log.OriginRefused(logger, context.Request.Headers.Origin.ToString(), context.Connection.RemoteIpAddress?.ToString() ?? "?");
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await context.Response.WriteAsync("This origin may not use Grove's WebSocket.");
-            return;
-        }
-        var ip = context.Connection.RemoteIpAddress;
-        if (limiter.TryAcquire(ip) is { } refusal)
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsync(refusal);
-            return;
-        }
-        try
-        {
-            await Serve(context);
-        }
-        finally
-        {
-            limiter.Release(ip);
-        }
-    }
-
-    private async Task Serve(HttpContext context)
-    {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        using var stop = new CancellationTokenSource();
-        var control = new Control(socket, stop);
-        var session = chat.Connect(DoorKind.Web, remote, Renderer, control);
-        Log.Connected(logger, session.Id, remote);
-        var writer = WriteLoop(session, socket);
-        var reason = DisconnectReason.ConnectionLost;
-        try
-        {
-            await ReadLoop(session, socket, stop.Token);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
-        {
-        }
-        catch (Exception ex)
-        {
-            reason = DisconnectReason.InternalError;
-            Log.ReadFailed(logger, ex, session.Id);
-        }
-        await chat.DisconnectAsync(session, reason);
-        if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5))) != writer) socket.Abort();
-        await writer;
-    }
+    internal ChatServer Chat => chat;
+    internal GroveServerOptions Options => options;
+    internal WebHandshake Handshake => _handshake;
+    internal void HandshakeRefused(string why, string remote) => Log.HandshakeRefused(logger, why, remote);
 
     /// <summary>Frames of one message that count as one more line in flood control.</summary>
     public const int FramesPerLine = 8;
 
-    private async Task ReadLoop(Session session, WebSocket socket, CancellationToken ct)
-    {
-        var gate = new Grove.Core.Limits.FloodGate(flood, time);
-        var buffer = new byte[options.MaxWebSocketMessageBytes];
-        while (socket.State == WebSocketState.Open && !session.IsClosed)
-        {
-            var filled = 0;
-            var frames = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                if (filled == buffer.Length)
-                {
-                    // Too big: the close code for "message too big" (RFC 6455 section 7.4.1).
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxWebSocketMessageBytes} bytes", CancellationToken.None);
-                    return;
-                }
-                result = await socket.ReceiveAsync(buffer.AsMemory(filled), ct);
-                if (result.MessageType == WebSocketMessageType.Close) return;
-                filled += result.Count;
-                // Empty fragments cost no bytes: counting frames is what ends a message that never ends.
-                if (++frames >= options.MaxWebSocketFragments && !result.EndOfMessage)
-                {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, $"A message may arrive in at most {options.MaxWebSocketFragments} frames", CancellationToken.None);
-                    return;
-                }
-            } while (!result.EndOfMessage);
-            // Flood control counts frames too: a message costs one line, and one more for every FramesPerLine after its first.
-            for (var extra = (frames - 1) / FramesPerLine; extra >= 0; extra--)
-                if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
-            if (result.MessageType != WebSocketMessageType.Text)
-            {
-                await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, "Send JSON text messages."));
-                continue;
-            }
-            if (!TextRules.TryDecodeUtf8(new ReadOnlySequence<byte>(buffer, 0, filled), out var text))
-            {
-                await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InvalidUtf8, "That message was not valid UTF-8."));
-                continue;
-            }
-            await Handle(session, text);
-        }
-    }
+    /// <summary>A text message from a connection that finished its handshake.</summary>
+    internal Task HandleAsync(Session session, string text) => Handle(session, text);
 
     private async Task Handle(Session session, string text)
     {
@@ -275,60 +187,6 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
         await chat.ReadHistoryAsync(new HistoryQuery(session, target, anchor, limit) { Use = HistoryUse.ScrollBack });
     }
 
-    private static async Task WriteLoop(Session session, WebSocket socket)
-    {
-        var outbox = session.Outbox;
-        var spare = new List<ReadOnlyMemory<byte>>();
-        try
-        {
-            while (await outbox.WaitAsync())
-            {
-                var taken = outbox.TakeAll(spare);
-                try
-                {
-                foreach (var segment in taken)
-                {
-                    // A segment holds one or more JSON objects, one per line: each becomes one text message.
-                    var rest = segment;
-                    while (!rest.IsEmpty)
-                    {
-                        var nl = rest.Span.IndexOf((byte)'\n');
-                        var one = nl < 0 ? rest : rest[..nl];
-                        rest = nl < 0 ? ReadOnlyMemory<byte>.Empty : rest[(nl + 1)..];
-                        if (one.Length > 0) await socket.SendAsync(one, WebSocketMessageType.Text, true, CancellationToken.None);
-                    }
-                    outbox.Written(segment.Length);
-                }
-                }
-                finally
-                {
-                    outbox.DoneWriting();
-                }
-                taken.Clear();
-                spare = taken;
-            }
-            if (socket.State == WebSocketState.Open)
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, session.CloseReason is { } r ? DisconnectReasonText.Describe(r) : "bye", CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
-        {
-        }
-    }
-
-    private sealed class Control(WebSocket socket, CancellationTokenSource stop) : IConnectionControl
-    {
-        public void Close(bool graceful)
-        {
-            if (graceful)
-            {
-                // The writer sends what is queued and then a Close frame; the peer answers it and the read loop ends.
-                // A peer that never answers is cut off after a while.
-                try { stop.CancelAfter(TimeSpan.FromSeconds(5)); } catch (ObjectDisposedException) { }
-            }
-            else socket.Abort();
-        }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(301, LogLevel.Information, "Connection {Id} opened on the web door from {Remote}")]
@@ -337,7 +195,7 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
         [LoggerMessage(302, LogLevel.Error, "Reading from connection {Id} failed; the connection is closed")]
         public static partial void ReadFailed(ILogger logger, Exception ex, long id);
 
-        [LoggerMessage(303, LogLevel.Warning, "Refused a WebSocket from origin {Origin} ({Remote})")]
-        public static partial void OriginRefused(ILogger logger, string origin, string remote);
+        [LoggerMessage(303, LogLevel.Warning, "Refused a WebSocket for {Why} ({Remote})")]
+        public static partial void HandshakeRefused(ILogger logger, string why, string remote);
     }
 }

@@ -28,14 +28,21 @@ internal sealed class RawWebSocket : IAsyncDisposable
     public int Status => int.Parse(Response.Split(' ')[1]);
 
     /// <summary>Sends the upgrade request for /ws with this Host (and Origin, when given) and reads the answer's head.</summary>
-    public static async Task<RawWebSocket> ConnectAsync(IPEndPoint server, string host, string? origin = null)
+    public static Task<RawWebSocket> ConnectAsync(IPEndPoint server, string host, string? origin = null) =>
+        SendRequestAsync(server, Request(host, origin));
+
+    /// <summary>An upgrade request for /ws; <paramref name="key"/> and <paramref name="version"/> replace the good ones.</summary>
+    public static string Request(string host, string? origin = null, string? key = null, string version = "13") =>
+        $"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        $"Sec-WebSocket-Key: {key ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))}\r\nSec-WebSocket-Version: {version}\r\n"
+        + (origin is null ? "" : $"Origin: {origin}\r\n") + "\r\n";
+
+    /// <summary>Sends <paramref name="request"/> as it is and reads the answer's head.</summary>
+    public static async Task<RawWebSocket> SendRequestAsync(IPEndPoint server, string request)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(server);
         var ws = new RawWebSocket(tcp);
-        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        var request = $"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                      + (origin is null ? "" : $"Origin: {origin}\r\n") + "\r\n";
         await ws._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         var head = new List<byte>();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -60,6 +67,42 @@ internal sealed class RawWebSocket : IAsyncDisposable
         RandomNumberGenerator.Fill(frame.AsSpan(2, 4));
         for (var i = 0; i < payload.Length; i++) frame[6 + i] = (byte)(payload[i] ^ frame[2 + i % 4]);
         return frame;
+    }
+
+    /// <summary>A client frame of any length, masked unless told otherwise.</summary>
+    public static byte[] LongFrame(bool fin, int opcode, ReadOnlySpan<byte> payload, bool mask = true)
+    {
+        var header = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
+        var m = mask ? 0x80 : 0;
+        if (payload.Length < 126) header.Add((byte)(m | payload.Length));
+        else if (payload.Length <= ushort.MaxValue) header.AddRange([(byte)(m | 126), (byte)(payload.Length >> 8), (byte)payload.Length]);
+        else { header.Add((byte)(m | 127)); for (var i = 7; i >= 0; i--) header.Add((byte)((long)payload.Length >> (8 * i))); }
+        var key = mask ? RandomNumberGenerator.GetBytes(4) : [];
+        header.AddRange(key);
+        var frame = new byte[header.Count + payload.Length];
+        header.CopyTo(frame);
+        for (var i = 0; i < payload.Length; i++) frame[header.Count + i] = mask ? (byte)(payload[i] ^ key[i % 4]) : payload[i];
+        return frame;
+    }
+
+    /// <summary>The next server frame: its opcode, payload and every byte of it as sent; null at the end of the stream.</summary>
+    public async Task<(int Opcode, byte[] Payload, byte[] Raw)?> ReadFrameAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var header = new byte[2];
+        if (!await ReadExactly(header, cts.Token)) return null;
+        Assert.True((header[1] & 0x80) == 0, "a server frame must not be masked");
+        long length = header[1] & 0x7F;
+        var ext = new byte[length == 126 ? 2 : length == 127 ? 8 : 0];
+        if (ext.Length > 0)
+        {
+            if (!await ReadExactly(ext, cts.Token)) return null;
+            length = 0;
+            foreach (var b in ext) length = length << 8 | b;
+        }
+        var payload = new byte[length];
+        if (!await ReadExactly(payload, cts.Token)) return null;
+        return (header[0] & 0x0F, payload, [.. header, .. ext, .. payload]);
     }
 
     /// <summary>

@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Grove.Core.Commands;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.Limits;
+using Grove.Core.People;
+using Grove.Wire;
+
+namespace Grove.Server.Doors.Web;
+
+/// <summary>
+/// One WebSocket connection's input, as its transport frames it: first the upgrade request (answered with 101 through
+/// the outbox, so it is the first thing written), then messages and control frames (RFC 6455). Every frame, pings and
+/// pongs included, passes the flood gate like a line. A broken rule (size, fragments, masking) ends the connection
+/// with the Close code for it, sent after whatever was queued (<see cref="IFarewell"/>).
+/// </summary>
+internal sealed class WebSocketConnection(WebSocketDoor door, Session session, IConnectionControl control, FloodGate gate, bool https)
+    : IFrameReader, ILineHandler, IFarewell
+{
+    private enum Phase : byte { Handshake, Open, Refused, Closing }
+
+    private Phase _phase;
+    private WebSocketReader? _reader;
+    private WebSocketInput _input;
+    private int _closeCode;
+    private string? _closeReason;
+
+    public int MaxFrameBytes => Math.Max(WebHandshake.MaxHeadBytes, door.Options.MaxWebSocketMessageBytes + 14);
+
+    public FrameResult TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
+    {
+        frame = default;
+        switch (_phase)
+        {
+            case Phase.Handshake:
+                var n = WebHandshake.HeadLength(buffer);
+                if (n < 0)
+                {
+                    if (buffer.Length < WebHandshake.MaxHeadBytes) return FrameResult.NeedMore;
+                    buffer = buffer.Slice(buffer.End);
+                    return FrameResult.TooLong;
+                }
+                frame = buffer.Slice(0, n);
+                buffer = buffer.Slice(n);
+                return FrameResult.Line;
+            case Phase.Open:
+                return _reader!.TryRead(ref buffer, out _input, out frame) ? FrameResult.Line : FrameResult.NeedMore;
+            default:
+                buffer = buffer.Slice(buffer.End); // closing: whatever else arrives is not read
+                return FrameResult.NeedMore;
+        }
+    }
+
+    public Task OnLineAsync(FrameResult result, ReadOnlySequence<byte> frame) => _phase switch
+    {
+        Phase.Handshake => Answer(result, frame),
+        Phase.Open => OnFrameAsync(frame),
+        _ => Task.CompletedTask,
+    };
+
+    private Task Answer(FrameResult result, ReadOnlySequence<byte> head)
+    {
+        byte[] response;
+        string? refusal = null;
+        var ok = result == FrameResult.Line
+            ? door.Handshake.Answer(head, https, out response, out refusal)
+            : WebHandshake.Refuse(431, "Request Header Fields Too Large", $"A WebSocket request head is limited to {WebHandshake.MaxHeadBytes} bytes.", out response);
+        session.Outbox.TryEnqueue(response);
+        if (ok)
+        {
+            _reader = new WebSocketReader(door.Options.MaxWebSocketMessageBytes, door.Options.MaxWebSocketFragments);
+            _phase = Phase.Open;
+            return Task.CompletedTask;
+        }
+        if (refusal is not null) door.HandshakeRefused(refusal, session.RemoteAddress);
+        _phase = Phase.Refused;
+        control.Close(graceful: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task OnFrameAsync(ReadOnlySequence<byte> payload)
+    {
+        var chat = door.Chat;
+        switch (_input)
+        {
+            case WebSocketInput.Text or WebSocketInput.Binary:
+            {
+                var text = _input == WebSocketInput.Text && TextRules.TryDecodeUtf8(payload, out var t) ? t : null;
+                var binary = _input == WebSocketInput.Binary;
+                _reader!.Release();
+                // A message costs one line, and one more for every FramesPerLine frames after its first.
+                for (var extra = (_reader.Frames - 1) / WebSocketDoor.FramesPerLine; extra >= 0; extra--)
+                    if (!await TcpDoor.PassFloodGate(gate, chat, session)) return;
+                if (binary) await chat.ReplyAsync(session, new ErrorReply(ErrorCode.BadArgument, "Send JSON text messages."));
+                else if (text is null) await chat.ReplyAsync(session, new ErrorReply(ErrorCode.InvalidUtf8, "That message was not valid UTF-8."));
+                else await door.HandleAsync(session, text);
+                return;
+            }
+            case WebSocketInput.Ping:
+            {
+                var pong = WebSocketFrames.Frame(WebSocketFrames.Pong, payload.ToArray());
+                if (await TcpDoor.PassFloodGate(gate, chat, session)) session.Outbox.TryEnqueue(pong);
+                return;
+            }
+            case WebSocketInput.Pong:
+                await TcpDoor.PassFloodGate(gate, chat, session);
+                return;
+            case WebSocketInput.Close:
+            {
+                // Answer with the peer's own code (section 5.5.1), then the connection ends.
+                Span<byte> code = stackalloc byte[2];
+                var echoed = payload.Length >= 2 ? ReadCode(payload, code) : 1000;
+                Close(echoed is >= 1000 and < 5000 and not (1005 or 1006 or 1015) ? echoed : 1000, "bye");
+                return;
+            }
+            case WebSocketInput.TooBig:
+                Close(1009, $"Messages are limited to {door.Options.MaxWebSocketMessageBytes} bytes");
+                return;
+            case WebSocketInput.TooManyFragments:
+                Close(1008, $"A message may arrive in at most {door.Options.MaxWebSocketFragments} frames");
+                return;
+            default:
+                Close(1002, "Client frames must be masked and follow RFC 6455");
+                return;
+        }
+    }
+
+    private static int ReadCode(ReadOnlySequence<byte> payload, Span<byte> code)
+    {
+        payload.Slice(0, 2).CopyTo(code);
+        return BinaryPrimitives.ReadUInt16BigEndian(code);
+    }
+
+    // Stop reading; the Close frame goes after what is queued, when the connection ends.
+    private void Close(int code, string reason)
+    {
+        _closeCode = code;
+        _closeReason = reason;
+        _phase = Phase.Closing;
+        control.Close(graceful: true);
+    }
+
+    public ReadOnlyMemory<byte> Farewell()
+    {
+        if (_phase is Phase.Handshake or Phase.Refused) return default;
+        if (_closeCode != 0) return WebSocketFrames.CloseFrame(_closeCode, _closeReason ?? "");
+        return WebSocketFrames.CloseFrame(1000, session.CloseReason is { } r ? DisconnectReasonText.Describe(r) : "bye");
+    }
+}
