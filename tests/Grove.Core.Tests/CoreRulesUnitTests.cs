@@ -103,6 +103,32 @@ public sealed class CoreRulesUnitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_door_that_lists_some_names_gets_only_those_in_a_large_room_and_the_count_of_everyone()
+    {
+        // Issue #26: 10,000 browsers arriving must not each cost a full member list; IRC's NAMES stays exact.
+        var some = new DoorPolicy(SingleRoom: false, AutoJoinDefaultRoom: false, Host: "web.grove") { NamesInLargeRoom = 3 };
+        var all = new DoorPolicy(SingleRoom: false, AutoJoinDefaultRoom: false, Host: "irc.grove");
+        for (var i = 0; i < DoorPolicy.LargeRoom - 1; i++)
+        {
+            var p = _chat.Connect(DoorKind.Irc, "test", _renderer, new NoControl(), all);
+            await _chat.SubmitAsync(p, new ChatCommand(CommandKind.Register, $"p{i}"));
+            await _chat.SubmitAsync(p, new ChatCommand(CommandKind.Join, "#big"));
+        }
+        var web = _chat.Connect(DoorKind.Web, "test", _renderer, new NoControl(), some);
+        await Run(web, new ChatCommand(CommandKind.Register, "browser"));
+        await Run(web, new ChatCommand(CommandKind.Join, "#big"));
+        var irc = _chat.Connect(DoorKind.Irc, "test", _renderer, new NoControl(), all);
+        await Run(irc, new ChatCommand(CommandKind.Register, "client"));
+        await Run(irc, new ChatCommand(CommandKind.Join, "#big"));
+        var listed = Assert.Single(_renderer.Of<JoinedReply>(web));
+        Assert.Equal(3, listed.Members.Count);
+        Assert.Equal(DoorPolicy.LargeRoom, listed.People);
+        var exact = Assert.Single(_renderer.Of<JoinedReply>(irc));
+        Assert.Equal(DoorPolicy.LargeRoom + 1, exact.Members.Count);
+        Assert.Equal(DoorPolicy.LargeRoom + 1, exact.People);
+    }
+
+    [Fact]
     public void A_view_is_made_only_by_the_core_and_changes_nothing()
     {
         // Doors cannot make a view (no public constructor) and cannot change state through one (no setters, no

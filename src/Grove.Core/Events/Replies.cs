@@ -47,6 +47,9 @@ public sealed class JoinedReply(string room, string? topic, IReadOnlyList<string
     public string? Topic { get; } = topic;
     public IReadOnlyList<string> Members { get; } = members;
     public bool Created { get; } = created;
+    /// <summary>Everyone in the room, counted once each; more than <see cref="Members"/> when the door lists only some.</summary>
+    public int People { get => _people ?? Members.Count; init => _people = value; }
+    private readonly int? _people;
 }
 
 /// <summary>To the one who left: <see cref="Reason"/> is the reason they gave, or null (echoed back as they said it).</summary>

@@ -174,9 +174,13 @@ internal sealed partial class ChatHandlers
         s.CurrentRoom = room;
         if (welcome) Send(s, new WelcomeReply(s.Name!, room.Name, others));
         // One entry per person, however many connections they have in the room.
-        var people = room.Members.DistinctBy(m => m.Name).ToList();
+        // (A door that lists only some names in a large room: only those are gathered, so an arrival costs the same
+        // in a room of ten thousand as in one of ten.)
+        var listed = s.Policy.NamesInLargeRoom is { } some && room.PeopleCount >= DoorPolicy.LargeRoom ? some : int.MaxValue;
+        var people = room.Members.DistinctBy(m => m.Name).Take(listed).ToList();
         Send(s, new JoinedReply(room.Name, room.Topic, people.Select(m => m.Name!).ToList(), created, welcome)
         {
+            People = room.PeopleCount,
             Statuses = people.Select(room.StatusOf).ToList(),
             Origins = people.Select(m => m.Origin).ToList(),
             AwayMessages = people.Select(m => m.AwayMessage).ToList(),

@@ -42,10 +42,13 @@ public sealed partial class WebRenderer : IEventRenderer
     /// and the count, and nobody is sent a notice per arrival (thousands arriving at once would each cost everyone a
     /// frame and a full member list). The IRC and plain doors keep exact membership.
     /// </summary>
-    public const int LargeRoom = 500;
+    public const int LargeRoom = DoorPolicy.LargeRoom;
 
     /// <summary>Names a "joined" lists for a large room.</summary>
     public const int MembersShown = 100;
+
+    /// <summary>The web door's rules for its people: many rooms, the default room joined, a large room's first names.</summary>
+    public static readonly DoorPolicy Policy = new(SingleRoom: false, AutoJoinDefaultRoom: true, Host: "web.grove") { NamesInLargeRoom = MembersShown };
 
     public int EncodingKey(Session recipient) => Key;
 
@@ -165,10 +168,10 @@ public sealed partial class WebRenderer : IEventRenderer
                 w.WriteString("type", "joined");
                 Str(w, "room", j.Room);
                 if (j.Topic is not null) Str(w, "topic", j.Topic);
-                var shown = j.Members.Count >= LargeRoom ? MembersShown : j.Members.Count;
-                if (shown < j.Members.Count)
+                var shown = j.People >= LargeRoom ? Math.Min(MembersShown, j.Members.Count) : j.Members.Count;
+                if (shown < j.People)
                 {
-                    w.WriteNumber("count", j.Members.Count);
+                    w.WriteNumber("count", j.People);
                     w.WriteBoolean("partial", true);
                 }
                 w.WriteStartArray("members");

@@ -37,7 +37,7 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
     private TcpDoor Make(bool https) => new(chat, DoorKind.Web, Renderer, limiter,
         refusal => { WebHandshake.Refuse(503, "Service Unavailable", refusal, out var response); return response; },
         opened: s => Log.Connected(logger, s.Id, s.RemoteAddress),
-        frames: (t, s) => Frames(t, s, https), readFailed: (ex, id) => Log.ReadFailed(logger, ex, id));
+        frames: (t, s) => Frames(t, s, https), readFailed: (ex, id) => Log.ReadFailed(logger, ex, id), policy: WebRenderer.Policy);
 
     private (IFrameReader, ILineHandler) Frames(LineTransport transport, Session session, bool https)
     {
@@ -45,7 +45,7 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
         return (connection, connection);
     }
 
-    internal ChatServer Chat => chat;
+    internal IChatCore Chat => chat;
     internal GroveServerOptions Options => options;
     internal WebHandshake Handshake => _handshake;
     internal void HandshakeRefused(string why, string remote) => Log.HandshakeRefused(logger, why, remote);
