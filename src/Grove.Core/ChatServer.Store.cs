@@ -48,19 +48,29 @@ public sealed partial class ChatServer
         if (!RefusedWhileStoreFails(s, c)) _handlers.Execute(s, c);
     }
 
+    // Commit loop only: room rows whose commit failed. A change made before anyone knew the store was down was
+    // applied and announced; a row is the room's whole state, so writing it with the next commit keeps it.
+    private readonly List<StoredRoom> _roomsNotStored = new();
+
     /// <summary>Commit loop: writes one group commit. False when the messages and room changes were not stored.</summary>
     private bool CommitToStore(List<StoredMessage> messages, List<StoredRoom> rooms, Accounts.StoreChanges changes)
     {
         var started = Stopwatch.GetTimestamp();
         var stored = true;
+        if (_roomsNotStored.Count > 0) rooms = [.. _roomsNotStored, .. rooms];
         try
         {
             if (messages.Count > 0 || rooms.Count > 0) _store.Commit(messages, rooms);
+            _roomsNotStored.Clear();
         }
         catch (Exception ex)
         {
             stored = false;
             StoreFailed(ex);
+            // Only each room's latest row is worth keeping.
+            var latest = rooms.GroupBy(r => Names.NameRules.Fold(r.Name)).Select(g => g.Last()).ToList();
+            _roomsNotStored.Clear();
+            _roomsNotStored.AddRange(latest);
         }
         try
         {

@@ -142,7 +142,12 @@ internal sealed partial class ChatHandlers
     internal ChatServer.LoginResult LogIn(Session s, StoredAccount account, bool takeName)
     {
         if (s.IsClosed) return new ChatServer.LoginResult(ChatServer.LoginOutcome.Failed, "The connection is closed.");
-        if (s.AccountKey == account.Key) return new ChatServer.LoginResult(ChatServer.LoginOutcome.LoggedIn, $"You are logged in as {account.Name}.", account.Name);
+        if (s.AccountKey == account.Key)
+        {
+            // Logged in already: said again, so that the command is not met with silence.
+            Send(s, new LoggedInReply(account.Name, registered: false));
+            return new ChatServer.LoginResult(ChatServer.LoginOutcome.LoggedIn, $"You are logged in as {account.Name}.", account.Name);
+        }
         if (s.Account is { } other) return new ChatServer.LoginResult(ChatServer.LoginOutcome.Failed, $"You are already logged in as {other}.");
         s.Account = account.Name;
         if (IsOperatorAccount(account.Key)) s.IsOperator = true;

@@ -155,7 +155,7 @@ public sealed class PostgresServerTests
 
     [Theory]
     [InlineData("wrong password", "PostgreSQL refused the login to database {db} on 127.0.0.1:{port}: wrong user name or password. Check Username and Password in --postgres.")]
-    [InlineData("missing database", "The PostgreSQL database grove_nowhere on 127.0.0.1:{port} does not exist. Create it first (createdb grove; see \"Running on PostgreSQL\" in docs/operations.md).")]
+    [InlineData("missing database", "The PostgreSQL database grove_nowhere on 127.0.0.1:{port} does not exist. Create it first (createdb grove_nowhere; see \"Running on PostgreSQL\" in docs/operations.md).")]
     [InlineData("nothing listening", "Cannot reach PostgreSQL (database grove on 127.0.0.1:{free}): connection refused. Is it running, and are Host and Port in --postgres right?")]
     public void A_postgres_that_cannot_be_used_is_one_clear_sentence(string what, string expected)
     {

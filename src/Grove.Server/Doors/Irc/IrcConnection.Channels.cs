@@ -104,9 +104,10 @@ public sealed partial class IrcConnection
             Emit(c);
             return;
         }
-        if (parsed.IsError && parsed.Error == ErrorCode.NeedMoreParams)
+        // Only the table's IRC forms are reachable here: a plain-only command's usage would point at a form refused.
+        if (parsed.IsError && CommandTable.Find(line.Split(' ', 2)[0]) is { IrcSyntax: { } form })
         {
-            Lines(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, parsed.ErrorText!));
+            Lines(IrcMessage.Text(IrcServerInfo.ServicePrefix, "NOTICE", Me, parsed.Error == ErrorCode.NeedMoreParams ? $"Usage: {form}" : parsed.ErrorText!));
             return;
         }
         var help = new StringBuilder();

@@ -47,15 +47,20 @@ public static class WebEndpoints
         // Counts are of people: one account's connections on several doors are one member.
         app.MapGet("/api/rooms", () => Results.Json(PublicRooms(chat).Select(r => new { name = r.Name, members = r.PeopleCount, topic = r.Topic })));
 
-        app.MapGet("/api/rooms/{room}/messages", async (string room, long? before, int? limit) =>
+        // The query is read here, not bound: a bound number that does not parse is a 400 with an empty body.
+        app.MapGet("/api/rooms/{room}/messages", async (string room, string? before, string? limit) =>
         {
             var name = room.StartsWith('#') ? room : "#" + room;
-            var anchor = before is { } id ? HistoryAnchor.Before(HistoryRef.ToId(id)) : HistoryAnchor.Latest();
+            long? beforeId = null;
+            var wanted = 50;
+            if ((before is not null && !TryId(before, out beforeId)) || (limit is not null && !TryLimit(limit, out wanted)))
+                return Results.Json(new { error = $"before is a message id and limit a number from 1 to {MaxApiMessages}, as in ?before=120&limit=50." }, statusCode: 400);
+            var anchor = beforeId is { } id ? HistoryAnchor.Before(HistoryRef.ToId(id)) : HistoryAnchor.Latest();
             // Nobody asks: public rooms only, and only what was sent behind no gate.
             HistoryAnswer answer;
             try
             {
-                answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(null, name, anchor, Math.Clamp(limit ?? 50, 1, MaxApiMessages)));
+                answer = await chat.ReadPublicHistoryAsync(new HistoryQuery(null, name, anchor, wanted));
             }
             catch (Grove.Core.History.StoreException ex)
             {
@@ -116,6 +121,19 @@ public static class WebEndpoints
             store = chat.StoreFailing ? "failing" : "ok",
             log = ring.Latest(40),
         }));
+    }
+
+    private static bool TryId(string text, out long? id)
+    {
+        id = long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+        return id is not null;
+    }
+
+    // More than the API gives is the most it gives (docs/protocol.md: "N up to 200").
+    private static bool TryLimit(string text, out int limit)
+    {
+        limit = TryId(text, out var n) && n >= 1 ? (int)Math.Min(n!.Value, MaxApiMessages) : 0;
+        return limit >= 1;
     }
 
     private static IResult Forbidden() => Results.Text("The status page answers only requests from this machine.", statusCode: 403);

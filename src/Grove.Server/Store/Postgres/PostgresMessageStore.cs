@@ -26,6 +26,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
 
     /// <summary>"database grove on 127.0.0.1:5432", for messages to people (never the password).</summary>
     public string Where { get; private set; } = "PostgreSQL";
+    private string _database = "grove"; // named in the createdb a missing database needs
 
     public void Open()
     {
@@ -45,6 +46,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         if (builder.Timeout == 15) builder.Timeout = 5;
         if (builder.CommandTimeout == 30) builder.CommandTimeout = 15;
         _applicationName = builder.ApplicationName ??= $"grove node {NodeName}";
+        _database = builder.Database ?? builder.Username ?? "grove";
         Where = $"database {builder.Database ?? builder.Username} on {builder.Host}{(builder.Host!.StartsWith('/') ? "" : ":" + builder.Port)}";
         _source = NpgsqlDataSource.Create(builder);
         // The writer's session holds the node's lock: never pooled, so that closing it ends the session.
@@ -140,7 +142,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
             return pg.SqlState switch
             {
                 "28P01" or "28000" => $"PostgreSQL refused the login to {Where}: wrong user name or password. Check Username and Password in --postgres.",
-                "3D000" => $"The PostgreSQL {Where} does not exist. Create it first (createdb grove; see \"Running on PostgreSQL\" in docs/operations.md).",
+                "3D000" => $"The PostgreSQL {Where} does not exist. Create it first (createdb {_database}; see \"Running on PostgreSQL\" in docs/operations.md).",
                 "42501" => $"The PostgreSQL user may not create or use Grove's tables in the {Where}: make it the database's owner (ALTER DATABASE … OWNER TO …).",
                 "57P01" or "57P02" or "57P03" => $"PostgreSQL ({Where}) is shutting down or starting up; try again in a moment.",
                 "53100" => $"The disk of PostgreSQL ({Where}) is full.",
