@@ -167,7 +167,7 @@ public sealed partial class WebDoorListenerFactory(IConnectionListenerFactory in
         private static async Task<bool?> PeekAsync(Socket socket)
         {
             var start = new byte[8];
-            var deadline = DateTime.UtcNow + FirstBytesTimeout;
+            var deadline = Environment.TickCount64 + (long)FirstBytesTimeout.TotalMilliseconds;
             while (true)
             {
                 // A zero-byte receive waits for input without a buffer and without taking anything.
@@ -176,7 +176,7 @@ public sealed partial class WebDoorListenerFactory(IConnectionListenerFactory in
                 if (n == 0) return null;
                 if (WebHandshake.IsUpgradeRequest(start.AsSpan(0, n)) is { } answer) return answer;
                 // The first bytes came without the rest of "GET /ws ": rare (a request typed by hand); look again shortly.
-                if (DateTime.UtcNow > deadline) return null;
+                if (Environment.TickCount64 > deadline) return null;
                 await Task.Delay(10).ConfigureAwait(false);
             }
         }
