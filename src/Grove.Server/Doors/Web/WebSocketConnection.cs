@@ -35,9 +35,10 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
         {
             case Phase.Handshake:
                 var n = WebHandshake.HeadLength(buffer);
-                if (n < 0)
+                if (n < 0 && buffer.Length < WebHandshake.MaxHeadBytes) return FrameResult.NeedMore;
+                // One read can hold more than the limit (the buffer fits a whole message), so a whole head is measured too.
+                if (n < 0 || n > WebHandshake.MaxHeadBytes)
                 {
-                    if (buffer.Length < WebHandshake.MaxHeadBytes) return FrameResult.NeedMore;
                     buffer = buffer.Slice(buffer.End);
                     return FrameResult.TooLong;
                 }

@@ -1,0 +1,49 @@
+using System.Text;
+using Grove.Testing;
+
+namespace Grove.Server.Tests.Doors.Web;
+
+/// <summary>A hostile client on the web port: requests and frames that break the rules must be refused plainly.</summary>
+public sealed class WebSocketAttackTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(o => o.MaxWebSocketMessageBytes = 4096);
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private string Host => $"127.0.0.1:{_server.Http.Port}";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_request_head_over_the_limit_sent_in_one_write_is_refused_with_431()
+    {
+        // The transport reads up to 16 KiB at once, so a 12 KiB head can arrive whole; it is still too long.
+        var good = RawWebSocket.Request(Host);
+        var request = good[..^2] + "X-Pad: " + new string('a', 12 * 1024) + "\r\n\r\n";
+        await using var ws = await RawWebSocket.SendRequestAsync(_server.Http, request);
+        Assert.Equal(431, ws.Status);
+    }
+
+    [Fact]
+    public async Task Pages_and_health_are_served_while_many_connections_sit_silent_on_the_port()
+    {
+        var silent = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                var tcp = new System.Net.Sockets.TcpClient();
+                await tcp.ConnectAsync(_server.Http);
+                if (i % 2 == 0) await tcp.GetStream().WriteAsync("GET /w"u8.ToArray()); // half of them stop mid-peek
+                silent.Add(tcp);
+            }
+            using var http = new HttpClient { BaseAddress = new Uri($"http://{Host}"), Timeout = Wait };
+            using (var health = await http.GetAsync("/healthz")) Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+            await using var ws = await RawWebSocket.ConnectAsync(_server.Http, Host);
+            Assert.Equal(101, ws.Status);
+        }
+        finally
+        {
+            foreach (var tcp in silent) tcp.Dispose();
+        }
+    }
+}
