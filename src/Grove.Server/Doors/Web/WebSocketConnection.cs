@@ -109,10 +109,16 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
                 return;
             case WebSocketInput.Close:
             {
-                // Answer with the peer's own code (section 5.5.1), then the connection ends.
+                // Answer with the peer's own code (section 5.5.1), then the connection ends; a code no endpoint may send
+                // (section 7.4) or a reason that is not UTF-8 breaks the protocol and is answered so.
                 Span<byte> code = stackalloc byte[2];
-                var echoed = payload.Length >= 2 ? ReadCode(payload, code) : 1000;
-                Close(echoed is >= 1000 and < 5000 and not (1005 or 1006 or 1015) ? echoed : 1000, "bye");
+                var echoed = payload.Length >= 2 ? ReadCode(payload, code) : payload.Length == 0 ? 1000 : 0;
+                if (echoed is not (>= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999))
+                    Close(1002, "That close code is not one RFC 6455 allows");
+                else if (!TextRules.TryDecodeUtf8(payload.Slice(Math.Min(2, payload.Length)), out _))
+                    Close(1007, "The close reason was not valid UTF-8");
+                else
+                    Close(echoed, "bye");
                 return;
             }
             case WebSocketInput.TooBig:

@@ -23,6 +23,21 @@ public sealed class WebSocketAttackTests : IAsyncLifetime
         Assert.Equal(431, ws.Status);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x03 }, 1002)]                      // a one-byte body cannot hold a code (5.5.1)
+    [InlineData(new byte[] { 0x03, 0xE7 }, 1002)]                // 999: not a status code (7.4.2)
+    [InlineData(new byte[] { 0x03, 0xED }, 1002)]                // 1005: never sent on the wire (7.4.1)
+    [InlineData(new byte[] { 0x07, 0xD0 }, 1002)]                // 2000: reserved for the protocol's future
+    [InlineData(new byte[] { 0x03, 0xE8, 0xC3, 0x28 }, 1007)]    // 1000 with a reason that is not UTF-8 (5.5.1)
+    [InlineData(new byte[] { 0x0F, 0xA0, (byte)'o', (byte)'k' }, 4000)] // a private code is echoed
+    public async Task A_close_frame_with_a_bad_code_or_reason_is_answered_with_the_code_for_it(byte[] payload, int expected)
+    {
+        await using var ws = await RawWebSocket.ConnectAsync(_server.Http, Host);
+        Assert.Equal(101, ws.Status);
+        await ws.Stream.WriteAsync(RawWebSocket.Frame(fin: true, opcode: 8, payload));
+        Assert.Equal(expected, await ws.ReadUntilCloseAsync(Wait));
+    }
+
     [Fact]
     public async Task Pages_and_health_are_served_while_many_connections_sit_silent_on_the_port()
     {
