@@ -21,6 +21,9 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
     private enum Phase : byte { Handshake, Open, Refused, Closing }
 
     private Phase _phase;
+
+    /// <summary>False until the 101 is queued: before that the client speaks HTTP and must get no frames.</summary>
+    public bool Upgraded => _phase != Phase.Handshake;
     private WebSocketReader? _reader;
     private WebSocketInput _input;
     private int _closeCode;
@@ -150,7 +153,15 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
 
     public ReadOnlyMemory<byte> Farewell()
     {
-        if (_phase is Phase.Handshake or Phase.Refused) return default;
+        if (_phase is Phase.Refused) return default;
+        if (_phase is Phase.Handshake)
+        {
+            // Closed before the request head was whole (too slow, or the server stopping): an HTTP answer, not a frame.
+            var timedOut = session.CloseReason == DisconnectReason.RegistrationTimeout;
+            WebHandshake.Refuse(timedOut ? 408 : 503, timedOut ? "Request Timeout" : "Service Unavailable",
+                timedOut ? "The WebSocket request did not arrive in time." : "The server is closing this connection.", out var response);
+            return response;
+        }
         if (_closeCode != 0) return WebSocketFrames.CloseFrame(_closeCode, _closeReason ?? "");
         return WebSocketFrames.CloseFrame(1000, session.CloseReason is { } r ? DisconnectReasonText.Describe(r) : "bye");
     }
