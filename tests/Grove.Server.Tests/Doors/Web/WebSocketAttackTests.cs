@@ -61,4 +61,28 @@ public sealed class WebSocketAttackTests : IAsyncLifetime
             foreach (var tcp in silent) tcp.Dispose();
         }
     }
+
+    [Fact]
+    public async Task A_declared_length_of_2_to_the_63_closes_with_1009_and_a_reset_mid_frame_harms_no_one()
+    {
+        await using (var huge = await RawWebSocket.ConnectAsync(_server.Http, Host))
+        {
+            byte[] header = [0x81, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]; // masked, 64-bit length 2^63
+            await huge.Stream.WriteAsync(header);
+            Assert.Equal(1009, await huge.ReadUntilCloseAsync(Wait));
+        }
+        using (var rude = new System.Net.Sockets.TcpClient())
+        {
+            await rude.ConnectAsync(_server.Http);
+            var stream = rude.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(RawWebSocket.Request(Host)));
+            await stream.WriteAsync(RawWebSocket.LongFrame(true, 1, new byte[1000]).AsMemory(0, 300));
+            rude.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0); // closing now sends RST
+        }
+        await using var ws = await RawWebSocket.ConnectAsync(_server.Http, Host);
+        Assert.Equal(101, ws.Status);
+        await ws.Stream.WriteAsync(RawWebSocket.Frame(fin: true, opcode: 9, "still"u8));
+        var pong = await ws.ReadFrameAsync(Wait);
+        Assert.Equal(0xA, pong!.Value.Opcode);
+    }
 }
