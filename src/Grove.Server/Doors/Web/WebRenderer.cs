@@ -53,7 +53,7 @@ public sealed partial class WebRenderer : IEventRenderer
     // A connection still sending its upgrade request renders alone (key 0), and gets nothing: it speaks HTTP yet.
     public int EncodingKey(Session recipient) => Handshaking(recipient) ? 0 : Key;
 
-    private static bool Handshaking(Session s) => s.DoorState is WebSocketConnection { Upgraded: false };
+    private static bool Handshaking(Session? s) => s?.DoorState is WebSocketConnection { Upgraded: false };
 
     private long _renders;
 
