@@ -50,7 +50,10 @@ public sealed partial class WebRenderer : IEventRenderer
     /// <summary>The web door's rules for its people: many rooms, the default room joined, a large room's first names.</summary>
     public static readonly DoorPolicy Policy = new(SingleRoom: false, AutoJoinDefaultRoom: true, Host: "web.grove") { NamesInLargeRoom = MembersShown };
 
-    public int EncodingKey(Session recipient) => Key;
+    // A connection still sending its upgrade request renders alone (key 0), and gets nothing: it speaks HTTP yet.
+    public int EncodingKey(Session recipient) => Handshaking(recipient) ? 0 : Key;
+
+    private static bool Handshaking(Session? s) => s?.DoorState is WebSocketConnection { Upgraded: false };
 
     private long _renders;
 
@@ -61,6 +64,7 @@ public sealed partial class WebRenderer : IEventRenderer
 
     public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient)
     {
+        if (Handshaking(recipient)) return ReadOnlyMemory<byte>.Empty;
         Interlocked.Increment(ref _renders);
         var buffer = new ArrayBufferWriter<byte>(256);
         Write(buffer, ev);

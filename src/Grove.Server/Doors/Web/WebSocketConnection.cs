@@ -21,6 +21,9 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
     private enum Phase : byte { Handshake, Open, Refused, Closing }
 
     private Phase _phase;
+
+    /// <summary>False until the 101 is queued: before that the client speaks HTTP and must get no frames.</summary>
+    public bool Upgraded => _phase != Phase.Handshake;
     private WebSocketReader? _reader;
     private WebSocketInput _input;
     private int _closeCode;
@@ -35,9 +38,10 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
         {
             case Phase.Handshake:
                 var n = WebHandshake.HeadLength(buffer);
-                if (n < 0)
+                if (n < 0 && buffer.Length < WebHandshake.MaxHeadBytes) return FrameResult.NeedMore;
+                // One read can hold more than the limit (the buffer fits a whole message), so a whole head is measured too.
+                if (n < 0 || n > WebHandshake.MaxHeadBytes)
                 {
-                    if (buffer.Length < WebHandshake.MaxHeadBytes) return FrameResult.NeedMore;
                     buffer = buffer.Slice(buffer.End);
                     return FrameResult.TooLong;
                 }
@@ -108,10 +112,16 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
                 return;
             case WebSocketInput.Close:
             {
-                // Answer with the peer's own code (section 5.5.1), then the connection ends.
+                // Answer with the peer's own code (section 5.5.1), then the connection ends; a code no endpoint may send
+                // (section 7.4) or a reason that is not UTF-8 breaks the protocol and is answered so.
                 Span<byte> code = stackalloc byte[2];
-                var echoed = payload.Length >= 2 ? ReadCode(payload, code) : 1000;
-                Close(echoed is >= 1000 and < 5000 and not (1005 or 1006 or 1015) ? echoed : 1000, "bye");
+                var echoed = payload.Length >= 2 ? ReadCode(payload, code) : payload.Length == 0 ? 1000 : 0;
+                if (echoed is not (>= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999))
+                    Close(1002, "That close code is not one RFC 6455 allows");
+                else if (!TextRules.TryDecodeUtf8(payload.Slice(Math.Min(2, payload.Length)), out _))
+                    Close(1007, "The close reason was not valid UTF-8");
+                else
+                    Close(echoed, "bye");
                 return;
             }
             case WebSocketInput.TooBig:
@@ -143,7 +153,15 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
 
     public ReadOnlyMemory<byte> Farewell()
     {
-        if (_phase is Phase.Handshake or Phase.Refused) return default;
+        if (_phase is Phase.Refused) return default;
+        if (_phase is Phase.Handshake)
+        {
+            // Closed before the request head was whole (too slow, or the server stopping): an HTTP answer, not a frame.
+            var timedOut = session.CloseReason == DisconnectReason.RegistrationTimeout;
+            WebHandshake.Refuse(timedOut ? 408 : 503, timedOut ? "Request Timeout" : "Service Unavailable",
+                timedOut ? "The WebSocket request did not arrive in time." : "The server is closing this connection.", out var response);
+            return response;
+        }
         if (_closeCode != 0) return WebSocketFrames.CloseFrame(_closeCode, _closeReason ?? "");
         return WebSocketFrames.CloseFrame(1000, session.CloseReason is { } r ? DisconnectReasonText.Describe(r) : "bye");
     }

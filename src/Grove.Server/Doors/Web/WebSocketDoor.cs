@@ -42,6 +42,7 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
     private (IFrameReader, ILineHandler) Frames(LineTransport transport, Session session, bool https)
     {
         var connection = new WebSocketConnection(this, session, transport, new Grove.Core.Limits.FloodGate(flood, time), https);
+        session.DoorState = connection; // the renderer asks it whether the handshake is done
         return (connection, connection);
     }
 
