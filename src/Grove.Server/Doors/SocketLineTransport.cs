@@ -8,13 +8,11 @@ using Grove.Wire;
 namespace Grove.Server.Doors;
 
 /// <summary>
-/// Grove's own transport for the plain and IRC doors without TLS: one object per connection over the socket itself,
-/// with no pipes. Reading is driven by readiness: on Linux the process's one epoll thread (<see cref="ReadReadiness"/>)
-/// says when a socket has bytes, elsewhere a zero-byte receive waits; either way an idle connection holds no buffer
-/// (one is rented only while bytes are being framed, or while half a line waits for the rest). Writing is direct: whoever
-/// finds the outbox idle sends at once with a non-blocking send (<see cref="IDirectSend"/>, no thread hop); what the
-/// socket does not take waits in the outbox for the writer, which runs only while there is something to write
-/// (<see cref="IWriterOnDemand"/>). An idle connection is this object, its socket and its session.
+/// Grove's own transport for every door without TLS (plain, IRC, the web door's WebSocket): one object per connection
+/// over the socket, with no pipes. Reading is driven by readiness (Linux: the process's one epoll thread,
+/// <see cref="ReadReadiness"/>; elsewhere a zero-byte receive), so an idle connection holds no buffer. Writing is direct:
+/// whoever finds the outbox idle sends at once (<see cref="IDirectSend"/>); what the socket does not take waits in the
+/// outbox for a writer that runs only while there is something to write (<see cref="IWriterOnDemand"/>).
 /// </summary>
 public sealed class SocketLineTransport : LineTransport, IWriterOnDemand, IOutboxWriter, IThreadPoolWorkItem
 {
