@@ -75,6 +75,7 @@ internal sealed class WebSocketConnection(WebSocketDoor door, Session session, I
         {
             _reader = new WebSocketReader(door.Options.MaxWebSocketMessageBytes, door.Options.MaxWebSocketFragments);
             _phase = Phase.Open;
+            session.EncodingKey = WebRenderer.Key; // from now on it shares every web recipient's frames
             return Task.CompletedTask;
         }
         if (refusal is not null) door.HandshakeRefused(refusal, session.RemoteAddress);

@@ -43,6 +43,7 @@ public sealed partial class WebSocketDoor(IChatCore chat, GroveServerOptions opt
     {
         var connection = new WebSocketConnection(this, session, transport, new Grove.Core.Limits.FloodGate(flood, time), https);
         session.DoorState = connection; // the renderer asks it whether the handshake is done
+        session.EncodingKey = 0; // rendered alone (as nothing) until the handshake is done, never into the shared frames
         return (connection, connection);
     }
 

@@ -28,4 +28,22 @@ public sealed class WebSocketSlowTests : IAsyncLifetime
         Assert.StartsWith("HTTP/1.1 408 ", text);
         Assert.DoesNotContain("\"type\"", text);
     }
+
+    [Fact]
+    public async Task A_connection_still_in_its_handshake_does_not_take_the_shutdown_notice_from_the_browsers()
+    {
+        // The shutdown notice is one event for everyone: a connection still in its handshake, rendered first, must not
+        // leave an empty rendering in the web door's shared frames for the upgraded ones.
+        await using var server = await TestServer.StartAsync();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.Http);
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{server.Http.Port}\r\n"));
+        await using var ws = await WsClient.OpenAsync(server.Http.Port);
+        await ws.Send(new { type = "hello", name = "shutwatch" });
+        await ws.Expect("welcome");
+        var shutdown = server.Host.Chat.ShutdownAsync("The server is shutting down. Goodbye!", TimeSpan.FromSeconds(5));
+        var notice = await ws.Expect("notice");
+        Assert.Contains("shutting down", notice.GetProperty("text").GetString());
+        await shutdown;
+    }
 }
