@@ -3,6 +3,12 @@ namespace Grove.Core;
 /// <summary>Settings of the chat core. Every limit has a default and a reason.</summary>
 public sealed class ChatOptions
 {
+    /// <summary>In a cluster: this node's name (its people's /status and WHOIS say it).</summary>
+    public string NodeName { get; set; } = "grove";
+
+    /// <summary>In a cluster: how long a node may fail to renew its lease before the others count it lost.</summary>
+    public TimeSpan NodeLostAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Where a person lands after choosing a name.</summary>
     public string DefaultRoom { get; set; } = Names.NameRules.DefaultRoom;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Grove.Core.Accounts;
+using Grove.Core.Cluster;
 using Grove.Core.Commands;
 using Grove.Core.Events;
 using Grove.Core.Handlers;
@@ -47,7 +48,7 @@ public sealed partial class ChatServer
         // An unknown account costs the same time as a known one, so timing does not tell which names exist.
         if (PasswordWork?.TryRun(() => PasswordHasher.Verify(password, hash ?? PasswordHasher.Decoy)) is not { } verifying) return Busy;
         var ok = await verifying && hash is not null;
-        return await OnLoop(s, () => _handlers.LoginApply(s, key, name.Trim(), ok, takeName));
+        return await OnLoopStep(s, new LoginApplyStep(key, name.Trim(), ok, takeName));
     }
 
     /// <summary>How long a web session token logs in without the password.</summary>
@@ -57,14 +58,14 @@ public sealed partial class ChatServer
     public Task<LoginResult> LoginWithTokenAsync(Session s, string token, bool takeName)
     {
         var tokenKey = PasswordHasher.TokenKey(token);
-        return OnLoop(s, () => _handlers.LoginWithToken(s, tokenKey, takeName));
+        return OnLoopStep(s, new TokenLoginStep(tokenKey, takeName));
     }
 
     /// <summary>Ends a web session token (logging out in that browser): it logs in no more.</summary>
     public Task LogoutAsync(Session s, string token)
     {
         var tokenKey = PasswordHasher.TokenKey(token);
-        return OnLoop(s, () => _handlers.Logout(s, tokenKey));
+        return OnLoopStep<bool>(s, new LogoutStep(tokenKey), refused: false);
     }
 
     /// <summary>
@@ -72,13 +73,18 @@ public sealed partial class ChatServer
     /// presented (or at start), so a long-running server kept every token never presented again, in memory and in the
     /// store. The host calls this every hour.
     /// </summary>
-    public Task<int> PurgeExpiredTokensAsync() => OnLoop(null, _handlers.PurgeExpiredTokens);
+    public Task<int> PurgeExpiredTokensAsync() => OnLoopStep(null, new PurgeTokensStep(), refused: 0);
 
     /// <summary>A new web session token for the connection's account (null for a guest). Only its hash is stored.</summary>
     public Task<string?> IssueTokenAsync(Session s)
     {
         var token = PasswordHasher.NewToken();
-        return OnLoop<string?>(s, () => _handlers.IssueToken(s, token) ? token : null);
+        return IssueAsync(s, token);
+    }
+
+    private async Task<string?> IssueAsync(Session s, string token)
+    {
+        return await OnLoopStep<bool>(s, new IssueTokenStep(PasswordHasher.TokenKey(token)), refused: false) ? token : null;
     }
 
     /// <summary>Claims the connection's current name as an account with this password, and logs it in.</summary>
@@ -93,9 +99,11 @@ public sealed partial class ChatServer
         if (PasswordWork?.TryRun(() => PasswordHasher.Hash(password, _options.PasswordIterations)) is not { } hashing) return Busy;
         var hash = await hashing;
         // An account not stored would vanish at the next start.
-        return await OnLoop(s, () => StoreFailing && s.State == SessionState.Registered && s.Account is null
+        // (In a cluster the log refuses it instead: a step every node applies may not depend on one node's store.)
+        if (_cluster is null && StoreFailing) return await OnLoop(s, () => s.State == SessionState.Registered && s.Account is null
             ? new LoginResult(LoginOutcome.Failed, CannotStoreText)
             : _handlers.RegisterAccount(s, hash));
+        return await OnLoopStep(s, new RegisterAccountStep(hash));
     }
 
     private static readonly LoginResult Busy = new(LoginOutcome.Busy, "The server is busy; try again in a moment.");
@@ -122,6 +130,26 @@ public sealed partial class ChatServer
     }
 
     /// <summary>Runs <paramref name="f"/> on the command loop and returns its result once its effects are delivered.</summary>
+    private static readonly LoginResult NotStored = new(LoginOutcome.Failed, CannotStoreText);
+
+    // A step that changes state: in a cluster it goes through the command log (refused, with `refused` as the answer,
+    // when the log cannot be written); alone it runs like any other loop call.
+    private Task<LoginResult> OnLoopStep(Session? s, AccountStep step) => OnLoopStep(s, step, NotStored);
+
+    private async Task<T> OnLoopStep<T>(Session? s, AccountStep step, T refused)
+    {
+        T result = default!;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _commands.Writer.WriteAsync(new WorkItem(s, null, Op.Call, default, done)
+        {
+            Call = () => result = (T)step.Apply(_handlers, s)!,
+            Step = step,
+            Refuse = () => result = refused,
+        });
+        await done.Task;
+        return result;
+    }
+
     private async Task<T> OnLoop<T>(Session? s, Func<T> f)
     {
         T result = default!;

@@ -14,7 +14,7 @@ public sealed partial class ChatServer
 {
     // ---- Stage 1: the command loop -------------------------------------------------------------------------
 
-    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query, Unit, Call }
+    private enum Op { Command, Leave, Kick, Shutdown, Reply, Query, Unit, Call, Apply }
 
     private readonly record struct WorkItem(Session? Session, ChatCommand? Command, Op Op, DisconnectReason Reason, TaskCompletionSource? Done, ChatEvent? Reply = null, Func<LoopView, ChatEvent?>? Query = null)
     {
@@ -23,6 +23,15 @@ public sealed partial class ChatServer
         public long TakenIn { get; init; } = Stopwatch.GetTimestamp();
         public IReadOnlyList<object>? Steps { get; init; }
         public Action? Call { get; init; }
+        /// <summary>In a cluster: when the origin node took it in (every node applies it with this stamp).</summary>
+        public CommandStamp? Stamp { get; init; }
+        /// <summary>In a cluster: being applied from the log (not to be logged again).</summary>
+        public bool FromLog { get; init; }
+        /// <summary>The loggable form of an account Call, and what its caller gets when the log refuses it.</summary>
+        public Cluster.AccountStep? Step { get; init; }
+        public Action? Refuse { get; init; }
+        /// <summary>Op.Apply: the block of the cluster's log to apply.</summary>
+        public Cluster.LogBlock? Block { get; init; }
     }
 
     private async Task RunCommandLoop()
@@ -41,6 +50,12 @@ public sealed partial class ChatServer
                 if (Volatile.Read(ref _toCommitWeight) > MaxToCommitWeight) await StoreCatchUpAsync().ConfigureAwait(false);
                 continue;
             }
+            // A cluster node with too much waiting for the log takes no more commands until blocks come back.
+            if (IntakePaused)
+            {
+                if (!await control.WaitToReadAsync().ConfigureAwait(false)) break;
+                continue;
+            }
             var a = commands.WaitToReadAsync();
             var b = control.WaitToReadAsync();
             if (a.IsCompleted && b.IsCompleted && !a.Result && !b.Result) break;
@@ -56,7 +71,7 @@ public sealed partial class ChatServer
     private int Drain(ChannelReader<WorkItem> commands, ChannelReader<WorkItem> control, int taken)
     {
         while (control.TryRead(out var c)) { Run(c); taken++; }
-        for (; taken < _options.MaxBatch && commands.TryRead(out var w); taken++)
+        for (; taken < _options.MaxBatch && !IntakePaused && commands.TryRead(out var w); taken++)
         {
             // The batch's first command is its oldest: the start of its delivery latency.
             if (_sink.Batch.TakenIn == 0) _sink.Batch.TakenIn = w.TakenIn;
@@ -92,8 +107,9 @@ public sealed partial class ChatServer
 
     private void Run(in WorkItem w)
     {
+        if (_cluster is not null && Intake(w)) return;
         var firstEffect = _sink.Batch.Effects.Count;
-        _sink.Stamp = StampNow();
+        _sink.Stamp = w.Stamp ?? StampNow();
         try
         {
             switch (w.Op)
@@ -132,7 +148,11 @@ public sealed partial class ChatServer
                     if (w.Session!.State != SessionState.Closed) _handlers.CloseWith(w.Session, w.Reason, w.Command!.Text!);
                     break;
                 case Op.Shutdown:
-                    _handlers.ShutdownAll(w.Command!.Text!, _sessions.Values);
+                    if (_cluster is null) _handlers.ShutdownAll(w.Command!.Text!, _sessions.Values);
+                    else _handlers.NodeGone(_sessions.Values.OrderBy(p => p.Id).ToList(), w.Command!.Text!, "node restarting", DisconnectReason.ServerShutdown);
+                    break;
+                case Op.Apply:
+                    ApplyBlock(w.Block!);
                     break;
                 case Op.Call:
                     w.Call!();

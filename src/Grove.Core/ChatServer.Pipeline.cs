@@ -24,16 +24,20 @@ public sealed partial class ChatServer
         while (await WaitForBatchesAsync(reader).ConfigureAwait(false))
         {
             while (reader.TryRead(out var b)) pending.Add(b);
-            foreach (var b in pending)
+            if (_cluster is not null) await MaterializeAsync(pending).ConfigureAwait(false);
+            else foreach (var b in pending)
             {
                 messages.AddRange(b.Messages);
                 rooms.AddRange(b.RoomChanges);
                 if (b.HasChanges) changes.AddFrom(b.Changes);
             }
-            var stored = messages.Count == 0 && rooms.Count == 0 && changes.IsEmpty || CommitToStore(messages, rooms, changes);
-            changes.Clear();
-            // Nothing is delivered that is not stored: the messages of a failed commit are withheld, their senders told.
-            WithholdUnstored(pending, stored ? null : messages);
+            if (_cluster is null)
+            {
+                var stored = messages.Count == 0 && rooms.Count == 0 && changes.IsEmpty || CommitToStore(messages, rooms, changes);
+                changes.Clear();
+                // Nothing is delivered that is not stored: the messages of a failed commit are withheld, their senders told.
+                WithholdUnstored(pending, stored ? null : messages);
+            }
             foreach (var b in pending) if (b.HasReads) AnswerReads(b);
             var weight = 0;
             foreach (var b in pending)
@@ -157,7 +161,7 @@ public sealed partial class ChatServer
 
     private void DeliverTo(Session s, ChatEvent ev)
     {
-        if (s.IsClosed) return;
+        if (s.IsClosed || s.IsRemote) return;
         var bytes = ev.EncodeFor(s);
         if (bytes.IsEmpty) return;
         if (s.Outbox.PendingBytes + s.StagedBytes + bytes.Length > s.Outbox.MaxBytes)

@@ -45,7 +45,8 @@ public sealed partial class ChatServer
     /// <summary>Command loop: a command goes to its handler unless the store's failure refuses it.</summary>
     private void ExecuteCommand(People.Session s, ChatCommand c)
     {
-        if (!RefusedWhileStoreFails(s, c)) _handlers.Execute(s, c);
+        // In a cluster every node applies what the log holds: a refusal is made before logging, never here.
+        if (_cluster is not null || !RefusedWhileStoreFails(s, c)) _handlers.Execute(s, c);
     }
 
     // Commit loop only: room rows whose commit failed. A change made before anyone knew the store was down was

@@ -59,6 +59,7 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _state = new ChatState(options);
+        _cluster = store as Cluster.IClusterLog;
         _handlers = new ChatHandlers(_state, _sink, options, Metrics, logger);
         _commands = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.CommandQueueCapacity)
         {
@@ -95,14 +96,26 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
-        _state.LastId = _store.LastMessageId();
-        _sink.Stamp = StampNow();
-        _handlers.LoadRooms(_store);
-        _handlers.LoadAccounts(_store.LoadState(), _sink.Stamp.Time);
-        _handlers.ResumeGates();
+        if (_cluster is not null)
+        {
+            StartCluster();
+        }
+        else
+        {
+            _state.LastId = _store.LastMessageId();
+            _sink.Stamp = StampNow();
+            _handlers.LoadRooms(_store);
+            _handlers.LoadAccounts(_store.LoadState(), _sink.Stamp.Time);
+            _handlers.ResumeGates();
+        }
         _commandLoop = Task.Run(RunCommandLoop);
         _commitLoop = Task.Run(RunCommitLoop);
         _deliveryLoop = Task.Run(RunDeliveryLoop);
+        if (_cluster is not null)
+        {
+            StartClusterThreads(_applied);
+            WaitUntilCaughtUp();
+        }
     }
 
     /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
@@ -112,6 +125,7 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         {
             ConnectedAt = _time.GetUtcNow(),
             ConnectedTimestamp = _time.GetTimestamp(),
+            NodeName = NodeName,
         };
         _sessions[s.Id] = s;
         Metrics.Connected(door);
@@ -197,6 +211,7 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
     private bool MarkClosed(Session s, DisconnectReason reason, bool graceful)
     {
         if (!s.TryMarkClosed(reason)) return false;
+        if (s.IsRemote) return true; // its own node closes it
         s.Outbox.Complete();
         if (reason == DisconnectReason.SendQueueExceeded) Metrics.SlowConsumer();
         Log.Closed(_logger, s.Id, s.Name ?? "-", DoorName(s.Door), s.RemoteAddress, DisconnectReasonText.Describe(reason));
@@ -226,6 +241,11 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) != 0 || _started == 0) return;
         // Start failed before the loops ran (a damaged database): there is nothing to wait for.
         if (_commandLoop is null || _commitLoop is null || _deliveryLoop is null) { StopPasswordWork(); return; }
+        if (_cluster is not null)
+        {
+            // Whatever the loops still hand the log is refused: the node is stopping.
+            StopCluster();
+        }
         _commands.Writer.TryComplete();
         _control.Writer.TryComplete();
         try
@@ -260,5 +280,17 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
 
         [LoggerMessage(6, LogLevel.Warning, "The chat core did not stop within 10 s")]
         public static partial void StopTimedOut(ILogger logger);
+
+        [LoggerMessage(20, LogLevel.Information, "Node {Name} (id {Id}) {How}; {Blocks} blocks of the command log to apply before the doors open")]
+        public static partial void Joined(ILogger logger, string name, int id, string how, long blocks);
+
+        [LoggerMessage(21, LogLevel.Information, "Caught up with the cluster's command log ({Blocks} blocks in {Seconds:F1} s)")]
+        public static partial void CaughtUp(ILogger logger, long blocks, double seconds);
+
+        [LoggerMessage(22, LogLevel.Error, "This node stops serving: {Why}")]
+        public static partial void FencedOff(ILogger logger, string why);
+
+        [LoggerMessage(23, LogLevel.Error, "Block {Block} of the command log has an entry this node cannot read ({Why}); it is skipped")]
+        public static partial void BadEntry(ILogger logger, long block, string why);
     }
 }

@@ -23,7 +23,8 @@ internal static class ServeCommand
         ("--data", "Data", "data folder for the SQLite database (default ./grove-data)"),
         ("--store", "Store", "where history, accounts and rooms are kept: sqlite (in --data, the default) or postgres (--postgres)"),
         ("--postgres", "Postgres", "with --store postgres: the connection string, \"Host=…;Database=grove;Username=…;Password=…\""),
-        ("--node-name", "NodeName", "this node's name in PostgreSQL (default: this machine's host name)"),
+        ("--node-name", "NodeName", "this node's name in the cluster (default: this machine's host name); nodes on one PostgreSQL are one server"),
+        ("--node-lost-after", "NodeLostAfterSeconds", "in a cluster: seconds a node may go without renewing its lease before the others count it lost and its people leave (default 10)"),
         ("--log-file", "LogFile", "log file (default ./server_log.txt)"),
         ("--log-level", "LogLevel", "trace, debug, information, warning or error (default information; debug logs every message)"),
         ("--server-name", "ServerName", "the server's name, used in every IRC prefix and numeric (default: this machine's host name)"),
@@ -123,6 +124,8 @@ internal static class ServeCommand
         if (!options.UsesPostgres && !string.IsNullOrWhiteSpace(options.Postgres))
             throw new GroveStartupException("--postgres is only used with --store postgres; add --store postgres to keep history in PostgreSQL.");
         if (string.IsNullOrWhiteSpace(options.NodeName)) throw new GroveStartupException("--node-name may not be empty.");
+        if (options.NodeLostAfterSeconds is < 3 or > 3600)
+            throw new GroveStartupException($"--node-lost-after must be between 3 and 3600 seconds (got {options.NodeLostAfterSeconds}).");
         if (options.MinPasswordLength < 1) throw new GroveStartupException("--min-password-length must be at least 1.");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");
         if (options.PasswordQueueLimit < 1) throw new GroveStartupException($"--password-queue-limit must be at least 1 (got {options.PasswordQueueLimit}).");

@@ -96,11 +96,11 @@ internal sealed partial class ChatHandlers
         return expired.Count;
     }
 
-    /// <summary>Keeps a token (made off the loop: it is random) for the person's account; false for a guest.</summary>
-    internal bool IssueToken(Session s, string token)
+    /// <summary>Keeps a token (made off the loop: it is random; only its key comes here) for the person's account; false for a guest.</summary>
+    internal bool IssueToken(Session s, string tokenKey)
     {
         if (s.AccountKey is not { } key) return false;
-        var stored = new StoredToken(PasswordHasher.TokenKey(token), key, Now);
+        var stored = new StoredToken(tokenKey, key, Now);
         _state.Tokens[stored.Key] = stored;
         _sink.Batch.Changes.Tokens.Add(stored);
         return true;

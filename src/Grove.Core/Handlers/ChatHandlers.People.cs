@@ -290,6 +290,21 @@ internal sealed partial class ChatHandlers
             foreach (var m in r.Members) r.RemoveMember(m);
     }
 
+    /// <summary>
+    /// In a cluster, a node stopped or was lost: its people, in a fixed order, are told (when there is a notice),
+    /// leave as if they had quit with the reason, and are closed.
+    /// </summary>
+    internal void NodeGone(IReadOnlyList<Session> people, string? notice, string reason, DisconnectReason closeReason)
+    {
+        foreach (var s in people)
+        {
+            if (s.State == SessionState.Closed) continue;
+            if (notice is not null) Send(s, new ServerNoticeEvent(notice));
+            Leave(s, reason);
+            CloseAfterDelivery(s, closeReason);
+        }
+    }
+
     /// <summary>Everyone in at least one room with this person, each once, this person excluded.</summary>
     private Session[] PeopleSharingARoom(Session s)
     {

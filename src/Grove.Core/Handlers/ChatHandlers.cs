@@ -100,15 +100,18 @@ internal sealed partial class ChatHandlers(ChatState state, EffectSink sink, Cha
     }
 
     /// <summary>Loads rooms and their recent messages from the store at start.</summary>
-    internal void LoadRooms(IMessageStore store)
+    internal void LoadRooms(IMessageStore store) => LoadRooms(store.LoadRooms(), store, long.MaxValue);
+
+    /// <summary>Loads these rooms, each with its recent messages older than <paramref name="beforeId"/>.</summary>
+    internal void LoadRooms(IReadOnlyList<StoredRoom> rooms, IMessageStore store, long beforeId)
     {
-        foreach (var r in store.LoadRooms())
+        foreach (var r in rooms)
         {
             var room = AddRoom(r.Name);
             room.Topic = r.Topic;
             room.TopicSetBy = r.TopicSetBy;
             room.TopicSetAt = r.TopicSetAt;
-            foreach (var m in store.RoomHistory(room.Key, long.MaxValue, room.Recent.Capacity, Admission.Everything))
+            foreach (var m in store.RoomHistory(room.Key, beforeId, room.Recent.Capacity, Admission.Everything))
                 room.Recent.Add(ToEvent(m, room.Name));
         }
     }

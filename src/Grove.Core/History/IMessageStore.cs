@@ -101,7 +101,7 @@ public sealed record HistoryRange(string? RoomKey, string? NameA, string? NameB,
 public sealed record ConversationSummary(string Target, DateTimeOffset Latest);
 
 /// <summary>A store failure with a message a person can act on.</summary>
-public sealed class StoreException(string message, Exception? inner = null) : Exception(message, inner);
+public class StoreException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>A store that keeps nothing, for tests of the core alone.</summary>
 public sealed class NullMessageStore : IMessageStore

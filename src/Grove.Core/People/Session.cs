@@ -51,6 +51,27 @@ public sealed class Session
     /// <see cref="IEventRenderer.EncodingKey"/> for this recipient, kept here so delivery does not ask the renderer
     /// once per message. A door whose rendering settings change (IRC capabilities) sets it again.
     /// </summary>
+    /// <summary>
+    /// In a cluster, a connection on another node: kept in this node's state (names, rooms, modes) as every node keeps
+    /// everyone, never sent to (its own node does that).
+    /// </summary>
+    internal Session(DoorKind door, string remoteAddress, DoorPolicy policy, int node, long originId, string nodeName)
+        : this(door, remoteAddress, RemoteRenderer.Instance, RemoteRenderer.Instance, 0, policy)
+    {
+        IsRemote = true;
+        OriginKey = (node, originId);
+        NodeName = nodeName;
+    }
+
+    /// <summary>A connection on another node of the cluster (see the constructor above).</summary>
+    public bool IsRemote { get; }
+
+    /// <summary>In a cluster: the node the connection is on and its id there (this node's own: node 0).</summary>
+    internal (int Node, long Id) OriginKey { get; }
+
+    /// <summary>In a cluster: the name of the node the connection is on; null on a server alone.</summary>
+    public string? NodeName { get; internal set; }
+
     public int EncodingKey { get; set; }
 
     public long Id { get; }
@@ -65,6 +86,9 @@ public sealed class Session
     internal long StagedBytes;
     /// <summary>Counted in the registered connections of its door (command loop only).</summary>
     internal bool CountedRegistered;
+
+    /// <summary>In a cluster: the connection is known to the log (command loop only).</summary>
+    internal bool ConnectLogged;
     /// <summary>Wall time of the connection, for people to read (WHOIS sign-on). Never for a duration.</summary>
     public DateTimeOffset ConnectedAt { get; internal set; } = DateTimeOffset.UtcNow;
 
@@ -142,6 +166,9 @@ public sealed class Session
     /// <summary>A guest owner given rather than drawn (the token is the connection's, like its address; replay tests).</summary>
     internal void SetGuestOwner(string owner) => _guestOwner = owner;
 
+    /// <summary>The owner key of the person's guest-era private history (made now if it was not yet).</summary>
+    internal string GuestOwnerKey => GuestOwner;
+
     /// <summary>
     /// Every connection of one account that shares this name, this one included (one account, many connections),
     /// or null when this is the only one. The same list object for all of them. Core loop only.
@@ -213,4 +240,13 @@ public sealed class Session
     }
 
     public override string ToString() => $"#{Id} {Name ?? "(no name)"} {Door} {RemoteAddress}";
+}
+
+/// <summary>What a connection on another node is rendered with: nothing (its own node sends to it).</summary>
+internal sealed class RemoteRenderer : IEventRenderer, IConnectionControl
+{
+    public static readonly RemoteRenderer Instance = new();
+    public int EncodingKey(Session recipient) => 0;
+    public ReadOnlyMemory<byte> Render(ChatEvent ev, Session recipient) => ReadOnlyMemory<byte>.Empty;
+    public void Close(bool graceful) { }
 }

@@ -32,6 +32,8 @@ internal sealed class Batch
     public readonly List<StoredRoom> RoomChanges = new();
     /// <summary>When its first command was submitted (Stopwatch timestamp; 0 for a batch of control items only).</summary>
     public long TakenIn;
+    /// <summary>In a cluster: the block of the command log this batch applied (0: none).</summary>
+    public long Block;
     private Accounts.StoreChanges? _changes;
     /// <summary>Account and moderation records to store with this batch (made on first use: most batches have none).</summary>
     public Accounts.StoreChanges Changes => _changes ??= new();

@@ -106,6 +106,8 @@ public sealed partial class GroveHost : IAsyncDisposable
             Lockdown = options.Lockdown,
             PasswordQueueLimit = options.PasswordQueueLimit,
             MinPasswordLength = options.MinPasswordLength,
+            NodeName = options.NodeName,
+            NodeLostAfter = TimeSpan.FromSeconds(options.NodeLostAfterSeconds),
         });
         builder.Services.AddSingleton(new Grove.Core.Limits.FloodOptions
         {
@@ -186,6 +188,12 @@ public sealed partial class GroveHost : IAsyncDisposable
         host._watchdog.Start();
         host._trimmer.Start();
         app.Lifetime.ApplicationStopping.Register(host.OnStopping);
+        // Counted lost by the cluster, this node may not serve on: it stops (its service manager starts it again).
+        host.Chat.Fenced += _ =>
+        {
+            Environment.ExitCode = 1;
+            app.Lifetime.StopApplication();
+        };
         try
         {
             // The plain-TCP doors run on Grove's own socket transport; Kestrel hosts the web door and the TLS doors.
@@ -245,7 +253,9 @@ public sealed partial class GroveHost : IAsyncDisposable
             door?.StopAcceptingAsync().GetAwaiter().GetResult();
         try
         {
-            Chat.ShutdownAsync("The server is shutting down. Goodbye!", TimeSpan.FromSeconds(Options.ShutdownSeconds)).GetAwaiter().GetResult();
+            // In a cluster the others carry on: the people of this node go to another one.
+            var notice = Chat.IsCluster ? ChatServer.NodeRestartingText : "The server is shutting down. Goodbye!";
+            Chat.ShutdownAsync(notice, TimeSpan.FromSeconds(Options.ShutdownSeconds)).GetAwaiter().GetResult();
         }
         catch (TimeoutException)
         {

@@ -103,6 +103,9 @@ public sealed class GroveServerOptions
     /// <summary>This node's name in PostgreSQL (its row in the nodes table, its connections' application_name).</summary>
     public string NodeName { get; set; } = Environment.MachineName.ToLowerInvariant();
 
+    /// <summary>In a cluster: seconds without a lease renewal before the other nodes count this one lost.</summary>
+    public double NodeLostAfterSeconds { get; set; } = 10;
+
     /// <summary>True when the store is PostgreSQL.</summary>
     public bool UsesPostgres => string.Equals(Store, "postgres", StringComparison.OrdinalIgnoreCase);
 

@@ -10,6 +10,13 @@ public sealed partial class PostgresMessageStore
     public void CommitChanges(StoreChanges changes) => Write(w =>
     {
         using var batch = new NpgsqlBatch(w);
+        AddChanges(batch, changes);
+        if (batch.BatchCommands.Count > 0) batch.ExecuteNonQuery();
+    });
+
+    /// <summary>The statements that store these changes, added to a batch.</summary>
+    private static void AddChanges(NpgsqlBatch batch, StoreChanges changes)
+    {
         foreach (var a in changes.Accounts)
             Add(batch, "INSERT INTO accounts (key, name, password, created_at) VALUES ($1, $2, $3, $4) " +
                 "ON CONFLICT (key) DO UPDATE SET name = excluded.name, password = excluded.password",
@@ -34,8 +41,7 @@ public sealed partial class PostgresMessageStore
             Add(batch, "DELETE FROM server_bans");
             Add(batch, "INSERT INTO server_bans (mask) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING", (object)bans.ToArray());
         }
-        if (batch.BatchCommands.Count > 0) batch.ExecuteNonQuery();
-    });
+    }
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
     {

@@ -11,13 +11,10 @@ namespace Grove.Server.Store.Postgres;
 /// (unnest), so a commit costs the same few statements whatever its size. Reads use pooled connections of their own.
 /// While PostgreSQL is away every write throws a <see cref="StoreException"/> saying so; the commit loop refuses the
 /// messages and probes (<see cref="ProbeWrite"/>) until a fresh connection takes a write again.
-/// One node per database until clustering is built: the writer holds a session advisory lock.
+/// Every node of a cluster writes through its own store; the cluster's log is PostgresMessageStore.Cluster.cs.
 /// </summary>
-public sealed partial class PostgresMessageStore(string connectionString, string nodeName = "grove") : IMessageStore
+public sealed partial class PostgresMessageStore(string connectionString, string nodeName = "grove") : IMessageStore, Grove.Core.Cluster.IClusterLog
 {
-    // pg_advisory_lock key of the one writing node ("grove" in ASCII); released by PostgreSQL when the session ends.
-    private const long WriterLockKey = 0x67726f7665;
-
     private NpgsqlDataSource? _source, _writerSource;
     private NpgsqlConnection? _writer;
     private volatile string? _problem;
@@ -49,7 +46,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         _database = builder.Database ?? builder.Username ?? "grove";
         Where = $"database {builder.Database ?? builder.Username} on {builder.Host}{(builder.Host!.StartsWith('/') ? "" : ":" + builder.Port)}";
         _source = NpgsqlDataSource.Create(builder);
-        // The writer's session holds the node's lock: never pooled, so that closing it ends the session.
+        // The writer's session is its own: never pooled, so that closing it ends the session.
         _writerSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false });
         try
         {
@@ -74,59 +71,11 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         if (_writer is { State: System.Data.ConnectionState.Open } open) return open;
         DropWriter();
         var c = _writerSource!.OpenConnection();
-        try
-        {
-            if (!TryLock(c) && !(_hadLock && EndOwnGhosts(c) > 0 && TryLock(c)))
-                throw new StoreException($"Another Grove node is already using the PostgreSQL {Where}: stop it, or give this node a database of its own (one node per database until clustering is built; see docs/operations.md).");
-        }
-        catch
-        {
-            c.Dispose();
-            throw;
-        }
-        _hadLock = true;
         _writer = c;
         return c;
     }
 
-    // True once this store held the lock: only then may a session holding it under this node's name be its own.
-    private bool _hadLock;
     private string _applicationName = "";
-
-    private static bool TryLock(NpgsqlConnection c)
-    {
-        using var cmd = new NpgsqlCommand($"SELECT pg_try_advisory_lock({WriterLockKey})", c);
-        return cmd.ExecuteScalar() is true;
-    }
-
-    /// <summary>
-    /// After a lost connection, this node's old session may live on in PostgreSQL, holding the lock, until TCP
-    /// keep-alive notices (two hours by default) when the network failed while the node closed it. A session under
-    /// this node's application_name that holds the lock is that ghost: it is ended, so the node resumes now.
-    /// </summary>
-    private int EndOwnGhosts(NpgsqlConnection c)
-    {
-        using var cmd = new NpgsqlCommand(
-            "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid " +
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) " +
-            "AND l.classid = @high AND l.objid = @low AND l.objsubid = 1 AND a.application_name = @app AND l.pid <> pg_backend_pid()", c);
-        cmd.Parameters.AddWithValue("high", NpgsqlTypes.NpgsqlDbType.Oid, (uint)(WriterLockKey >> 32));
-        cmd.Parameters.AddWithValue("low", NpgsqlTypes.NpgsqlDbType.Oid, (uint)(WriterLockKey & 0xffffffff));
-        cmd.Parameters.AddWithValue("app", _applicationName);
-        var ended = Convert.ToInt32(cmd.ExecuteScalar());
-        // pg_terminate_backend only signals: wait (briefly) for the session to be gone and its lock with it.
-        for (var i = 0; ended > 0 && i < 50 && !TryLockProbe(c); i++) Thread.Sleep(20);
-        return ended;
-    }
-
-    // Whether the lock is free now, without keeping it (the caller takes it for good).
-    private static bool TryLockProbe(NpgsqlConnection c)
-    {
-        if (!TryLock(c)) return false;
-        using var cmd = new NpgsqlCommand($"SELECT pg_advisory_unlock({WriterLockKey})", c);
-        cmd.ExecuteNonQuery();
-        return true;
-    }
 
     private void DropWriter()
     {

@@ -82,6 +82,35 @@ public static class PostgresMigrations
             seen_at    bigint NOT NULL        -- the node's last write (its probe after an outage too)
         );
         """,
+        """
+        -- The cluster (docs/operations.md, "Running a cluster"): one ordered log of the commands that change state.
+        CREATE TABLE log_head (
+            id   integer PRIMARY KEY CHECK (id = 1),
+            head bigint NOT NULL                -- the newest block; its row lock orders appends (gap-free, commit order)
+        );
+        INSERT INTO log_head VALUES (1, 0);
+        CREATE TABLE command_log (
+            block   bigint PRIMARY KEY,
+            node    integer NOT NULL,           -- cluster_nodes.id of the node whose entries these are
+            entries bytea NOT NULL
+        );
+        CREATE TABLE cluster (
+            id           integer PRIMARY KEY CHECK (id = 1),
+            epoch        integer NOT NULL,      -- starts again when a node starts with no other alive
+            base_block   bigint NOT NULL,       -- the epoch applies the blocks after this one ...
+            base         bytea,                 -- ... to this state (JSON: last message id, rooms, accounts)
+            materialized bigint NOT NULL        -- the newest block whose messages and changes are in the tables
+        );
+        INSERT INTO cluster VALUES (1, 0, 0, NULL, 0);
+        CREATE TABLE cluster_nodes (
+            id         serial PRIMARY KEY,      -- one per start of a node
+            name       text NOT NULL,
+            epoch      integer NOT NULL,
+            started_at timestamptz NOT NULL DEFAULT now(),
+            beat_at    timestamptz NOT NULL DEFAULT now(), -- its lease, by PostgreSQL's clock
+            gone       boolean NOT NULL DEFAULT false
+        );
+        """,
     ];
 
     public static int CurrentVersion => Steps.Count;

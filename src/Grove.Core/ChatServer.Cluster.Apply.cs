@@ -1,0 +1,160 @@
+using Grove.Core.Cluster;
+using Grove.Core.Commands;
+using Grove.Core.Delivery;
+using Grove.Core.History;
+using Grove.Core.People;
+using Grove.Core.Pipeline;
+
+namespace Grove.Core;
+
+// A node of a cluster applies the command log: each block, in the log's order, is one batch (so whichever node
+// materializes a block writes the same messages), each entry run by the same handlers as on a server alone.
+public sealed partial class ChatServer
+{
+    /// <summary>Command loop: applies one block of the log.</summary>
+    private void ApplyBlock(LogBlock block)
+    {
+        if (block.Number <= _applied) return;
+        FlushBatch();
+        _sink.Batch.Block = block.Number;
+        var reader = new EntryReader(block.Entries);
+        var own = block.Node == _nodeId;
+        while (reader.Next(out var entry))
+        {
+            if (own && entry.Serial != 0 && _awaiting.Remove(entry.Serial, out var mine))
+            {
+                Run(mine with { FromLog = true, Stamp = entry.Stamp });
+                continue;
+            }
+            // Everything a node logged after it was counted lost is left out, on every node alike.
+            if (_goneNodes.Contains(block.Node)) continue;
+            try
+            {
+                ApplyEntry(block.Node, entry, reader);
+            }
+            catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException or IOException)
+            {
+                Log.BadEntry(_logger, block.Number, ex.Message);
+            }
+        }
+        _applied = block.Number;
+        FlushBatch();
+        if (_applied >= _catchUpTarget) _caughtUp.TrySetResult();
+    }
+
+    /// <summary>
+    /// An entry logged by another node (or by this one, when the append looked failed but was committed): its
+    /// commands run against the connection as this node knows it; replies and queries are its own node's.
+    /// </summary>
+    private void ApplyEntry(int node, in EntryHeader entry, EntryReader reader)
+    {
+        switch (entry.Op)
+        {
+            case EntryOp.Connect:
+                if (node == _nodeId) return;
+                var (door, remote, policy, at, owner, nodeName) = reader.ReadConnect();
+                var s = new Session(door, remote, policy, node, entry.Session, nodeName) { ConnectedAt = at };
+                s.SetGuestOwner(owner);
+                _remote[(node, entry.Session)] = s;
+                return;
+            case EntryOp.NodeLost:
+                NodeGone(reader.Body.ReadInt32(), null, "node lost", entry.Stamp);
+                return;
+            case EntryOp.NodeLeaving:
+                NodeGone(node, null, "node restarting", entry.Stamp);
+                return;
+        }
+        var who = SessionOf(node, entry.Session);
+        if (who is null) return; // it connected before this node's epoch base, or left already
+        var w = new WorkItem(who, null, Op.Command, default, null) { FromLog = true, Stamp = entry.Stamp };
+        switch (entry.Op)
+        {
+            case EntryOp.Command:
+                Run(w with { Command = reader.ReadCommand() });
+                break;
+            case EntryOp.Unit:
+                var n = reader.Body.ReadInt32();
+                var steps = new List<object>(n);
+                for (var i = 0; i < n; i++)
+                    if (reader.Body.ReadBoolean()) steps.Add(reader.ReadCommand());
+                Run(w with { Op = Op.Unit, Steps = steps });
+                break;
+            case EntryOp.Leave:
+                Run(w with { Op = Op.Leave, Reason = reader.ReadReason() });
+                Forget(node, entry.Session);
+                break;
+            case EntryOp.Kick:
+                var reason = reader.ReadReason();
+                Run(w with { Op = Op.Kick, Reason = reason, Command = new ChatCommand(CommandKind.Quit, Text: reader.Body.ReadString()) });
+                Forget(node, entry.Session);
+                break;
+            case EntryOp.Account:
+                var step = AccountStep.Read(reader.Body);
+                Run(w with { Op = Op.Call, Call = () => step.Apply(_handlers, who), Step = step });
+                break;
+            case EntryOp.Local:
+                break;
+        }
+    }
+
+    private Session? SessionOf(int node, long id) =>
+        node == _nodeId ? _sessions.GetValueOrDefault(id) : _remote.GetValueOrDefault((node, id));
+
+    private void Forget(int node, long id)
+    {
+        if (node != _nodeId) _remote.Remove((node, id));
+    }
+
+    /// <summary>Command loop: a node stopped or was lost; its people leave every room, on every node alike.</summary>
+    private void NodeGone(int node, string? notice, string reason, CommandStamp stamp)
+    {
+        if (node == _nodeId)
+        {
+            // Another node counted this one lost: its people are gone everywhere else, so they go here too.
+            if (notice is null) Fence("another node counted this node as lost");
+            _handlers.Stamp = stamp;
+            _handlers.NodeGone(_sessions.Values.OrderBy(p => p.Id).ToList(), notice ?? NodeLostText, reason, DisconnectReason.ServerShutdown);
+            return;
+        }
+        if (!_goneNodes.Add(node)) return;
+        var people = _remote.Where(kv => kv.Key.Item1 == node).OrderBy(kv => kv.Key.Item2).Select(kv => kv.Value).ToList();
+        _handlers.Stamp = stamp;
+        _handlers.NodeGone(people, null, reason, DisconnectReason.ConnectionLost);
+        foreach (var p in people) _remote.Remove(p.OriginKey);
+    }
+
+    /// <summary>Said to this node's people when the cluster counted it as lost.</summary>
+    public const string NodeLostText = "This node lost touch with the cluster; reconnecting…";
+
+    // Commit loop only: the newest block known to be materialized (by any node).
+    private long _materialized;
+
+    /// <summary>
+    /// Commit loop: before these batches are delivered, the messages and changes of their blocks are stored, by this
+    /// node or another; while PostgreSQL is away it tries again every second, and delivers nothing meanwhile.
+    /// </summary>
+    private async Task MaterializeAsync(List<Pipeline.Batch> pending)
+    {
+        List<BlockChanges>? blocks = null;
+        foreach (var b in pending)
+            if (b.Block > _materialized && (b.Messages.Count > 0 || b.RoomChanges.Count > 0 || b.HasChanges))
+                (blocks ??= new()).Add(new BlockChanges(b.Block, b.Messages, b.RoomChanges, b.HasChanges ? b.Changes : null));
+        if (blocks is null) return;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                _materialized = Math.Max(_materialized, _cluster!.Materialize(blocks));
+                LogWorks(LogPart.Materialize);
+                Metrics.Committed(blocks.Sum(b => b.Messages.Count), System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                return;
+            }
+            catch (StoreException ex)
+            {
+                LogFailed(LogPart.Materialize, ex);
+                await Task.Delay(StoreProbeInterval, _time).ConfigureAwait(false);
+            }
+        }
+    }
+}

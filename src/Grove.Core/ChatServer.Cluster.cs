@@ -1,0 +1,403 @@
+using System.Diagnostics;
+using Grove.Core.Cluster;
+using Grove.Core.Commands;
+using Grove.Core.Delivery;
+using Grove.Core.Events;
+using Grove.Core.History;
+using Grove.Core.People;
+using Microsoft.Extensions.Logging;
+
+namespace Grove.Core;
+
+// A node of a cluster (a store that offers an IClusterLog: PostgreSQL). The command loop does not run what its doors
+// submit: it encodes each item as an entry of the cluster's command log and keeps the item. An appender thread writes
+// the entries in blocks (group commit), a reader thread reads every block in the log's order (woken by the log), and
+// the command loop applies each block to this node's state with the same handlers: its own items as they were
+// submitted, other nodes' from their entries, with the connections of other nodes kept as remote sessions that are
+// never sent to. So every node holds the same state and delivers every room's events in the same order.
+public sealed partial class ChatServer
+{
+    private readonly IClusterLog? _cluster;
+    private int _nodeId;
+
+    /// <summary>True when this server is a node of a cluster.</summary>
+    public bool IsCluster => _cluster is not null;
+
+    /// <summary>This node's name in the cluster (null on a server alone).</summary>
+    public string? NodeName { get; private set; }
+
+    /// <summary>Said to this node's people when it stops in a cluster (rolling restarts): they reconnect elsewhere.</summary>
+    public const string NodeRestartingText = "This node is restarting; reconnecting…";
+
+    /// <summary>Raised (once, off the loops) when the cluster counted this node as gone: it must stop serving.</summary>
+    public event Action<string>? Fenced;
+
+    // Command loop only: items logged and not yet applied (by serial), other nodes' connections, nodes gone.
+    private readonly Dictionary<long, WorkItem> _awaiting = new();
+    private readonly Dictionary<(int, long), Session> _remote = new();
+    private readonly HashSet<int> _goneNodes = new();
+    private readonly EntryWriter _entries = new();
+    private long _nextSerial;
+    private long _applied; // the newest block applied (command loop writes)
+    private long _catchUpTarget;
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Entries for the appender, with the serials of their items (the appender swaps the list under the lock).
+    private readonly Lock _outLock = new();
+    private List<Outgoing> _outgoing = new();
+    private readonly SemaphoreSlim _appendWanted = new(0);
+    private readonly CancellationTokenSource _clusterStop = new();
+    private Thread? _appender, _reader, _beater;
+
+    /// <summary>An encoded entry. One that must be logged (a leave, a connection) is retried, never refused.</summary>
+    private readonly record struct Outgoing(long Serial, byte[] Bytes, bool MustLog, int Lost = 0);
+
+    // At most this many items wait to be applied; past it the command loop stops taking commands (the doors then stop
+    // reading, and TCP slows the senders down), as it does when the store falls behind.
+    private const int MaxAwaiting = 16_384;
+
+    private bool IntakePaused => _cluster is not null && _awaiting.Count >= MaxAwaiting;
+
+    // ---- Joining --------------------------------------------------------------------------------------------
+
+    private void StartCluster()
+    {
+        var start = _cluster!.Join(_options.NodeName, _options.NodeLostAfter,
+            () => new ClusterBase(_store.LastMessageId(), _store.LoadRooms(), _store.LoadState()));
+        _nodeId = start.NodeId;
+        NodeName = _options.NodeName;
+        _state.LastId = start.Base.LastId;
+        _sink.Stamp = StampNow();
+        _handlers.LoadRooms(start.Base.Rooms, _store, start.Base.LastId + 1);
+        _handlers.LoadAccounts(start.Base.State, _sink.Stamp.Time);
+        _handlers.ResumeGates();
+        _sink.Batch = new Pipeline.Batch(); // what loading wrote (expired tokens) is each node's own
+        _applied = start.BaseBlock;
+        _catchUpTarget = start.Head;
+        if (start.Head <= start.BaseBlock) _caughtUp.TrySetResult();
+        // Earlier starts of this node (killed, so their lease had not run out): their people leave everywhere.
+        foreach (var old in start.Replaced) LogNodeLost(old);
+        Log.Joined(_logger, _options.NodeName, _nodeId, start.FreshEpoch ? "started the cluster" : "joined the running cluster", start.Head - start.BaseBlock);
+    }
+
+    private void StartClusterThreads(long readFrom)
+    {
+        _appender = new Thread(RunAppender) { IsBackground = true, Name = "grove log appender" };
+        _reader = new Thread(() => RunReader(readFrom)) { IsBackground = true, Name = "grove log reader" };
+        _beater = new Thread(RunBeater) { IsBackground = true, Name = "grove node lease" };
+        _appender.Start();
+        _reader.Start();
+        _beater.Start();
+    }
+
+    /// <summary>Blocks until this node has applied the log as far as it was when it joined (before the doors open).</summary>
+    private void WaitUntilCaughtUp()
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (!_caughtUp.Task.Wait(TimeSpan.FromMinutes(10)))
+            throw new StoreException("This node did not catch up with the cluster's command log within 10 minutes.");
+        if (_catchUpTarget > 0) Log.CaughtUp(_logger, _catchUpTarget, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    // ---- Stage 0: items become entries -----------------------------------------------------------------------
+
+    /// <summary>Command loop: logs the item instead of running it; false when it runs here, now.</summary>
+    private bool Intake(in WorkItem w)
+    {
+        if (w.FromLog || w.Op == Op.Apply) return false;
+        if (w.Op == Op.Call && w.Step is null) return false; // a read of this node's state
+        var s = w.Session;
+        if (s is { IsRemote: true }) return true; // only a connection's own node logs for it
+        if (s is not null && !s.ConnectLogged)
+        {
+            // Nothing of this connection is known elsewhere: its end changes nothing shared.
+            if (w.Op == Op.Leave) return false;
+            s.ConnectLogged = true;
+            var c = _entries.Begin(0, s.Id, EntryOp.Connect, StampNow());
+            EntryWriter.WriteConnect(c, s, s.GuestOwnerKey);
+            Enqueue(new Outgoing(0, _entries.End(), MustLog: true));
+        }
+        var serial = ++_nextSerial;
+        var stamp = StampNow();
+        var mustLog = false;
+        BinaryWriter b;
+        switch (w.Op)
+        {
+            case Op.Command:
+                b = _entries.Begin(serial, s!.Id, EntryOp.Command, stamp);
+                EntryWriter.WriteCommand(b, w.Command!);
+                break;
+            case Op.Unit:
+                b = _entries.Begin(serial, s!.Id, EntryOp.Unit, stamp);
+                b.Write(w.Steps!.Count);
+                foreach (var step in w.Steps!)
+                {
+                    b.Write(step is ChatCommand);
+                    if (step is ChatCommand c) EntryWriter.WriteCommand(b, c);
+                }
+                break;
+            case Op.Leave:
+                b = _entries.Begin(serial, s!.Id, EntryOp.Leave, stamp);
+                b.Write((int)w.Reason);
+                mustLog = true;
+                break;
+            case Op.Kick:
+                b = _entries.Begin(serial, s!.Id, EntryOp.Kick, stamp);
+                b.Write((int)w.Reason);
+                b.Write(w.Command!.Text!);
+                mustLog = true;
+                break;
+            case Op.Call:
+                b = _entries.Begin(serial, s?.Id ?? 0, EntryOp.Account, stamp);
+                w.Step!.Write(b);
+                break;
+            case Op.Shutdown:
+                b = _entries.Begin(serial, 0, EntryOp.NodeLeaving, stamp);
+                mustLog = true;
+                break;
+            default: // Reply, Query: this node's own, in order with the connection's other items
+                b = _entries.Begin(serial, s?.Id ?? 0, EntryOp.Local, stamp);
+                break;
+        }
+        _awaiting[serial] = w with { Stamp = stamp };
+        Enqueue(new Outgoing(serial, _entries.End(), mustLog));
+        return true;
+    }
+
+    /// <summary>Command loop: a node whose lease ran out; its people leave on every node when this is applied.</summary>
+    private void LogNodeLost(int node)
+    {
+        var b = _entries.Begin(0, 0, EntryOp.NodeLost, StampNow());
+        b.Write(node);
+        Enqueue(new Outgoing(0, _entries.End(), MustLog: true, Lost: node));
+    }
+
+    private void Enqueue(Outgoing o)
+    {
+        bool wake;
+        lock (_outLock)
+        {
+            _outgoing.Add(o);
+            wake = _outgoing.Count == 1;
+        }
+        if (wake) _appendWanted.Release();
+    }
+
+    // ---- The appender: group commit into the log ----------------------------------------------------------
+
+    // The most one block holds; the rest goes in the next one.
+    private const int MaxBlockBytes = 1 << 20;
+
+    private void RunAppender()
+    {
+        var retry = new List<Outgoing>();
+        var taken = new List<Outgoing>();
+        var buffer = new MemoryStream();
+        var stop = _clusterStop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                _appendWanted.Wait(retry.Count > 0 ? StoreProbeInterval : Timeout.InfiniteTimeSpan, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            while (true)
+            {
+                taken.Clear();
+                taken.AddRange(retry);
+                retry.Clear();
+                lock (_outLock)
+                {
+                    var size = taken.Sum(o => o.Bytes.Length);
+                    var n = 0;
+                    while (n < _outgoing.Count && (size < MaxBlockBytes || n == 0)) size += _outgoing[n++].Bytes.Length;
+                    taken.AddRange(_outgoing.GetRange(0, n));
+                    _outgoing.RemoveRange(0, n);
+                }
+                if (taken.Count == 0) break;
+                buffer.SetLength(0);
+                List<int>? lost = null;
+                foreach (var o in taken)
+                {
+                    buffer.Write(o.Bytes);
+                    if (o.Lost != 0) (lost ??= new()).Add(o.Lost);
+                }
+                try
+                {
+                    _cluster!.Append(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), lost);
+                    LogWorks(LogPart.Append);
+                }
+                catch (ClusterFencedException ex)
+                {
+                    Fence(ex.Message);
+                    return;
+                }
+                catch (StoreException ex)
+                {
+                    LogFailed(LogPart.Append, ex);
+                    List<long>? refused = null;
+                    foreach (var o in taken)
+                        if (o.MustLog) retry.Add(o);
+                        else (refused ??= new()).Add(o.Serial);
+                    if (refused is not null) _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = () => Refuse(refused) });
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Command loop: items the log could not take. Replies and queries still run; changes are refused.</summary>
+    private void Refuse(List<long> serials)
+    {
+        foreach (var serial in serials)
+        {
+            if (!_awaiting.Remove(serial, out var w)) continue;
+            var onlyLocal = w.Op is Op.Reply or Op.Query || w.Op == Op.Unit && !w.Steps!.Any(step => step is ChatCommand);
+            if (onlyLocal)
+            {
+                Run(w with { FromLog = true });
+                continue;
+            }
+            var firstEffect = _sink.Batch.Effects.Count;
+            if (w.Refuse is { } refuse) refuse();
+            else if (w.Session is { IsClosed: false } s) _handlers.Send(s, new ErrorReply(ErrorCode.StoreUnavailable, CannotStoreText, w.Command?.Target));
+            if (w.Label is not null && w.Session is { } requester) GatherLabeled(requester, w.Label, firstEffect);
+            if (w.Done is not null) _sink.Batch.Effects.Add(Pipeline.Effect.Complete(w.Done));
+        }
+    }
+
+    // ---- The reader: the log's blocks, in order, to the command loop ---------------------------------------
+
+    // The reader stays at most this many blocks ahead of what the command loop has applied.
+    private const int MaxBlocksAhead = 256;
+
+    private void RunReader(long after)
+    {
+        var stop = _clusterStop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (after - Volatile.Read(ref _applied) > MaxBlocksAhead)
+                {
+                    stop.WaitHandle.WaitOne(1); // the command loop is behind: let it apply what it has
+                    continue;
+                }
+                var blocks = _cluster!.Read(after, 64);
+                LogWorks(LogPart.Read);
+                foreach (var b in blocks)
+                {
+                    _control.Writer.TryWrite(new WorkItem(null, null, Op.Apply, default, null) { Block = b });
+                    after = b.Number;
+                }
+                if (blocks.Count == 0) _cluster.WaitForBlocks(StoreProbeInterval);
+            }
+            catch (StoreException ex)
+            {
+                LogFailed(LogPart.Read, ex);
+                stop.WaitHandle.WaitOne(StoreProbeInterval);
+            }
+        }
+    }
+
+    // ---- The lease: this node is alive, and which others are not --------------------------------------------
+
+    private void RunBeater()
+    {
+        var lostAfter = _options.NodeLostAfter;
+        var interval = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, lostAfter.Ticks / 5));
+        // A node is judged lost when its lease is this old, so that noticing it (one interval) stays within the bound.
+        var lease = lostAfter - interval * 2;
+        var upSince = _time.GetTimestamp();
+        var announced = new Dictionary<int, long>();
+        var stop = _clusterStop.Token;
+        while (!stop.WaitHandle.WaitOne(interval))
+        {
+            try
+            {
+                if (!_cluster!.Beat())
+                {
+                    Fence("the cluster counted this node as lost (it could not renew its lease in time)");
+                    return;
+                }
+                LogWorks(LogPart.Lease);
+                // Only a node that has itself been in touch for a whole bound judges others: after PostgreSQL was
+                // away, every lease is old, and each node needs a moment to renew its own.
+                if (_time.GetElapsedTime(upSince) < lostAfter) continue;
+                foreach (var node in _cluster.FindLost(lease))
+                {
+                    if (announced.TryGetValue(node, out var at) && _time.GetElapsedTime(at) < lostAfter) continue;
+                    announced[node] = _time.GetTimestamp();
+                    _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = () => LogNodeLost(node) });
+                }
+            }
+            catch (ClusterFencedException ex)
+            {
+                Fence(ex.Message);
+                return;
+            }
+            catch (StoreException ex)
+            {
+                LogFailed(LogPart.Lease, ex);
+                upSince = _time.GetTimestamp();
+            }
+        }
+    }
+
+    private int _fenced;
+
+    private void Fence(string why)
+    {
+        if (Interlocked.Exchange(ref _fenced, 1) != 0) return;
+        Log.FencedOff(_logger, why);
+        ThreadPool.QueueUserWorkItem(_ => Fenced?.Invoke(why));
+    }
+
+    /// <summary>True once the cluster has counted this node as gone.</summary>
+    public bool IsFenced => Volatile.Read(ref _fenced) != 0;
+
+    // ---- Health: which parts of the log failed --------------------------------------------------------------
+
+    [Flags]
+    private enum LogPart { Append = 1, Read = 2, Materialize = 4, Lease = 8 }
+
+    private int _logFailing;
+
+    private void LogFailed(LogPart part, Exception ex)
+    {
+        Metrics.CommitFailed();
+        int old, now;
+        do { old = Volatile.Read(ref _logFailing); now = old | (int)part; }
+        while (Interlocked.CompareExchange(ref _logFailing, now, old) != old);
+        if (old == 0) { Volatile.Write(ref _storeFailing, 1); Log.StoreFailed(_logger, ex.Message); }
+    }
+
+    private void LogWorks(LogPart part)
+    {
+        if ((Volatile.Read(ref _logFailing) & (int)part) == 0) return;
+        int old, now;
+        do { old = Volatile.Read(ref _logFailing); now = old & ~(int)part; }
+        while (Interlocked.CompareExchange(ref _logFailing, now, old) != old);
+        if (now == 0 && old != 0) { Volatile.Write(ref _storeFailing, 0); Log.StoreRecovered(_logger); }
+    }
+
+    private void StopCluster()
+    {
+        _clusterStop.Cancel();
+        foreach (var t in new[] { _appender, _reader, _beater }) t?.Join(TimeSpan.FromSeconds(5));
+        try
+        {
+            if (_fenced == 0) _cluster?.Leave();
+        }
+        catch (StoreException)
+        {
+            // Unreachable: the others count this node lost when its lease runs out.
+        }
+    }
+}
+
+/// <summary>The cluster counted this node as gone: it may not write to the log any more.</summary>
+public sealed class ClusterFencedException(string message) : StoreException(message);

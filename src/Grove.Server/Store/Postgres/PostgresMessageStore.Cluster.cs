@@ -1,0 +1,203 @@
+using System.Text.Json;
+using Grove.Core;
+using Grove.Core.Cluster;
+using Grove.Core.History;
+using Npgsql;
+
+namespace Grove.Server.Store.Postgres;
+
+// The cluster's command log in PostgreSQL. Appends are ordered by the row lock on log_head: an append holds it from
+// its UPDATE to its commit, so block numbers follow commit order with no gaps, and a reader that sees block n sees
+// every block before it. A committed append sends one NOTIFY without a body (a wake-up); readers that miss one still
+// poll every second. Materializing takes a transaction-level advisory lock, so one node writes each block's
+// messages and the others find it done. Each thread of the node (appender, reader, lease, commit loop) has its own
+// connection.
+public sealed partial class PostgresMessageStore
+{
+    // pg_advisory_xact_lock keys: starting a node (one at a time), materializing (one writer per block).
+    private const long JoinLockKey = 0x67726f7601;
+    private const long MaterializeLockKey = 0x67726f7602;
+    private const string WakeUpChannel = "grove_log";
+
+    private int _nodeId, _epoch;
+    private NpgsqlConnection? _appender, _reader;
+    private volatile bool _woken;
+
+    public ClusterStart Join(string nodeName, TimeSpan lostAfter, Func<ClusterBase> makeBase) => Read(c =>
+    {
+        using var tx = c.BeginTransaction();
+        Exec(c, "SELECT pg_advisory_xact_lock($1)", JoinLockKey);
+        int epoch;
+        long baseBlock;
+        byte[]? baseBytes;
+        using (var cmd = new NpgsqlCommand("SELECT epoch, base_block, base FROM cluster WHERE id = 1", c))
+        using (var r = cmd.ExecuteReader())
+        {
+            r.Read();
+            (epoch, baseBlock, baseBytes) = (r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<byte[]>(2));
+        }
+        var alive = Convert.ToInt64(Scalar(c, "SELECT count(*) FROM cluster_nodes WHERE epoch = $1 AND NOT gone AND beat_at > now() - $2::interval", epoch, lostAfter));
+        var fresh = alive == 0 || baseBytes is null;
+        var replaced = new List<int>();
+        ClusterBase start;
+        if (fresh)
+        {
+            // No node is alive: whatever the log holds past what was materialized was never delivered to anyone.
+            var head = Convert.ToInt64(Scalar(c, "SELECT head FROM log_head WHERE id = 1"));
+            Exec(c, "UPDATE cluster_nodes SET gone = true WHERE NOT gone");
+            Exec(c, "DELETE FROM command_log");
+            start = makeBase();
+            baseBytes = JsonSerializer.SerializeToUtf8Bytes(start);
+            epoch = Convert.ToInt32(Scalar(c, "UPDATE cluster SET epoch = epoch + 1, base_block = $1, base = $2, materialized = $1 WHERE id = 1 RETURNING epoch", head, baseBytes));
+            baseBlock = head;
+        }
+        else
+        {
+            start = JsonSerializer.Deserialize<ClusterBase>(baseBytes!) ?? throw new StoreException("The cluster's base state in PostgreSQL is empty.");
+            using (var cmd = new NpgsqlCommand("UPDATE cluster_nodes SET gone = true WHERE epoch = $1 AND NOT gone AND name = $2 RETURNING id", c))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter { Value = epoch });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = nodeName });
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) replaced.Add(r.GetInt32(0));
+            }
+        }
+        _nodeId = Convert.ToInt32(Scalar(c, "INSERT INTO cluster_nodes (name, epoch) VALUES ($1, $2) RETURNING id", nodeName, epoch));
+        _epoch = epoch;
+        var now = Convert.ToInt64(Scalar(c, "SELECT head FROM log_head WHERE id = 1"));
+        tx.Commit();
+        return new ClusterStart(_nodeId, start, baseBlock, now, fresh, replaced);
+    });
+
+    public long Append(ReadOnlyMemory<byte> entries, IReadOnlyList<int>? lost = null) => OnOwn(ref _appender, c =>
+    {
+        using var batch = new NpgsqlBatch(c);
+        var append = new NpgsqlBatchCommand(
+            "WITH me AS (SELECT 1 FROM cluster_nodes WHERE id = $1 AND NOT gone), " +
+            "h AS (UPDATE log_head SET head = head + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM me) RETURNING head) " +
+            "INSERT INTO command_log (block, node, entries) SELECT head, $1, $2 FROM h RETURNING block");
+        append.Parameters.Add(new NpgsqlParameter { Value = _nodeId });
+        append.Parameters.Add(new NpgsqlParameter { Value = entries.ToArray() });
+        batch.BatchCommands.Add(append);
+        if (lost is { Count: > 0 })
+        {
+            var mark = new NpgsqlBatchCommand("UPDATE cluster_nodes SET gone = true WHERE id = ANY($1)");
+            mark.Parameters.Add(new NpgsqlParameter { Value = lost.ToArray() });
+            batch.BatchCommands.Add(mark);
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {WakeUpChannel}"));
+        var block = batch.ExecuteScalar();
+        if (block is not long n) throw new ClusterFencedException("the cluster counted this node as lost; it may not write to the log");
+        return n;
+    });
+
+    public IReadOnlyList<LogBlock> Read(long after, int max) => OnOwn(ref _reader, c =>
+    {
+        _woken = false;
+        using var cmd = new NpgsqlCommand("SELECT block, node, entries FROM command_log WHERE block > $1 ORDER BY block LIMIT $2", c);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = max });
+        using var r = cmd.ExecuteReader();
+        var blocks = new List<LogBlock>();
+        while (r.Read()) blocks.Add(new LogBlock(r.GetInt64(0), r.GetInt32(1), r.GetFieldValue<byte[]>(2)));
+        return (IReadOnlyList<LogBlock>)blocks;
+    }, listen: true);
+
+    public bool WaitForBlocks(TimeSpan timeout) => OnOwn(ref _reader, c =>
+    {
+        // A wake-up that came while the last read ran counts: its block may be newer than what that read saw.
+        if (_woken) return true;
+        return c.Wait(timeout) || _woken;
+    }, listen: true);
+
+    public long Materialize(IReadOnlyList<BlockChanges> blocks)
+    {
+        long result = 0;
+        Write(w =>
+        {
+            using var tx = w.BeginTransaction();
+            Exec(w, "SELECT pg_advisory_xact_lock($1)", MaterializeLockKey);
+            var done = Convert.ToInt64(Scalar(w, "SELECT materialized FROM cluster WHERE id = 1"));
+            var messages = new List<StoredMessage>();
+            var rooms = new List<StoredRoom>();
+            var newest = done;
+            using var changes = new NpgsqlBatch(w);
+            foreach (var b in blocks)
+            {
+                if (b.Block <= done) continue;
+                messages.AddRange(b.Messages);
+                rooms.AddRange(b.Rooms);
+                if (b.Changes is { } ch) AddChanges(changes, ch);
+                newest = Math.Max(newest, b.Block);
+            }
+            if (newest > done)
+            {
+                if (messages.Count > 0 || rooms.Count > 0) CommitBatch(w, messages, rooms);
+                if (changes.BatchCommands.Count > 0) changes.ExecuteNonQuery();
+                Exec(w, "UPDATE cluster SET materialized = $1 WHERE id = 1", newest);
+            }
+            tx.Commit();
+            result = newest;
+        });
+        return result;
+    }
+
+    public bool Beat() => Read(c =>
+        Convert.ToInt32(Scalar(c, "WITH b AS (UPDATE cluster_nodes SET beat_at = now() WHERE id = $1 AND NOT gone RETURNING 1) SELECT count(*) FROM b", _nodeId)) == 1);
+
+    public IReadOnlyList<int> FindLost(TimeSpan lostAfter) => Read(c =>
+    {
+        using var cmd = new NpgsqlCommand("SELECT id FROM cluster_nodes WHERE epoch = $1 AND NOT gone AND id <> $2 AND beat_at < now() - $3::interval", c);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = _epoch });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = _nodeId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = lostAfter });
+        using var r = cmd.ExecuteReader();
+        var lost = new List<int>();
+        while (r.Read()) lost.Add(r.GetInt32(0));
+        return (IReadOnlyList<int>)lost;
+    });
+
+    public void Leave() => Read(c => Exec(c, "UPDATE cluster_nodes SET gone = true WHERE id = $1", _nodeId));
+
+    /// <summary>Runs on a connection of one thread's own (opened when there is none; the reader's listens).</summary>
+    private T OnOwn<T>(ref NpgsqlConnection? own, Func<NpgsqlConnection, T> use, bool listen = false)
+    {
+        var source = _writerSource ?? throw new InvalidOperationException("The store is not open.");
+        try
+        {
+            if (own is not { State: System.Data.ConnectionState.Open })
+            {
+                own?.Dispose();
+                own = null;
+                var c = source.OpenConnection();
+                own = c;
+                if (listen)
+                {
+                    c.Notification += (_, _) => _woken = true;
+                    Exec(c, $"LISTEN {WakeUpChannel}");
+                }
+            }
+            return use(own);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+        {
+            try { own?.Dispose(); } catch (Exception) { /* already broken */ }
+            own = null;
+            throw ex as StoreException ?? new StoreException(Explain(ex), ex);
+        }
+    }
+
+    private static int Exec(NpgsqlConnection c, string sql, params object[] values)
+    {
+        using var cmd = new NpgsqlCommand(sql, c);
+        foreach (var v in values) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        return cmd.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(NpgsqlConnection c, string sql, params object[] values)
+    {
+        using var cmd = new NpgsqlCommand(sql, c);
+        foreach (var v in values) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        return cmd.ExecuteScalar();
+    }
+}
