@@ -19,9 +19,14 @@ public sealed partial class ChatServer
         _sink.Batch.Block = block.Number;
         var reader = new EntryReader(block.Entries);
         var own = block.Node == _nodeId;
+        _lastSerial.TryGetValue(block.Node, out var last);
         while (reader.Next(out var entry))
         {
-            if (own && entry.Serial != 0 && _awaiting.Remove(entry.Serial, out var mine))
+            // An append retried after its answer was lost may be in the log twice: each node's serials only grow.
+            if (entry.Serial <= last) continue;
+            last = entry.Serial;
+            _lastSerial[block.Node] = last;
+            if (own && _awaiting.Remove(entry.Serial, out var mine))
             {
                 Run(mine with { FromLog = true, Stamp = entry.Stamp });
                 continue;
@@ -97,6 +102,9 @@ public sealed partial class ChatServer
         }
     }
 
+    // Command loop only: the newest entry serial applied from each node.
+    private readonly Dictionary<int, long> _lastSerial = new();
+
     private Session? SessionOf(int node, long id) =>
         node == _nodeId ? _sessions.GetValueOrDefault(id) : _remote.GetValueOrDefault((node, id));
 
@@ -119,6 +127,7 @@ public sealed partial class ChatServer
         if (!_goneNodes.Add(node)) return;
         var people = _remote.Where(kv => kv.Key.Item1 == node).OrderBy(kv => kv.Key.Item2).Select(kv => kv.Value).ToList();
         _handlers.Stamp = stamp;
+        _handlers.ForRemote = true;
         _handlers.NodeGone(people, null, reason, DisconnectReason.ConnectionLost);
         foreach (var p in people) _remote.Remove(p.OriginKey);
     }

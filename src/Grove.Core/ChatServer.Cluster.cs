@@ -113,9 +113,10 @@ public sealed partial class ChatServer
             // Nothing of this connection is known elsewhere: its end changes nothing shared.
             if (w.Op == Op.Leave) return false;
             s.ConnectLogged = true;
-            var c = _entries.Begin(0, s.Id, EntryOp.Connect, StampNow());
+            var connect = ++_nextSerial;
+            var c = _entries.Begin(connect, s.Id, EntryOp.Connect, StampNow());
             EntryWriter.WriteConnect(c, s, s.GuestOwnerKey);
-            Enqueue(new Outgoing(0, _entries.End(), MustLog: true));
+            Enqueue(new Outgoing(connect, _entries.End(), MustLog: true));
         }
         var serial = ++_nextSerial;
         var stamp = StampNow();
@@ -167,9 +168,10 @@ public sealed partial class ChatServer
     /// <summary>Command loop: a node whose lease ran out; its people leave on every node when this is applied.</summary>
     private void LogNodeLost(int node)
     {
-        var b = _entries.Begin(0, 0, EntryOp.NodeLost, StampNow());
+        var serial = ++_nextSerial;
+        var b = _entries.Begin(serial, 0, EntryOp.NodeLost, StampNow());
         b.Write(node);
-        Enqueue(new Outgoing(0, _entries.End(), MustLog: true, Lost: node));
+        Enqueue(new Outgoing(serial, _entries.End(), MustLog: true, Lost: node));
     }
 
     private void Enqueue(Outgoing o)

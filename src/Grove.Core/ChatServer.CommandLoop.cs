@@ -110,6 +110,7 @@ public sealed partial class ChatServer
         if (_cluster is not null && Intake(w)) return;
         var firstEffect = _sink.Batch.Effects.Count;
         _sink.Stamp = w.Stamp ?? StampNow();
+        _handlers.ForRemote = w.Session is { IsRemote: true };
         try
         {
             switch (w.Op)

@@ -23,7 +23,13 @@ internal sealed partial class ChatHandlers(ChatState state, EffectSink sink, Cha
     private readonly ChatState _state = state;
     private readonly EffectSink _sink = sink;
     private readonly ChatOptions _options = options;
-    private readonly ILogger _logger = logger;
+    private readonly ILogger _realLogger = logger;
+
+    // Another node's connection is logged by its own node: here its handling says nothing.
+    private ILogger _logger => ForRemote ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : _realLogger;
+
+    /// <summary>Set by the command loop while it applies an item of another node's connection.</summary>
+    internal bool ForRemote { get; set; }
     private ChatMetrics Metrics { get; } = metrics;
 
     /// <summary>The stamp of the command being handled (set by the command loop as it takes each one in).</summary>

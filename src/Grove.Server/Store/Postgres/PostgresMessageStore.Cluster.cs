@@ -163,6 +163,8 @@ public sealed partial class PostgresMessageStore
     private T OnOwn<T>(ref NpgsqlConnection? own, Func<NpgsqlConnection, T> use, bool listen = false)
     {
         var source = _writerSource ?? throw new InvalidOperationException("The store is not open.");
+        var reused = own is { State: System.Data.ConnectionState.Open };
+        for (var attempt = 0; ; attempt++)
         try
         {
             if (own is not { State: System.Data.ConnectionState.Open })
@@ -183,6 +185,10 @@ public sealed partial class PostgresMessageStore
         {
             try { own?.Dispose(); } catch (Exception) { /* already broken */ }
             own = null;
+            // A connection idle through a PostgreSQL restart fails on first use: once more on a fresh one (an append
+            // that did commit is then in the log twice, which every node skips by its serial).
+            var connectionLost = ex is NpgsqlException and not PostgresException || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
+            if (attempt == 0 && reused && connectionLost) continue;
             throw ex as StoreException ?? new StoreException(Explain(ex), ex);
         }
     }
