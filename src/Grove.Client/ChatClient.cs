@@ -17,6 +17,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
     private bool _inputEnded;
     private bool _sentNameUnasked; // the last name sent came from --name or the last connection, not from input
     private string? _refusedName;   // such a name, answered with "! …" (refused, unless a password prompt follows)
+    private long _lostAt;           // when the last chatting connection was lost (Stopwatch timestamp)
+    private bool _nameStillHeld;    // reconnecting, our own name was "already taken": sent again after a pause
     private readonly ReplayFilter _replay = new();
 
     public async Task<int> RunAsync(CancellationToken ct)
@@ -70,6 +72,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             closing = ClosingNotice(line) ?? closing;
             if (line == "What is your name?")
             {
+                if (_nameStillHeld) await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 if (_refusedName is not null && !options.AskAgainForRefusedName)
                 {
                     // Line mode: the next input line is a message, not a name, so a refused name ends the client.
@@ -121,6 +124,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             }
             if (line.StartsWith("! ", StringComparison.Ordinal))
             {
+                if (NameStillHeld(line, firstTime)) continue;
+                _nameStillHeld = false;
                 // Reconnecting with a remembered login, the "registered" notice is expected: the password follows.
                 if (!(_password is not null && line.Contains(" is registered. Log in", StringComparison.Ordinal))) ui.ShowServerLine(line, null);
                 if (_sentNameUnasked) _refusedName = _name;
@@ -131,6 +136,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             if (line.StartsWith("* Welcome, ", StringComparison.Ordinal))
             {
                 registered = true;
+                _nameStillHeld = false;
                 var end = line.IndexOf('!');
                 if (end > 11) _name = line[11..end];
                 ui.ShowServerLine(line, _name);
@@ -168,7 +174,24 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             try { await sending; } catch (OperationCanceledException) { }
         }
         if (_leaving) return Outcome.Left;
+        _lostAt = System.Diagnostics.Stopwatch.GetTimestamp();
         return Lost(closing);
+    }
+
+    /// <summary>
+    /// Whether a refusal, while reconnecting, is our own name "already taken": the lost connection may hold it for a
+    /// while yet (a cluster declares a dead node's people gone after some seconds), so it is tried again for up to
+    /// the reconnect window instead of asking for another name.
+    /// </summary>
+    private bool NameStillHeld(string line, bool firstTime)
+    {
+        if (firstTime || !_sentNameUnasked || _name is null || line != $"! The name \"{_name}\" is already taken.") return false;
+        var left = options.ReconnectFor - System.Diagnostics.Stopwatch.GetElapsedTime(_lostAt);
+        if (left <= TimeSpan.Zero) return false;
+        if (!_nameStillHeld)
+            ui.ShowStatus($"The name {_name} is still taken, most likely by the lost connection; trying it again for up to {Math.Ceiling(left.TotalSeconds):0} s…");
+        _nameStillHeld = true;
+        return true;
     }
 
     private Outcome Lost(string? closing)

@@ -105,6 +105,31 @@ public sealed class ConnectFailoverProcessTests
     }
 
     [Fact]
+    public async Task A_name_still_held_where_it_reconnects_is_tried_again_until_it_is_free()
+    {
+        using var folder = new TempFolder();
+        var a = await TestServer.StartAsync();
+        await using var b = await TestServer.StartAsync();
+        // On B the name is still someone's, as a dead node's people stay on the others until it is declared lost.
+        var stale = await b.JoinAsync("carol");
+        await using var c = Connect(folder, $"127.0.0.1:{a.Plain.Port}", $"127.0.0.1:{b.Plain.Port}", "--name", "carol");
+        await c.ExpectOutputAsync("^\\* Welcome, carol!");
+        await a.DisposeAsync();
+        await c.ExpectOutputAsync("^The name carol is still taken, most likely by the lost connection; trying it again for up to \\d+ s…$");
+        await stale.SendAsync("/quit");
+        await stale.ReadUntilClosedAsync();
+        await stale.DisposeAsync();
+        await c.ExpectOutputAsync("^Reconnected as carol\\.$");
+        await using var ivy = await b.JoinAsync("ivy");
+        await c.SendInputAsync("the name is mine again");
+        await ivy.ExpectAsync("^carol: the name is mine again$");
+        c.CloseInput();
+        Assert.Equal(0, await c.WaitForExitAsync(Exit));
+        Assert.Single(c.StdOut.Split('\n'), l => l.StartsWith("The name carol is still taken", StringComparison.Ordinal)); // said once
+        Assert.DoesNotContain("What is your name?", c.StdOut);
+    }
+
+    [Fact]
     public async Task When_no_address_answers_one_line_names_them_all_and_the_exit_code_is_2()
     {
         using var folder = new TempFolder();
