@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using System.Threading.Channels;
 
 namespace Grove.Client;
@@ -19,26 +17,15 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
     private bool _inputEnded;
     private bool _sentNameUnasked; // the last name sent came from --name or the last connection, not from input
     private string? _refusedName;   // such a name, answered with "! …" (refused, unless a password prompt follows)
+    private long _lostAt;           // when the last chatting connection was lost (Stopwatch timestamp)
+    private bool _nameStillHeld;    // reconnecting, our own name was "already taken": sent again after a pause
     private readonly ReplayFilter _replay = new();
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        Connection? connection;
-        try
-        {
-            connection = await Connection.OpenAsync(options, ct);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
-        {
-            // A name that does not resolve is a typing mistake or a DNS problem, not a stopped server.
-            ui.ShowStatus($"Cannot find the host {options.Host}: check its name, or give its address.");
-            return ExitCodes.Unreachable;
-        }
-        catch (SocketException)
-        {
-            ui.ShowStatus($"Cannot reach {options.Address} — is the server running? (start it with: grove serve)");
-            return ExitCodes.Unreachable;
-        }
+        var dialer = new ServerDialer(options, ui);
+        var connection = await dialer.ConnectFirstAsync(ct);
+        if (connection is null) return ExitCodes.Unreachable;
 
         var firstTime = true;
         while (true)
@@ -59,12 +46,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 ui.ShowStatus(_inputEnded ? "Goodbye." : "Not reconnecting (--no-reconnect).");
                 return _inputEnded ? ExitCodes.Ok : ExitCodes.ConnectionLost;
             }
-            connection = await ReconnectAsync(ct);
-            if (connection is null)
-            {
-                ui.ShowStatus($"Could not reconnect to {options.Address} within {options.ReconnectFor.TotalSeconds:0} s. Giving up.");
-                return ExitCodes.ConnectionLost;
-            }
+            connection = await dialer.ReconnectAsync(ct);
+            if (connection is null) return ExitCodes.ConnectionLost;
         }
     }
 
@@ -77,40 +60,19 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
         return Outcome.NoName;
     }
 
-    private async Task<Connection?> ReconnectAsync(CancellationToken ct)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var delay = TimeSpan.FromSeconds(1);
-        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < options.ReconnectFor)
-        {
-            var left = options.ReconnectFor - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var wait = delay < left ? delay : left;
-            ui.ShowStatus($"Reconnecting to {options.Address} in {wait.TotalSeconds:0} s (giving up after {options.ReconnectFor.TotalSeconds:0} s)…");
-            await Task.Delay(wait, ct);
-            try
-            {
-                return await Connection.OpenAsync(options, ct);
-            }
-            catch (SocketException)
-            {
-                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 8));
-            }
-        }
-        return null;
-    }
-
-    private async Task<Outcome> RunConnectionAsync(Connection c, bool firstTime, CancellationToken ct)
+    private async Task<Outcome> RunConnectionAsync(ServerConnection c, bool firstTime, CancellationToken ct)
     {
         // Registration: answer each name prompt; a refusal ("! …") is shown and the prompt comes again.
         var registered = false;
-        var shuttingDown = false;
+        string? closing = null; // what the server said before it closes, from its shutdown notice
         while (!registered)
         {
             var line = await c.ReadLineAsync(ct);
-            if (line is null) return Lost(shuttingDown);
-            if (line.StartsWith("* The server is shutting down", StringComparison.Ordinal)) shuttingDown = true;
+            if (line is null) return Lost(closing);
+            closing = ClosingNotice(line) ?? closing;
             if (line == "What is your name?")
             {
+                if (_nameStillHeld) await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 if (_refusedName is not null && !options.AskAgainForRefusedName)
                 {
                     // Line mode: the next input line is a message, not a name, so a refused name ends the client.
@@ -162,6 +124,8 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             }
             if (line.StartsWith("! ", StringComparison.Ordinal))
             {
+                if (NameStillHeld(line, firstTime)) continue;
+                _nameStillHeld = false;
                 // Reconnecting with a remembered login, the "registered" notice is expected: the password follows.
                 if (!(_password is not null && line.Contains(" is registered. Log in", StringComparison.Ordinal))) ui.ShowServerLine(line, null);
                 if (_sentNameUnasked) _refusedName = _name;
@@ -172,6 +136,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             if (line.StartsWith("* Welcome, ", StringComparison.Ordinal))
             {
                 registered = true;
+                _nameStillHeld = false;
                 var end = line.IndexOf('!');
                 if (end > 11) _name = line[11..end];
                 ui.ShowServerLine(line, _name);
@@ -197,7 +162,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
                 var line = await c.ReadLineAsync(ct);
                 if (line is null) break;
                 Track(line);
-                if (line.StartsWith("* The server is shutting down", StringComparison.Ordinal)) shuttingDown = true;
+                closing = ClosingNotice(line) ?? closing;
                 if (!_replay.ShouldShow(line)) continue;
                 _replay.Shown(line);
                 ui.ShowServerLine(line, _name);
@@ -209,15 +174,38 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
             try { await sending; } catch (OperationCanceledException) { }
         }
         if (_leaving) return Outcome.Left;
-        return Lost(shuttingDown);
+        _lostAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        return Lost(closing);
     }
 
-    private Outcome Lost(bool shuttingDown)
+    /// <summary>
+    /// Whether a refusal, while reconnecting, is our own name "already taken": the lost connection may hold it for a
+    /// while yet (a cluster declares a dead node's people gone after some seconds), so it is tried again for up to
+    /// the reconnect window instead of asking for another name.
+    /// </summary>
+    private bool NameStillHeld(string line, bool firstTime)
+    {
+        if (firstTime || !_sentNameUnasked || _name is null || line != $"! The name \"{_name}\" is already taken.") return false;
+        var left = options.ReconnectFor - System.Diagnostics.Stopwatch.GetElapsedTime(_lostAt);
+        if (left <= TimeSpan.Zero) return false;
+        if (!_nameStillHeld)
+            ui.ShowStatus($"The name {_name} is still taken, most likely by the lost connection; trying it again for up to {Math.Ceiling(left.TotalSeconds):0} s…");
+        _nameStillHeld = true;
+        return true;
+    }
+
+    private Outcome Lost(string? closing)
     {
         if (_leaving) return Outcome.Left;
-        ui.ShowStatus(shuttingDown ? "The server is shutting down; the connection closed." : "Connection lost.");
+        ui.ShowStatus(closing ?? "Connection lost.");
         return Outcome.Lost;
     }
+
+    // A whole server stopping, or one node of a cluster (a rolling restart): either way the connection closes next.
+    private static string? ClosingNotice(string line) =>
+        line.StartsWith("* The server is shutting down", StringComparison.Ordinal) ? "The server is shutting down; the connection closed."
+        : line.StartsWith("* This node is restarting", StringComparison.Ordinal) ? "This node is restarting; the connection closed."
+        : null;
 
     private void Track(string line)
     {
@@ -233,7 +221,7 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
         else if (line.StartsWith("* You are now known as ", StringComparison.Ordinal)) _name = line["* You are now known as ".Length..];
     }
 
-    private async Task SendTypedLinesAsync(Connection c, CancellationToken ct)
+    private async Task SendTypedLinesAsync(ServerConnection c, CancellationToken ct)
     {
         while (true)
         {
@@ -286,77 +274,6 @@ public sealed class ChatClient(ClientOptions options, IClientFrontEnd ui)
         catch (ChannelClosedException)
         {
             return null;
-        }
-    }
-
-    /// <summary>One TCP connection to the plain door, read line by line.</summary>
-    private sealed class Connection : IAsyncDisposable
-    {
-        private readonly TcpClient _tcp;
-        private readonly StreamReader _reader;
-        private readonly Stream _stream;
-
-        private Connection(TcpClient tcp)
-        {
-            _tcp = tcp;
-            _stream = tcp.GetStream();
-            _reader = new StreamReader(_stream, new UTF8Encoding(false, false));
-        }
-
-        public static async Task<Connection> OpenAsync(ClientOptions o, CancellationToken ct)
-        {
-            var tcp = new TcpClient { NoDelay = true };
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                await tcp.ConnectAsync(o.Host, o.Port, timeout.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                tcp.Dispose();
-                throw new SocketException((int)SocketError.TimedOut);
-            }
-            catch
-            {
-                tcp.Dispose();
-                throw;
-            }
-            return new Connection(tcp);
-        }
-
-        public async Task<string?> ReadLineAsync(CancellationToken ct)
-        {
-            try
-            {
-                return await _reader.ReadLineAsync(ct);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
-            catch (ObjectDisposedException)
-            {
-                return null;
-            }
-        }
-
-        public async Task SendLineAsync(string line, CancellationToken ct)
-        {
-            try
-            {
-                await _stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), ct);
-            }
-            catch (IOException)
-            {
-                // The read side notices the loss and reports it.
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _tcp.Dispose();
-            return ValueTask.CompletedTask;
         }
     }
 }

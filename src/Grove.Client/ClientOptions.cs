@@ -2,8 +2,11 @@ namespace Grove.Client;
 
 public sealed class ClientOptions
 {
-    public string Host { get; set; } = "127.0.0.1";
-    public int Port { get; set; } = 6969;
+    /// <summary>
+    /// The plain doors to use, in order (nodes of one cluster, say): the first that answers, and after a lost
+    /// connection the next one first.
+    /// </summary>
+    public IReadOnlyList<ServerAddress> Servers { get; set; } = [ServerAddress.Default];
     public string? Name { get; set; }
     public bool Reconnect { get; set; } = true;
     /// <summary>
@@ -13,7 +16,6 @@ public sealed class ClientOptions
     public bool AskAgainForRefusedName { get; set; } = true;
     /// <summary>How long to keep trying to reconnect after the connection is lost.</summary>
     public TimeSpan ReconnectFor { get; set; } = TimeSpan.FromSeconds(30);
-    public string Address => $"{Host}:{Port}";
 }
 
 /// <summary>Exit codes of `grove connect`.</summary>

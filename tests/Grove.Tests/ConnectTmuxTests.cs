@@ -61,4 +61,22 @@ public sealed class ConnectTmuxTests : IAsyncLifetime
         screen = await tmux.WaitFor(s => s.Contains("EXIT="), "the client's exit");
         Assert.Contains("EXIT=0", screen);
     }
+
+    [Fact]
+    public async Task Given_two_addresses_it_moves_to_the_second_when_the_first_shuts_down_and_says_where_it_is()
+    {
+        var first = await TestServer.StartAsync();
+        int portA = first.Plain.Port, portB = _server.Plain.Port;
+        using var tmux = new TmuxScreen($"dotnet {GroveProcess.GroveDll} connect 127.0.0.1:{portA} 127.0.0.1:{portB} --name carol; echo EXIT=$?; sleep 30", 70, 16);
+        await tmux.WaitFor(s => s.Contains($"* connected to 127.0.0.1:{portA}") && s.Contains("* Welcome, carol!"), "the first address");
+        await first.DisposeAsync();
+        await tmux.WaitFor(s => s.Contains($"* connected to 127.0.0.1:{portB}") && s.Contains("Reconnected as carol."), "the second address");
+        await using var dave = await _server.JoinAsync("dave");
+        tmux.Type("on the second node now");
+        tmux.Keys("Enter");
+        await dave.ExpectAsync("^carol: on the second node now$");
+        tmux.Keys("C-d");
+        var screen = await tmux.WaitFor(s => s.Contains("EXIT="), "the client's exit");
+        Assert.Contains("EXIT=0", screen);
+    }
 }
