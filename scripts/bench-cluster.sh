@@ -37,8 +37,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 work=$(mktemp -d /tmp/grove-bench-cluster.XXXXXX)
 chmod 755 "$work"
 results="$work/results.jsonl"; : > "$results"
-node_pids=()
+node_pids=(); bench_pid=
 cleanup() {
+  if [ -n "$bench_pid" ]; then kill -TERM "$bench_pid" 2>/dev/null || true; fi
   for pid in "${node_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${node_pids[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -101,8 +102,13 @@ run() { # system figure [bench flags...]
   local portlist pidlist line
   portlist=$(IFS=,; echo "${ports[*]}"); pidlist=$(IFS=,; echo "${pids[*]}")
   local extra=(); [ "$system" = cluster ] && extra=(--postgres-pid "$POSTMASTER")
-  line=$(timeout 150 "${GROVE[@]}" bench fanout --door "$DOOR" --port "$portlist" --server-pid "$pidlist" "${extra[@]}" "$@" \
-    --json 2>"$work/bench.err" | tail -1) || true
+  # In the background and waited for, so that a SIGTERM or Ctrl+C cleans up at once instead of after the run.
+  timeout 150 "${GROVE[@]}" bench fanout --door "$DOOR" --port "$portlist" --server-pid "$pidlist" "${extra[@]}" "$@" \
+    --json >"$work/bench.out" 2>"$work/bench.err" &
+  bench_pid=$!
+  wait "$bench_pid" || true
+  bench_pid=
+  line=$(tail -1 "$work/bench.out")
   if [ -z "$line" ]; then line="{\"error\":\"$(tr -d '"\n\\' < "$work/bench.err" | head -c 300)\"}"; fi
   echo "{\"system\":\"$system\",\"figure\":\"$figure\",\"run\":\"$*\",\"result\":$line}" | tee -a "$results"
 }
