@@ -12,6 +12,10 @@ public sealed class BenchResult
     public string Door { get; init; } = "";
     public int Clients { get; init; }
     public int Senders { get; init; }
+    /// <summary>With --rooms: the rooms the clients were dealt into.</summary>
+    public int? Rooms { get; init; }
+    /// <summary>With several ports: the nodes the clients were spread over (the senders on the first).</summary>
+    public int? Nodes { get; init; }
     public double Rate { get; init; }
     public int Window { get; init; }
     public double Seconds { get; init; }
@@ -26,6 +30,10 @@ public sealed class BenchResult
     public double LatencyP90Ms { get; init; }
     public double LatencyP99Ms { get; init; }
     public double LatencyMaxMs { get; init; }
+    /// <summary>With several nodes: the deliveries to a client on another node than the sender's, and their latency.</summary>
+    public long? CrossNodeDeliveries { get; init; }
+    public double? CrossNodeLatencyP50Ms { get; init; }
+    public double? CrossNodeLatencyP99Ms { get; init; }
     public double ConnectP50Ms { get; init; }
     /// <summary>At a fixed rate: how late the 99th percentile message left, against its time (the pacing's precision).</summary>
     public double? SendLatenessP99Ms { get; init; }
@@ -33,6 +41,11 @@ public sealed class BenchResult
     public double? ServerCpuSeconds { get; init; }
     public double GeneratorCpuSeconds { get; init; }
     public double? DeliveriesPerServerCpuSecond { get; init; }
+    /// <summary>With --postgres-pid: PostgreSQL's CPU (the postmaster and every backend, ended ones included).</summary>
+    public double? PostgresCpuSeconds { get; init; }
+    /// <summary>Every process measured: the servers (nodes) and PostgreSQL.</summary>
+    public double? ClusterCpuSeconds { get; init; }
+    public double? DeliveriesPerClusterCpuSecond { get; init; }
     public long? ServerRssBytes { get; init; }
     public int? Stuck { get; init; }
     /// <summary>With --control-room: the same figures for the control room, which has the same members and senders at the same time but no stuck members.</summary>
@@ -72,15 +85,19 @@ public sealed class BenchResult
             if (ServerCpuSeconds is { } c) sb.AppendLine(ci, $"  server CPU {c:0.00} s; generator CPU {GeneratorCpuSeconds:0.00} s");
             return sb.ToString();
         }
-        sb.AppendLine(ci, $"fan-out on the {Door} door: {Clients} clients, {Senders} senders, {(Rate > 0 ? $"{Rate:0} msg/s fixed rate" : $"window {Window}")}, {Seconds:0.0} s");
+        sb.AppendLine(ci, $"fan-out on the {Door} door: {Clients} clients{(Rooms is { } rooms ? $" in {rooms} rooms" : "")}{(Nodes is { } nodes ? $" over {nodes} nodes" : "")}, {Senders} senders, {(Rate > 0 ? $"{Rate:0} msg/s fixed rate" : $"window {Window}")}, {Seconds:0.0} s");
         sb.AppendLine(ci, $"  messages   {MessagesSent,12:N0} sent      {MessagesPerSecond,12:N0} /s");
         sb.AppendLine(ci, $"  deliveries {Deliveries,12:N0} received  {DeliveriesPerSecond,12:N0} /s   (expected {ExpectedDeliveries:N0})");
         sb.AppendLine(ci, $"  lost {Lost:N0}, duplicated {Duplicated:N0}");
         sb.AppendLine(ci, $"  latency    p50 {LatencyP50Ms:0.000} ms  p90 {LatencyP90Ms:0.000} ms  p99 {LatencyP99Ms:0.000} ms  max {LatencyMaxMs:0.000} ms");
+        if (CrossNodeLatencyP99Ms is { } crossP99)
+            sb.AppendLine(ci, $"  cross-node p50 {CrossNodeLatencyP50Ms:0.000} ms  p99 {crossP99:0.000} ms   ({CrossNodeDeliveries:N0} deliveries to another node than the sender's)");
         sb.AppendLine(ci, $"  connect    p50 {ConnectP50Ms:0.0} ms  p99 {ConnectP99Ms:0.0} ms");
         if (SendLatenessP99Ms is { } late) sb.AppendLine(ci, $"  pacing     p99 {late:0.000} ms late");
         if (ServerCpuSeconds is { } cpu)
             sb.AppendLine(ci, $"  server CPU {cpu:0.00} s = {DeliveriesPerServerCpuSecond:N0} deliveries per CPU-second{(Control is null ? "" : " (both rooms)")}; RSS {ServerRssBytes / 1048576.0:0.0} MiB");
+        if (PostgresCpuSeconds is { } pg)
+            sb.AppendLine(ci, $"  PostgreSQL CPU {pg:0.00} s; the whole cluster {ClusterCpuSeconds:0.00} s = {DeliveriesPerClusterCpuSecond:N0} deliveries per CPU-second");
         sb.AppendLine(ci, $"  generator CPU {GeneratorCpuSeconds:0.00} s");
         if (GeneratorCpuSeconds > 0.8 * ElapsedForCpu)
             sb.AppendLine("  WARNING: the generator used most of a core; it may be the bottleneck, not the server.");

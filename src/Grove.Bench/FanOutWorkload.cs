@@ -6,9 +6,21 @@ using System.Text;
 namespace Grove.Bench;
 
 public sealed record FanOutOptions(
-    IPEndPoint Server, IBenchProtocol Protocol, int Clients, int Senders, TimeSpan Duration,
-    int Window, double Rate, int Size, int? ServerPid, string Room, bool QuickAck)
+    IReadOnlyList<IPEndPoint> Nodes, IBenchProtocol Protocol, int Clients, int Senders, TimeSpan Duration,
+    int Window, double Rate, int Size, IReadOnlyList<int> ServerPids, string Room, bool QuickAck)
 {
+    /// <summary>The first node: every sender (and every stuck member) connects to it; the other clients take turns.</summary>
+    public IPEndPoint Server => Nodes[0];
+
+    /// <summary>Processes whose CPU counts with the servers' (with their descendants): a cluster's PostgreSQL.</summary>
+    public IReadOnlyList<int> PostgresPids { get; init; } = [];
+
+    /// <summary>
+    /// Rooms the clients are dealt into (client k into room k mod Rooms), each with its own senders, so the run
+    /// measures messages per second into many rooms rather than the fan-out of one.
+    /// </summary>
+    public int Rooms { get; init; } = 1;
+
     /// <summary>Extra members that join and then never read (tiny receive buffers): slow consumers.</summary>
     public int Stuck { get; init; }
 
@@ -21,22 +33,36 @@ public sealed record FanOutOptions(
 }
 
 /// <summary>
-/// N clients in one room, S of them sending. Every message carries its sender, a sequence number and its send time,
-/// so each receiver measures latency and counts lost, duplicated and out-of-order deliveries. Either as fast as
-/// possible with at most <c>Window</c> messages per sender not yet received by everyone, or at a fixed total rate.
+/// N clients in one room (or dealt into several), S of them sending. Every message carries its sender, a sequence
+/// number and its send time, so each receiver measures latency and counts lost, duplicated and out-of-order
+/// deliveries. Either as fast as possible with at most <c>Window</c> messages per sender not yet received by
+/// everyone, or at a fixed total rate. With several nodes the senders are on the first and the other clients take
+/// turns over all of them, so a delivery to a client on another node is measured apart (cross-node latency).
 /// </summary>
-public sealed class FanOutWorkload(FanOutOptions o)
+public sealed partial class FanOutWorkload(FanOutOptions o)
 {
     // Per room ("lane"): the room under test, and with ControlRoom its control beside it. A logical sender is one
     // sender in one lane: number lane * Senders + sender; its messages carry that number.
     private readonly int _lanes = o.ControlRoom ? 2 : 1;
-    private LatencyHistogram[] _latency = [];
-    private long[] _deliveries = [], _lost = [], _duplicates = [];
+    private LatencyHistogram[] _latency = [], _crossLatency = [];
+    private long[] _deliveries = [], _crossDeliveries = [], _lost = [], _duplicates = [];
     private int[][] _next = [];            // per receiver, per logical sender: next expected sequence number
     private int[][] _slotCounts = [];      // per logical sender, per window slot: receivers that have it
+    private int[] _receiversOf = [];       // per logical sender: the members of its room but itself
     private SemaphoreSlim[] _windows = [];
     private long[] _sent = [];
     private readonly LatencyHistogram _lateness = new(); // fixed rate: each message's send time against its due time
+
+    /// <summary>The room of client k in the lane under test (the control room has everyone).</summary>
+    private int RoomOf(int k) => k % o.Rooms;
+
+    private string RoomName(int room) => o.Rooms == 1 ? o.Room : $"{o.Room}-{room + 1}";
+
+    /// <summary>
+    /// The node of client k: senders on the first; the others take turns over the nodes in each room's order of
+    /// members, so every room is spread over every node whatever the numbers of rooms and nodes.
+    /// </summary>
+    private int NodeOf(int k) => k < o.Senders ? 0 : (k - o.Senders) / o.Rooms % o.Nodes.Count;
 
     public async Task<BenchResult> RunAsync(CancellationToken ct)
     {
@@ -51,16 +77,17 @@ public sealed class FanOutWorkload(FanOutOptions o)
             {
                 await Task.WhenAll(Enumerable.Range(i, Math.Min(20, o.Clients - i)).Select(async k =>
                 {
+                    var server = o.Nodes[NodeOf(k)];
                     var source = IPAddress.Parse($"127.0.0.{1 + k % 9}");
                     for (var attempt = 1; ; attempt++)
                     {
                         var started = Stopwatch.GetTimestamp();
-                        var c = await BenchConnection.ConnectAsync(o.Server, IPAddress.IsLoopback(o.Server.Address) && o.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct, prefix: "f");
+                        var c = await BenchConnection.ConnectAsync(server, IPAddress.IsLoopback(server.Address) && server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? source : null, o.Protocol, k, ct, prefix: "f");
                         c.QuickAck = o.QuickAck;
                         try
                         {
                             await o.Protocol.RegisterAsync(c, setupTimeout);
-                            await o.Protocol.JoinAsync(c, o.Room, setupTimeout);
+                            await o.Protocol.JoinAsync(c, RoomName(RoomOf(k)), setupTimeout);
                             if (o.ControlRoom) await o.Protocol.JoinAsync(c, ControlRoomName, setupTimeout);
                         }
                         catch (BenchException) when (attempt < 4)
@@ -80,17 +107,19 @@ public sealed class FanOutWorkload(FanOutOptions o)
             for (var i = 0; i < o.Stuck; i++) stuck.Add(await JoinStuck(i, ct));
             _stuckSockets = stuck;
 
-            var receivers = o.Clients - 1; // a sender does not receive its own message
             var logical = o.Senders * _lanes;
+            _receiversOf = Enumerable.Range(0, logical).Select(ls => ls >= o.Senders ? o.Clients - 1
+                : Enumerable.Range(0, o.Clients).Count(k => RoomOf(k) == RoomOf(ls)) - 1).ToArray();
             _next = Enumerable.Range(0, o.Clients).Select(_ => new int[logical]).ToArray();
             _slotCounts = Enumerable.Range(0, logical).Select(_ => new int[o.Window]).ToArray();
             _windows = Enumerable.Range(0, logical).Select(_ => new SemaphoreSlim(o.Window, o.Window)).ToArray();
             _sent = new long[logical];
             _latency = Enumerable.Range(0, _lanes).Select(_ => new LatencyHistogram()).ToArray();
-            (_deliveries, _lost, _duplicates) = (new long[_lanes], new long[_lanes], new long[_lanes]);
-            foreach (var c in clients) c.OnDelivery = (conn, payload) => OnDelivery(conn, payload, receivers);
+            _crossLatency = Enumerable.Range(0, _lanes).Select(_ => new LatencyHistogram()).ToArray();
+            (_deliveries, _crossDeliveries, _lost, _duplicates) = (new long[_lanes], new long[_lanes], new long[_lanes], new long[_lanes]);
+            foreach (var c in clients) c.OnDelivery = OnDelivery;
 
-            var serverCpu0 = o.ServerPid is { } pid ? ProcStats.CpuSeconds(pid) : null;
+            var cpu0 = Cpu();
             var ownCpu0 = ProcStats.OwnCpuSeconds();
             var started = Stopwatch.GetTimestamp();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -109,14 +138,14 @@ public sealed class FanOutWorkload(FanOutOptions o)
 
             // Let what is in flight arrive (bounded), then count what never did.
             var drainStarted = Stopwatch.GetTimestamp();
-            while (Stopwatch.GetElapsedTime(drainStarted) < TimeSpan.FromSeconds(10) && Delivered() < _sent.Sum() * receivers)
+            while (Stopwatch.GetElapsedTime(drainStarted) < TimeSpan.FromSeconds(10) && Delivered() < Expected())
                 await Task.Delay(20, CancellationToken.None);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var serverCpu = o.ServerPid is { } pid2 && serverCpu0 is { } c0 ? ProcStats.CpuSeconds(pid2) - c0 : null;
-            var ownCpu = ProcStats.OwnCpuSeconds() - ownCpu0;
+            var cpu = Cpu();
+            var used = new CpuUsed(Minus(cpu.Servers, cpu0.Servers), Minus(cpu.Postgres, cpu0.Postgres), ProcStats.OwnCpuSeconds() - ownCpu0);
 
-            var result = Result(0, receivers, sendElapsed, elapsed, connectTimes, serverCpu, ownCpu);
-            if (o.ControlRoom) result.Control = Result(1, receivers, sendElapsed, elapsed, connectTimes, serverCpu, ownCpu);
+            var result = Result(0, sendElapsed, elapsed, connectTimes, used);
+            if (o.ControlRoom) result.Control = Result(1, sendElapsed, elapsed, connectTimes, used);
             return result;
         }
         finally
@@ -141,63 +170,19 @@ public sealed class FanOutWorkload(FanOutOptions o)
         return n;
     }
 
-    /// <summary>One lane's figures; the server's CPU and memory are the whole run's.</summary>
-    private BenchResult Result(int lane, int receivers, TimeSpan sendElapsed, TimeSpan elapsed, LatencyHistogram connectTimes, double? serverCpu, double ownCpu)
+    private long Expected()
     {
-        long missing = 0, sent = 0;
-        for (var s = lane * o.Senders; s < (lane + 1) * o.Senders; s++)
-        {
-            sent += _sent[s];
-            for (var r = 0; r < o.Clients; r++)
-                if (r != s % o.Senders) missing += Math.Max(0, _sent[s] - _next[r][s]);
-        }
-        var deliveries = Interlocked.Read(ref _deliveries[lane]);
-        var latency = _latency[lane];
-        return new BenchResult
-        {
-            Workload = "fanout",
-            Door = o.Protocol.Door,
-            Stuck = o.Stuck > 0 && lane == 0 ? o.Stuck : null,
-            Clients = o.Clients,
-            Senders = o.Senders,
-            Rate = o.Rate,
-            Window = o.Window,
-            Seconds = Math.Round(sendElapsed.TotalSeconds, 3),
-            MessagesSent = sent,
-            Deliveries = deliveries,
-            ExpectedDeliveries = sent * receivers,
-            MessagesPerSecond = Math.Round(sent / sendElapsed.TotalSeconds),
-            DeliveriesPerSecond = Math.Round(deliveries / elapsed.TotalSeconds),
-            Lost = _lost[lane] + missing,
-            Duplicated = _duplicates[lane],
-            LatencyP50Ms = latency.Percentile(0.50) / 1000.0,
-            LatencyP90Ms = latency.Percentile(0.90) / 1000.0,
-            LatencyP99Ms = latency.Percentile(0.99) / 1000.0,
-            LatencyMaxMs = latency.MaxMicros / 1000.0,
-            ConnectP50Ms = connectTimes.Percentile(0.5) / 1000.0,
-            ConnectP99Ms = connectTimes.Percentile(0.99) / 1000.0,
-            SendLatenessP99Ms = o.Rate > 0 ? _lateness.Percentile(0.99) / 1000.0 : null,
-            ServerCpuSeconds = serverCpu is { } sc ? Math.Round(sc, 2) : null,
-            GeneratorCpuSeconds = Math.Round(ownCpu, 2),
-            DeliveriesPerServerCpuSecond = serverCpu is > 0 ? Math.Round(Delivered() / serverCpu.Value) : null,
-            ServerRssBytes = o.ServerPid is { } pid ? ProcStats.RssBytes(pid) : null,
-            ElapsedForCpu = elapsed.TotalSeconds,
-        };
+        long n = 0;
+        for (var ls = 0; ls < _sent.Length; ls++) n += Interlocked.Read(ref _sent[ls]) * _receiversOf[ls];
+        return n;
     }
 
-    /// <summary>A member that registers, joins and then never reads again (plain and IRC doors).</summary>
-    private async Task<System.Net.Sockets.Socket> JoinStuck(int i, CancellationToken ct)
-    {
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
-            { ReceiveBufferSize = 1024 };
-        await socket.ConnectAsync(o.Server, ct);
-        var name = $"s{i:D5}";
-        var hello = o.Protocol.Door == "irc"
-            ? $"NICK {name}\r\nUSER {name} 0 * :stuck\r\nJOIN {o.Room}\r\n"
-            : $"{name}\n/join {o.Room}\n";
-        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(hello), System.Net.Sockets.SocketFlags.None, ct);
-        return socket;
-    }
+    private (double? Servers, double? Postgres) Cpu() => (ProcStats.TreeCpuSeconds(o.ServerPids), ProcStats.TreeCpuSeconds(o.PostgresPids));
+
+    private static double? Minus(double? after, double? before) => after is { } a && before is { } b ? a - b : null;
+
+    /// <summary>CPU seconds of the run: the servers' (nodes), PostgreSQL's, and the generator's own.</summary>
+    private readonly record struct CpuUsed(double? Servers, double? Postgres, double Own);
 
     /// <summary>
     /// As fast as the window allows: one loop per sending client. With a control room it alternates, each message to
@@ -299,9 +284,9 @@ public sealed class FanOutWorkload(FanOutOptions o)
     private string Pad => o.Size > 40 ? new string('x', o.Size - 40) : "";
 
     private ReadOnlyMemory<byte> Message(int lane, int ls, int seq, string pad) =>
-        o.Protocol.Message(lane == 0 ? o.Room : ControlRoomName, $"~{ls} {seq} {Stopwatch.GetTimestamp()} {pad}");
+        o.Protocol.Message(lane == 0 ? RoomName(RoomOf(ls)) : ControlRoomName, $"~{ls} {seq} {Stopwatch.GetTimestamp()} {pad}");
 
-    private void OnDelivery(BenchConnection receiver, ReadOnlySpan<byte> payload, int receivers)
+    private void OnDelivery(BenchConnection receiver, ReadOnlySpan<byte> payload)
     {
         // "~S SEQ TICKS pad"
         payload = payload[1..];
@@ -313,8 +298,14 @@ public sealed class FanOutWorkload(FanOutOptions o)
         if ((uint)s >= (uint)_next[receiver.Index].Length || s % o.Senders == receiver.Index) return; // an echo of one's own message is not a delivery
 
         var lane = s / o.Senders;
-        _latency[lane].Record((long)Stopwatch.GetElapsedTime(ticks).TotalMicroseconds);
+        var micros = (long)Stopwatch.GetElapsedTime(ticks).TotalMicroseconds;
+        _latency[lane].Record(micros);
         Interlocked.Increment(ref _deliveries[lane]);
+        if (NodeOf(receiver.Index) != NodeOf(s % o.Senders))
+        {
+            _crossLatency[lane].Record(micros);
+            Interlocked.Increment(ref _crossDeliveries[lane]);
+        }
         // Each receiver's read loop is the only writer of its own row.
         var next = _next[receiver.Index];
         if (seq == next[s]) next[s] = seq + 1;
@@ -322,7 +313,7 @@ public sealed class FanOutWorkload(FanOutOptions o)
         else { Interlocked.Increment(ref _duplicates[lane]); return; }
 
         var slot = seq % o.Window;
-        if (Interlocked.Increment(ref _slotCounts[s][slot]) == receivers)
+        if (Interlocked.Increment(ref _slotCounts[s][slot]) == _receiversOf[s])
         {
             _slotCounts[s][slot] = 0;
             _windows[s].Release();

@@ -100,6 +100,9 @@ public sealed class PostgresServer : IDisposable
         AsPostgres(Path.Combine(Bin, "pg_ctl"), "stop", "-D", DataFolder, "-m", "fast", "-w", "-t", "30");
     }
 
+    /// <summary>The postmaster's process id (its backends are its children), from its pid file.</summary>
+    public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(DataFolder, "postmaster.pid")).First());
+
     public string Log() => File.Exists(Path.Combine(_folder, "postgres.log")) ? File.ReadAllText(Path.Combine(_folder, "postgres.log")) : "";
 
     public void Dispose()

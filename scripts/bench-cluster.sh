@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The cluster benchmark (issue 24): NODES Grove nodes on a PostgreSQL of the script's own against one node on SQLite,
+# with the same `grove bench fanout` runs, one system after the other on this machine. The clients are spread over
+# the nodes and the senders are all on the first, so most deliveries cross nodes. Figures:
+#   a. p99 at 500 msg/s into a room of 200 (the cluster's cross-node p99 against the single node's p99; goal ≤ 2×)
+#   b. the most messages/s into rooms with zero loss (20 rooms of 10, one sender each, as fast as a window allows;
+#      goal ≥ 20,000/s cluster-wide), and whether a fixed GOAL msg/s into the same rooms is held with zero loss
+#   c. deliveries per CPU-second of the whole cluster (nodes and every PostgreSQL process) against one SQLite node
+# Prints a table and a JSON line; cleans up after itself (nodes, PostgreSQL, temporary folder), even when stopped.
+# Loopback only; every run is bounded in time; about 2 to 3 minutes with the defaults.
+#   scripts/bench-cluster.sh                        3 nodes, plain door, 6 s per run
+#   NODES=1 scripts/bench-cluster.sh                one node on PostgreSQL (works before the cluster core)
+#   DURATION=8 DOOR=irc GOAL=20000 QUICKACK=0 BUILD=0 KEEP=1 PGOPTS="-c synchronous_commit=off" scripts/bench-cluster.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODES=${NODES:-3}; DURATION=${DURATION:-6}; DOOR=${DOOR:-plain}; GOAL=${GOAL:-20000}
+QUICKACK=${QUICKACK:-1}; BUILD=${BUILD:-1}; KEEP=${KEEP:-0}; PGOPTS=${PGOPTS:-}
+case "$DOOR" in plain|irc) ;; *) echo "bench-cluster: DOOR must be plain or irc (got \"$DOOR\")." >&2; exit 2;; esac
+case "$NODES" in [1-9]) ;; *) echo "bench-cluster: NODES must be 1 to 9 (got \"$NODES\")." >&2; exit 2;; esac
+
+if [ "$BUILD" != 0 ]; then dotnet build -c Release src/Grove -nologo -v quiet -clp:ErrorsOnly >/dev/null; fi
+GROVE=(dotnet "$PWD/src/Grove/bin/Release/net10.0/grove.dll")
+[ -f "${GROVE[1]}" ] || { echo "bench-cluster: no Release build at ${GROVE[1]}; run without BUILD=0." >&2; exit 1; }
+
+pgbin=/usr/lib/postgresql/15/bin
+if [ ! -x "$pgbin/initdb" ]; then
+  if command -v initdb >/dev/null; then pgbin=$(dirname "$(command -v initdb)")
+  else
+    echo "Installing PostgreSQL from Debian"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+fi
+# Root may not run PostgreSQL: as root, its programs run as the postgres user (the package creates it).
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+work=$(mktemp -d /tmp/grove-bench-cluster.XXXXXX)
+chmod 755 "$work"
+results="$work/results.jsonl"; : > "$results"
+node_pids=(); bench_pid=
+cleanup() {
+  if [ -n "$bench_pid" ]; then kill -TERM "$bench_pid" 2>/dev/null || true; fi
+  for pid in "${node_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${node_pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  node_pids=()
+  if [ -f "$work/pg/data/postmaster.pid" ]; then as_pg "$pgbin/pg_ctl" stop -D "$work/pg/data" -m fast -w -t 30 >/dev/null 2>&1 || true; fi
+  if [ "$KEEP" = 0 ]; then rm -rf "$work"; else echo "Kept $work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ulimit -n 65536 2>/dev/null || true
+
+start_postgres() {
+  mkdir -p "$work/pg"
+  [ "$(id -u)" != 0 ] || chown postgres "$work/pg"
+  as_pg "$pgbin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$work/pg/initdb.log" 2>&1 \
+    || { echo "bench-cluster: initdb failed: $(tail -3 "$work/pg/initdb.log")" >&2; exit 1; }
+  PGPORT=$(free_port)
+  # PostgreSQL's defaults otherwise (fsync and synchronous_commit on): what a cluster runs with.
+  # shellcheck disable=SC2086
+  as_pg "$pgbin/pg_ctl" start -D "$work/pg/data" -l "$work/pg/postgres.log" -w -t 30 \
+    -o "-p $PGPORT -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=300 $PGOPTS" >/dev/null \
+    || { echo "bench-cluster: PostgreSQL did not start: $(tail -3 "$work/pg/postgres.log")" >&2; exit 1; }
+  as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres grove
+  POSTMASTER=$(head -1 "$work/pg/data/postmaster.pid")
+  CONN="Host=127.0.0.1;Port=$PGPORT;Database=grove;Username=postgres"
+}
+
+stop_postgres() { as_pg "$pgbin/pg_ctl" stop -D "$work/pg/data" -m fast -w -t 30 >/dev/null; }
+
+ports=(); pids=()
+start_node() { # name [serve flags...]
+  local name=$1; shift
+  local plain irc
+  plain=$(free_port); irc=$(free_port)
+  "${GROVE[@]}" serve --port "$plain" --irc-port "$irc" --http-port -1 --flood-control false --data "$work/$name" \
+    --log-file "$work/$name.log" --log-level warning "$@" >"$work/$name.out" 2>&1 &
+  local pid=$!
+  node_pids+=("$pid")
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench-cluster: node $name did not start: $(grep -v '^\s*$' "$work/$name.out" | tail -2 | tr '\n' ' ')" >&2; exit 1
+    fi
+    local port=$plain; [ "$DOOR" = irc ] && port=$irc
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then ports+=("$port"); pids+=("$pid"); return; fi
+    sleep 0.1
+  done
+  echo "bench-cluster: node $name did not listen within 30 s." >&2; exit 1
+}
+
+stop_nodes() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; done
+  ports=(); pids=()
+}
+
+run() { # system figure [bench flags...]
+  local system=$1 figure=$2; shift 2
+  local portlist pidlist line
+  portlist=$(IFS=,; echo "${ports[*]}"); pidlist=$(IFS=,; echo "${pids[*]}")
+  local extra=(); [ "$system" = cluster ] && extra=(--postgres-pid "$POSTMASTER")
+  # In the background and waited for, so that a SIGTERM or Ctrl+C cleans up at once instead of after the run.
+  timeout 150 "${GROVE[@]}" bench fanout --door "$DOOR" --port "$portlist" --server-pid "$pidlist" "${extra[@]}" "$@" \
+    --json >"$work/bench.out" 2>"$work/bench.err" &
+  bench_pid=$!
+  wait "$bench_pid" || true
+  bench_pid=
+  line=$(tail -1 "$work/bench.out")
+  if [ -z "$line" ]; then line="{\"error\":\"$(tr -d '"\n\\' < "$work/bench.err" | head -c 300)\"}"; fi
+  echo "{\"system\":\"$system\",\"figure\":\"$figure\",\"run\":\"$*\",\"result\":$line}" | tee -a "$results"
+}
+
+quick=(); [ "$QUICKACK" != 0 ] && quick=(--quick-ack)
+figures() { # system
+  run "$1" latency --clients 200 --senders 10 --rate 500 --window 1000 --duration "$DURATION" --room "#rate" "${quick[@]}"
+  run "$1" most --clients 200 --senders 20 --rooms 20 --window 64 --duration "$DURATION" --room "#most"
+  run "$1" goal --clients 200 --senders 20 --rooms 20 --rate "$GOAL" --window 1000 --duration "$DURATION" --room "#goal"
+  run "$1" cpu --clients 200 --senders 10 --window 32 --duration "$DURATION" --room "#cpu"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== $NODES node(s) on PostgreSQL ($DOOR door, $DURATION s per run)"
+start_postgres
+for i in $(seq 1 "$NODES"); do start_node "n$i" --store postgres --postgres "$CONN" --node-name "n$i"; done
+figures cluster
+stop_nodes
+stop_postgres
+echo "== one node on SQLite"
+start_node s1
+figures single
+stop_nodes
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+python3 - "$results" "$NODES" "$DOOR" "$DURATION" "$GOAL" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$load_before" "$load_after" <<'PY'
+import json, sys
+path, nodes, door, duration, goal, commit, load0, load1 = sys.argv[1:]
+rows = {(r["system"], r["figure"]): r["result"] for r in map(json.loads, filter(str.strip, open(path)))}
+def get(system, figure, *keys):
+    r = rows.get((system, figure), {})
+    for k in keys:
+        if r.get(k) is not None: return r[k]
+    return None
+def fmt(v, unit=""):
+    if v is None: return "–"
+    return (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}") + unit
+def ratio(a, b): return None if a is None or not b else a / b
+def clean(system, figure):
+    r = rows.get((system, figure), {})
+    return "error" not in r and r.get("lost") == 0 and r.get("duplicated") == 0 and r.get("deliveries") == r.get("expectedDeliveries")
+cross = get("cluster", "latency", "crossNodeLatencyP99Ms", "latencyP99Ms")
+single = get("single", "latency", "latencyP99Ms")
+most_c, most_s = get("cluster", "most", "messagesPerSecond"), get("single", "most", "messagesPerSecond")
+goal_c, goal_s = get("cluster", "goal", "messagesPerSecond"), get("single", "goal", "messagesPerSecond")
+cpu_c = get("cluster", "cpu", "deliveriesPerClusterCpuSecond")
+cpu_s = get("single", "cpu", "deliveriesPerClusterCpuSecond", "deliveriesPerServerCpuSecond")
+label = f"{nodes} node{'s' if nodes != '1' else ''} on PostgreSQL"
+p99_label = "cross-node p99" if nodes != "1" else "p99 (one node: nothing crosses)"
+table = [
+    (f"a. {p99_label} at 500 msg/s, room of 200 (ms)", fmt(cross), fmt(single), ratio(cross, single), "≤ 2× the single node"),
+    ("b. most msg/s into 20 rooms of 10, zero loss", fmt(most_c) + ("" if clean("cluster", "most") else " (LOSS)"),
+        fmt(most_s) + ("" if clean("single", "most") else " (LOSS)"), ratio(most_c, most_s), "≥ 20,000/s"),
+    (f"b. {int(goal):,} msg/s asked into 20 rooms of 10: held", fmt(goal_c) + ("" if clean("cluster", "goal") else " (LOSS)"),
+        fmt(goal_s) + ("" if clean("single", "goal") else " (LOSS)"), ratio(goal_c, goal_s), f"{int(goal):,}, zero loss"),
+    ("c. deliveries per CPU-second, room of 200 (nodes + PostgreSQL)", fmt(cpu_c), fmt(cpu_s), ratio(cpu_c, cpu_s), ""),
+]
+print(f"\n{door} door, {duration} s per run, commit {commit}, load average {load0} before, {load1} after\n")
+print(f"| figure | {label} | one node on SQLite | cluster / single | goal |")
+print("| --- | --- | --- | --- | --- |")
+for name, c, s, q, g in table:
+    print(f"| {name} | {c} | {s} | {'–' if q is None else f'{q:.2f}×'} | {g} |")
+pg = get("cluster", "cpu", "postgresCpuSeconds"); nodes_cpu = get("cluster", "cpu", "serverCpuSeconds")
+print(f"\nIn c, the nodes used {fmt(nodes_cpu, ' s')} of CPU and PostgreSQL {fmt(pg, ' s')}.")
+bad = [f"{s}/{f}" for (s, f), r in rows.items() if not clean(s, f)]
+if bad: print("WARNING: lost, duplicated or failed runs: " + ", ".join(bad) + " (see the JSON lines above).")
+print(json.dumps({"nodes": int(nodes), "door": door, "seconds": float(duration), "commit": commit, "crossNodeP99Ms": cross,
+    "singleNodeP99Ms": single, "mostMessagesPerSecond": {"cluster": most_c, "single": most_s},
+    "goalMessagesPerSecond": {"asked": int(goal), "cluster": goal_c, "single": goal_s},
+    "deliveriesPerCpuSecond": {"cluster": cpu_c, "single": cpu_s, "clusterNodesCpuSeconds": nodes_cpu, "clusterPostgresCpuSeconds": pg},
+    "clean": not bad}))
+PY
