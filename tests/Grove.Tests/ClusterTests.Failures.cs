@@ -74,6 +74,8 @@ public sealed partial class ClusterTests
         await using var wes = await cluster[2].WebAsync("wes");
         await pia.ExpectAsync("^\\* wes joined #lobby");
         await ivy.ExpectAsync(":wes!\\S+ JOIN :?#lobby");
+        await using var tom = await cluster[2].JoinAsync("tom");
+        await pia.ExpectAsync("^\\* tom joined #lobby");
 
         // Three senders, one per node and door, each numbering its lines.
         var streams = new[]
@@ -92,6 +94,9 @@ public sealed partial class ClusterTests
             await pia.ExpectAsync("^" + Regex.Escape(Refusal) + "$");
             await ivy.ExpectAsync("NOTICE ivy :The server cannot store messages right now; try again in a moment\\.$");
             await wes.ExpectAsync(m => Type(m) == "error" && Field(m, "code") == "store_unavailable", "a store_unavailable error");
+            // A state change is refused as well: announced but not kept, it would be gone after a restart.
+            await tom.SendAsync("/topic set during the outage");
+            await tom.ExpectAsync("^" + Regex.Escape(Refusal) + "$");
             for (var n = 0; n < 3; n++)
             {
                 await cluster[n].WaitForHealthAsync(HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
@@ -120,6 +125,8 @@ public sealed partial class ClusterTests
             finals.Add(Field(await wes.ExpectAsync(m => Type(m) == "message" && Field(m, "text")!.EndsWith("-final", StringComparison.Ordinal), "the finals"), "text")!);
         await pia.LinesUntilBarrierAsync();
         await ivy.IrcBarrierAsync();
+        await tom.SendAsync("/topic");
+        await tom.ExpectAsync("^\\* #lobby has no topic\\.");
         Assert.DoesNotContain(pia.Seen, l => l.EndsWith("(node lost)", StringComparison.Ordinal));
 
         // Acknowledged: IRC's and the web's echo; for the plain door (no echo), what the others received. Every line
