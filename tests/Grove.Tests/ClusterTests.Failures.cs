@@ -57,7 +57,9 @@ public sealed partial class ClusterTests
         Assert.Equal(onB, await cluster[2].RoomHistoryAsync("#lobby"));
         Assert.Equal(beaGot, Numbers(onB.Where(m => m.From == "sam").Select(m => m.Text), "m"));
 
-        // Their names are free again, and the nodes left carry on.
+        // They are gone from the lists, their names are free again, and the nodes left carry on.
+        await bea.SendAsync("/who");
+        Assert.DoesNotMatch("\\b(sam|ian|wyn)\\b", await bea.ExpectAsync("^\\* Online \\("));
         await using var sam2 = await cluster[1].JoinAsync("sam");
         await bea.SendAsync("still here");
         await carl.ExpectAsync(":bea!\\S+ PRIVMSG #lobby :still here$");

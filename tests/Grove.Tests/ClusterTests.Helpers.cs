@@ -17,6 +17,13 @@ public sealed partial class ClusterTests
         return $"{m.Groups["nick"].Value}: {m.Groups["text"].Value}";
     }
 
+    /// <summary>Adds <paramref name="line"/> to <paramref name="lines"/> and gives <paramref name="value"/> (to keep a collected line whole).</summary>
+    private static string Kept(List<string> lines, string line, string value)
+    {
+        lines.Add(line);
+        return value;
+    }
+
     /// <summary>Reads lines until <paramref name="count"/> of them give a value; returns those values in order.</summary>
     private static async Task<List<string>> CollectAsync(LineClient c, int count, Func<string, string?> pick)
     {

@@ -42,7 +42,8 @@ public sealed partial class ClusterTests
 
         // Live: the plain door echoes nothing to its sender; IRC (echo-message) and the web door do.
         var noraSaw = await CollectAsync(nora, 6, l => Regex.Match(l, "^((?:ivan|wendy): (?:irc|web) \\d)$") is { Success: true } m ? m.Groups[1].Value : null);
-        var ivanSaw = await CollectAsync(ivan, 9, l => IrcSaid(l, "#garden"));
+        var ivanLines = new List<string>();
+        var ivanSaw = await CollectAsync(ivan, 9, l => IrcSaid(l, "#garden") is { } said ? Kept(ivanLines, l, said) : null);
         var wendySaw = new List<ApiMessage>();
         while (wendySaw.Count < 9)
         {
@@ -59,6 +60,7 @@ public sealed partial class ClusterTests
         var said = order.Select(m => $"{m.From}: {m.Text}").ToList();
         Assert.Equal(order, wendySaw);
         Assert.Equal(said, ivanSaw);
+        Assert.Equal(order.Select(m => $"msgid={m.Id}"), ivanLines.Select(l => Regex.Match(l, "msgid=[^; ]+").Value));
         Assert.Equal(said.Where(l => !l.StartsWith("nora: ", StringComparison.Ordinal)), noraSaw);
         // Each sender's lines in the order sent.
         foreach (var who in new[] { "nora", "ivan", "wendy" })
