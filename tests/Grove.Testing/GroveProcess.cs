@@ -13,6 +13,7 @@ public sealed class GroveProcess : IAsyncDisposable
     private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<int> _plainPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _ircPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _webPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private GroveProcess(Process process)
     {
@@ -74,6 +75,8 @@ public sealed class GroveProcess : IAsyncDisposable
             if (m.Success) gp._plainPort.TrySetResult(int.Parse(m.Groups[1].Value));
             m = Regex.Match(e.Data, "The irc door listens on [^ ]+:(\\d+) ");
             if (m.Success) gp._ircPort.TrySetResult(int.Parse(m.Groups[1].Value));
+            m = Regex.Match(e.Data, "The web door listens on [^ ]+:(\\d+) ");
+            if (m.Success) gp._webPort.TrySetResult(int.Parse(m.Groups[1].Value));
         };
         process.ErrorDataReceived += (_, e) =>
         {
@@ -140,6 +143,13 @@ public sealed class GroveProcess : IAsyncDisposable
     public async Task<IPEndPoint> IrcEndPointAsync()
     {
         var port = await _ircPort.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return new IPEndPoint(IPAddress.Loopback, port);
+    }
+
+    /// <summary>The web door's address (HTTP and /ws), once the server has said it listens.</summary>
+    public async Task<IPEndPoint> WebEndPointAsync()
+    {
+        var port = await _webPort.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return new IPEndPoint(IPAddress.Loopback, port);
     }
 

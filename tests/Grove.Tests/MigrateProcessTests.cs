@@ -54,5 +54,19 @@ public sealed class MigrateProcessTests
         Assert.Equal(1, await again.WaitForExitAsync(ExitTimeout));
         Assert.Matches("^grove migrate: The PostgreSQL database \\S+ on 127\\.0\\.0\\.1:\\d+ is not empty \\(2 in messages, 2 in rooms, 2 in accounts, 1 in room_settings, \\d+ in audit\\): " +
             "grove migrate copies only into a new database\\. Create one \\(createdb\\) and give it with --to\\. Nothing was copied\\.\n$", again.StdErr.Replace("\r", ""));
+
+        // A cluster of two nodes on the migrated database: each serves the history, the accounts log in on either,
+        // and the two people talk across the nodes.
+        await using var cluster = await ClusterHarness.StartAsync(2, new() { Database = database });
+        await using var alice2 = await cluster[0].LoggedInAsync("alice", "correct horse");
+        await using var bob2 = await cluster[1].LoggedInAsync("bob", "battery staple");
+        for (var n = 0; n < 2; n++)
+            Assert.Contains(await cluster[n].RoomHistoryAsync("#garden"), m => m is { From: "alice", Text: "first planting 🌱" });
+        await bob2.SendAsync("/join #garden");
+        await bob2.ExpectAsync("^\\[history \\d\\d:\\d\\d\\] alice: first planting 🌱$");
+        await bob2.SendAsync("/history alice");
+        Assert.Matches("\\[private alice to bob\\] between us$", await bob2.ExpectAsync("^\\[history"));
+        await alice2.SendAsync("/msg bob across the nodes");
+        await bob2.ExpectAsync("^\\[private\\] alice: across the nodes$");
     }
 }
