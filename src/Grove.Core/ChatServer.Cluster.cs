@@ -190,6 +190,8 @@ public sealed partial class ChatServer
     // The most one block holds; the rest goes in the next one.
     private const int MaxBlockBytes = 1 << 20;
 
+    private bool _appendRetrying; // the appender holds entries that must be logged and were not yet
+
     private void RunAppender()
     {
         var retry = new List<Outgoing>();
@@ -206,6 +208,7 @@ public sealed partial class ChatServer
             {
                 break;
             }
+            Volatile.Write(ref _appendRetrying, retry.Count > 0);
             while (true)
             {
                 taken.Clear();
@@ -245,6 +248,7 @@ public sealed partial class ChatServer
                         if (o.MustLog) retry.Add(o);
                         else (refused ??= new()).Add(o.Serial);
                     if (refused is not null) _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = () => Refuse(refused) });
+                    Volatile.Write(ref _appendRetrying, retry.Count > 0);
                     break;
                 }
             }
@@ -257,7 +261,9 @@ public sealed partial class ChatServer
         foreach (var serial in serials)
         {
             if (!_awaiting.Remove(serial, out var w)) continue;
-            var onlyLocal = w.Op is Op.Reply or Op.Query || w.Op == Op.Unit && !w.Steps!.Any(step => step is ChatCommand);
+            // What only reads (a reply, a query, /who, /history) is answered from this node's state all the same.
+            var onlyLocal = w.Op is Op.Reply or Op.Query || w.Op == Op.Command && OnlyReads(w.Command!)
+                || w.Op == Op.Unit && w.Steps!.All(step => step is not ChatCommand c || OnlyReads(c));
             if (onlyLocal)
             {
                 Run(w with { FromLog = true });
@@ -270,6 +276,16 @@ public sealed partial class ChatServer
             if (w.Done is not null) _sink.Batch.Effects.Add(Pipeline.Effect.Complete(w.Done));
         }
     }
+
+    /// <summary>A command that changes nothing anyone else sees, so this node may answer it while the log is away.</summary>
+    private static bool OnlyReads(ChatCommand c) => c.Kind switch
+    {
+        CommandKind.Who or CommandKind.Help or CommandKind.Bamboo or CommandKind.Rooms or CommandKind.History or CommandKind.Whois
+            or CommandKind.Audit => true,
+        CommandKind.Topic => c.Text is null,
+        CommandKind.Mode => string.IsNullOrEmpty(c.Text),
+        _ => false,
+    };
 
     // ---- The reader: the log's blocks, in order, to the command loop ---------------------------------------
 
@@ -326,6 +342,8 @@ public sealed partial class ChatServer
                     return;
                 }
                 LogWorks(LogPart.Lease);
+                // A lease renewed is a write PostgreSQL took: an appender with nothing to retry works again too.
+                if (!Volatile.Read(ref _appendRetrying)) LogWorks(LogPart.Append);
                 // Only a node that has itself been in touch for a whole bound judges others: after PostgreSQL was
                 // away, every lease is old, and each node needs a moment to renew its own.
                 if (_time.GetElapsedTime(upSince) < lostAfter) continue;
@@ -370,6 +388,7 @@ public sealed partial class ChatServer
 
     private void LogFailed(LogPart part, Exception ex)
     {
+        StoreProblem = ex.Message;
         Metrics.CommitFailed();
         int old, now;
         do { old = Volatile.Read(ref _logFailing); now = old | (int)part; }

@@ -24,34 +24,36 @@ public sealed partial class ChatServer
         while (await WaitForBatchesAsync(reader).ConfigureAwait(false))
         {
             while (reader.TryRead(out var b)) pending.Add(b);
-            if (_cluster is not null) await MaterializeAsync(pending).ConfigureAwait(false);
-            else foreach (var b in pending)
+            foreach (var b in pending)
             {
                 messages.AddRange(b.Messages);
                 rooms.AddRange(b.RoomChanges);
                 if (b.HasChanges) changes.AddFrom(b.Changes);
             }
-            if (_cluster is null)
-            {
-                var stored = messages.Count == 0 && rooms.Count == 0 && changes.IsEmpty || CommitToStore(messages, rooms, changes);
-                changes.Clear();
-                // Nothing is delivered that is not stored: the messages of a failed commit are withheld, their senders told.
-                WithholdUnstored(pending, stored ? null : messages);
-            }
-            foreach (var b in pending) if (b.HasReads) AnswerReads(b);
-            var weight = 0;
-            foreach (var b in pending)
-            {
-                weight += b.CommitWeight;
-                Interlocked.Increment(ref _deliveryBacklog);
-                _toDeliver.Writer.TryWrite(b);
-            }
-            Committed(weight);
+            var stored = messages.Count == 0 && rooms.Count == 0 && changes.IsEmpty || CommitToStore(messages, rooms, changes);
+            changes.Clear();
+            // Nothing is delivered that is not stored: the messages of a failed commit are withheld, their senders told.
+            WithholdUnstored(pending, stored ? null : messages);
+            HandToDelivery(pending);
             pending.Clear();
             messages.Clear();
             rooms.Clear();
         }
         _toDeliver.Writer.TryComplete();
+    }
+
+    /// <summary>Commit loop: these batches are stored; their reads are answered and they go to the delivery loop.</summary>
+    private void HandToDelivery(List<Batch> batches)
+    {
+        foreach (var b in batches) if (b.HasReads) AnswerReads(b);
+        var weight = 0;
+        foreach (var b in batches)
+        {
+            weight += b.CommitWeight;
+            Interlocked.Increment(ref _deliveryBacklog);
+            _toDeliver.Writer.TryWrite(b);
+        }
+        Committed(weight);
     }
 
     // The batch's store reads, answered now that it is committed (see AfterCommit).

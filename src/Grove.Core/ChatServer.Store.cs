@@ -19,6 +19,9 @@ public sealed partial class ChatServer
 
     private int _storeFailing;
 
+    /// <summary>Why the store failed last, in a sentence (for /healthz).</summary>
+    public string? StoreProblem { get; private set; }
+
     /// <summary>True while the last write to the store failed.</summary>
     public bool StoreFailing => Volatile.Read(ref _storeFailing) == 1;
 

@@ -109,7 +109,7 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
             _handlers.ResumeGates();
         }
         _commandLoop = Task.Run(RunCommandLoop);
-        _commitLoop = Task.Run(RunCommitLoop);
+        _commitLoop = Task.Run(_cluster is null ? RunCommitLoop : RunClusterCommitLoop);
         _deliveryLoop = Task.Run(RunDeliveryLoop);
         if (_cluster is not null)
         {

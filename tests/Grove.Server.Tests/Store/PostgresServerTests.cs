@@ -78,38 +78,6 @@ public sealed class PostgresServerTests
     }
 
     [Fact]
-    public async Task A_second_node_on_the_same_database_is_refused_until_clustering_exists()
-    {
-        var database = SharedPostgres.NewDatabase();
-        await using var first = await TestServer.StartAsync(OnPostgres(database, "a"));
-        var ex = await Assert.ThrowsAsync<StoreException>(() => TestServer.StartAsync(OnPostgres(database, "b")));
-        Assert.StartsWith("Another Grove node is already using the PostgreSQL database", ex.Message);
-    }
-
-    [Fact]
-    public void After_a_lost_connection_the_nodes_own_old_session_holding_the_lock_is_ended_instead_of_refusing_for_hours()
-    {
-        var database = SharedPostgres.NewDatabase();
-        using var store = new PostgresMessageStore(database, "ghosty");
-        store.Open();
-        store.Commit([new StoredMessage(1, DateTimeOffset.UtcNow, "#r", "a", null, "before", Grove.Core.Events.MessageKind.Normal)], []);
-        // The writer's session is cut; a session under the node's name holds the lock as its old one would when the
-        // network failed while the node closed it (PostgreSQL would keep it until TCP keep-alive gives up).
-        Run(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grove node ghosty'");
-        using var ghost = new Npgsql.NpgsqlConnection(database + ";Application Name=grove node ghosty;Pooling=false");
-        ghost.Open();
-        using (var take = new Npgsql.NpgsqlCommand("SELECT pg_try_advisory_lock(x'67726f7665'::bigint)", ghost))
-            Assert.Equal(true, take.ExecuteScalar());
-
-        store.Commit([new StoredMessage(2, DateTimeOffset.UtcNow, "#r", "a", null, "after", Grove.Core.Events.MessageKind.Normal)], []);
-        Assert.Equal(2, Count(database, "SELECT count(*) FROM messages"));
-        Assert.Equal(System.Data.ConnectionState.Broken, Probe(ghost));
-        // Another node's session (another name) is never ended: a second node is still refused.
-        using var other = new PostgresMessageStore(database, "other");
-        Assert.StartsWith("Another Grove node is already using", Assert.Throws<StoreException>(other.Open).Message);
-    }
-
-    [Fact]
     public void A_nul_character_which_postgres_text_cannot_hold_does_not_fail_everyones_commit()
     {
         // A web client can send "\u0000"; SQLite keeps it, PostgreSQL refuses it, and the batch with everyone's

@@ -88,7 +88,7 @@ public static class WebEndpoints
         app.MapGet("/healthz", () =>
         {
             var healthy = chat.Store.IsHealthy(out var problem) && !chat.StoreFailing;
-            return Results.Json(new { status = healthy ? "ok" : "degraded", store = healthy ? "ok" : problem ?? "failing" },
+            return Results.Json(new { status = healthy ? "ok" : "degraded", store = healthy ? "ok" : problem ?? chat.StoreProblem ?? "failing" },
                 statusCode: healthy ? 200 : 503);
         });
 
