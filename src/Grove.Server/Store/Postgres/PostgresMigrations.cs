@@ -125,6 +125,23 @@ public static class PostgresMigrations
     /// <summary>Brings the database to <see cref="CurrentVersion"/>; refuses a database from a newer Grove.</summary>
     public static void Apply(NpgsqlConnection c)
     {
+        // Nodes of a cluster often start together: one migrates, the others wait and find it done.
+        using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", c)) lockCmd.ExecuteNonQuery();
+        try
+        {
+            ApplyLocked(c);
+        }
+        finally
+        {
+            using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockKey})", c);
+            unlock.ExecuteNonQuery();
+        }
+    }
+
+    private const long MigrationLockKey = 0x67726f7600;
+
+    private static void ApplyLocked(NpgsqlConnection c)
+    {
         var version = ReadVersion(c);
         if (version > CurrentVersion)
             throw new StoreException($"The PostgreSQL database was written by a newer Grove (schema {version}, this one knows {CurrentVersion}).");
