@@ -61,6 +61,7 @@ public sealed partial class ChatServer
                 var s = new Session(door, remote, policy, node, entry.Session, nodeName) { ConnectedAt = at };
                 s.SetGuestOwner(owner);
                 _remote[(node, entry.Session)] = s;
+                _remoteView[(node, entry.Session)] = s;
                 return;
             case EntryOp.NodeLost:
                 NodeGone(reader.Body.ReadInt32(), null, "node lost", entry.Stamp);
@@ -110,7 +111,9 @@ public sealed partial class ChatServer
 
     private void Forget(int node, long id)
     {
-        if (node != _nodeId) _remote.Remove((node, id));
+        if (node == _nodeId) return;
+        _remote.Remove((node, id));
+        _remoteView.TryRemove((node, id), out _);
     }
 
     /// <summary>Command loop: a node stopped or was lost; its people leave every room, on every node alike.</summary>
@@ -129,7 +132,11 @@ public sealed partial class ChatServer
         _handlers.Stamp = stamp;
         _handlers.ForRemote = true;
         _handlers.NodeGone(people, null, reason, DisconnectReason.ConnectionLost);
-        foreach (var p in people) _remote.Remove(p.OriginKey);
+        foreach (var p in people)
+        {
+            _remote.Remove(p.OriginKey);
+            _remoteView.TryRemove(p.OriginKey, out _);
+        }
     }
 
     /// <summary>Said to this node's people when the cluster counted it as lost.</summary>

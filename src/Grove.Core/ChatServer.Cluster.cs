@@ -35,6 +35,12 @@ public sealed partial class ChatServer
     // Command loop only: items logged and not yet applied (by serial), other nodes' connections, nodes gone.
     private readonly Dictionary<long, WorkItem> _awaiting = new();
     private readonly Dictionary<(int, long), Session> _remote = new();
+
+    // The same connections of other nodes, readable from any thread (/status, the people API).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, long), Session> _remoteView = new();
+
+    /// <summary>Everyone connected to the whole server: this node's connections and, in a cluster, the others'.</summary>
+    public IEnumerable<Session> EveryoneConnected => _remoteView.IsEmpty ? Sessions : Sessions.Concat(_remoteView.Select(static kv => kv.Value));
     private readonly HashSet<int> _goneNodes = new();
     private readonly EntryWriter _entries = new();
     private long _nextSerial;

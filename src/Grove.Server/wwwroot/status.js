@@ -9,7 +9,7 @@ async function refresh() {
     $('rate').textContent = s.messagesPerSecond; $('messages').textContent = s.messagesIn; $('store').textContent = s.store;
     $('rooms').replaceChildren(...s.rooms.map(r => row([r.name, r.members, r.connections])));
     // One person, however many doors: their connections on the rows under their name.
-    $('people').replaceChildren(...s.people.flatMap(p => p.connections.map((c, i) => row([i === 0 ? p.name : '', c.door, c.address]))));
+    $('people').replaceChildren(...s.people.flatMap(p => p.connections.map((c, i) => row([i === 0 ? p.name : '', c.door, c.address, c.node ?? '']))));
     $('log').textContent = s.log.join('\n');
   } catch { $('store').textContent = 'unreachable'; }
 }

@@ -103,6 +103,7 @@ public static class WebEndpoints
         app.MapGet("/status.json", (HttpContext c) => !StatusAllowed(c, options) ? Forbidden() : Results.Json(new
         {
             server = options.ServerName,
+            node = chat.NodeName,
             connections = new
             {
                 plain = chat.Metrics.ConnectionsOpen(DoorKind.Plain),
@@ -112,7 +113,7 @@ public static class WebEndpoints
             people = People(chat).Select(p => new
             {
                 name = p.Key,
-                connections = p.Select(s => new { door = ChatServer.DoorName(s.Door), address = s.RemoteAddress }),
+                connections = p.Select(s => new { door = ChatServer.DoorName(s.Door), address = s.RemoteAddress, node = s.NodeName }),
             }),
             rooms = chat.Rooms.OrderByDescending(r => r.PeopleCount).Select(r => new { name = r.Name, members = r.PeopleCount, connections = r.Members.Length }),
             messagesIn = chat.Metrics.MessagesIn,
@@ -148,7 +149,7 @@ public static class WebEndpoints
 
     /// <summary>Everyone with a name, by name: the connections of one account share it and are one person.</summary>
     private static IEnumerable<IGrouping<string, Session>> People(ChatServer chat) =>
-        chat.Sessions.Where(static s => s.State == SessionState.Registered && s.Name is not null)
+        chat.EveryoneConnected.Where(static s => s.State == SessionState.Registered && s.Name is not null)
             .GroupBy(static s => s.Name!, StringComparer.Ordinal)
             .OrderBy(static p => p.Key, StringComparer.OrdinalIgnoreCase);
 
