@@ -37,9 +37,10 @@ public sealed partial class ChatServer
             {
                 ApplyEntry(block.Node, entry, reader);
             }
-            catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException or IOException)
+            catch (Exception ex)
             {
-                Log.BadEntry(_logger, block.Number, ex.Message);
+                // Every node meets the same entry the same way: skipping it keeps them alike, and the loop goes on.
+                Log.BadEntry(_logger, block.Number, ex.ToString());
             }
         }
         _applied = block.Number;

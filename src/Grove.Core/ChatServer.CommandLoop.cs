@@ -38,6 +38,7 @@ public sealed partial class ChatServer
     {
         var commands = _commands.Reader;
         var control = _control.Reader;
+        Task<bool>? commandsWait = null, controlWait = null;
         while (true)
         {
             var taken = Drain(commands, control, 0);
@@ -50,18 +51,26 @@ public sealed partial class ChatServer
                 if (Volatile.Read(ref _toCommitWeight) > MaxToCommitWeight) await StoreCatchUpAsync().ConfigureAwait(false);
                 continue;
             }
+            // Each channel has at most one wait outstanding (a second WaitToReadAsync on a single-reader channel while
+            // the first is still pending reuses its operation, and the first then throws when it is looked at).
+            controlWait ??= control.WaitToReadAsync().AsTask();
             // A cluster node with too much waiting for the log takes no more commands until blocks come back.
-            if (IntakePaused)
+            if (IntakePaused || commandsWait is { IsCompleted: true, Result: false })
             {
-                if (!await control.WaitToReadAsync().ConfigureAwait(false)) break;
+                if (!await controlWait.ConfigureAwait(false)) break;
+                controlWait = null;
                 continue;
             }
-            var a = commands.WaitToReadAsync();
-            var b = control.WaitToReadAsync();
-            if (a.IsCompleted && b.IsCompleted && !a.Result && !b.Result) break;
-            if (!a.IsCompleted && !b.IsCompleted) await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
-            else if (a.IsCompleted && !a.Result && !b.IsCompleted) { if (!await b.ConfigureAwait(false)) break; }
-            else if (b.IsCompleted && !b.Result && !a.IsCompleted) { if (!await a.ConfigureAwait(false)) break; }
+            commandsWait ??= commands.WaitToReadAsync().AsTask();
+            if (controlWait is { IsCompleted: true, Result: false })
+            {
+                if (!await commandsWait.ConfigureAwait(false)) break;
+                commandsWait = null;
+                continue;
+            }
+            await Task.WhenAny(commandsWait, controlWait).ConfigureAwait(false);
+            if (commandsWait is { IsCompleted: true, Result: true }) commandsWait = null;
+            if (controlWait is { IsCompleted: true, Result: true }) controlWait = null;
         }
         FlushBatch();
         _toCommit.Writer.TryComplete();
@@ -107,7 +116,20 @@ public sealed partial class ChatServer
 
     private void Run(in WorkItem w)
     {
-        if (_cluster is not null && Intake(w)) return;
+        if (_cluster is not null)
+        {
+            try
+            {
+                if (Intake(w)) return;
+            }
+            catch (Exception ex)
+            {
+                // A bug in logging one item must not stop the loop: that connection is closed.
+                Log.CommandFailed(_logger, ex, w.Session?.Id ?? 0, w.Op.ToString());
+                if (w.Session is { } failed) Disconnect(failed, DisconnectReason.InternalError);
+                return;
+            }
+        }
         var firstEffect = _sink.Batch.Effects.Count;
         _sink.Stamp = w.Stamp ?? StampNow();
         _handlers.ForRemote = w.Session is { IsRemote: true };

@@ -108,14 +108,21 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
             _handlers.LoadAccounts(_store.LoadState(), _sink.Stamp.Time);
             _handlers.ResumeGates();
         }
-        _commandLoop = Task.Run(RunCommandLoop);
-        _commitLoop = Task.Run(_cluster is null ? RunCommitLoop : RunClusterCommitLoop);
-        _deliveryLoop = Task.Run(RunDeliveryLoop);
+        _commandLoop = Watch(Task.Run(RunCommandLoop), "command");
+        _commitLoop = Watch(Task.Run(_cluster is null ? RunCommitLoop : RunClusterCommitLoop), "commit");
+        _deliveryLoop = Watch(Task.Run(RunDeliveryLoop), "delivery");
         if (_cluster is not null)
         {
             StartClusterThreads(_applied);
             WaitUntilCaughtUp();
         }
+    }
+
+    // A loop that ends by an exception has stopped the server's work: that is said loudly, not lost in a task.
+    private Task Watch(Task loop, string name)
+    {
+        loop.ContinueWith(t => Log.LoopDied(_logger, t.Exception!.GetBaseException(), name), TaskContinuationOptions.OnlyOnFaulted);
+        return loop;
     }
 
     /// <summary>A new connection on some door. It has no name until a Register command succeeds.</summary>
@@ -286,6 +293,9 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
 
         [LoggerMessage(21, LogLevel.Information, "Caught up with the cluster's command log ({Blocks} blocks in {Seconds:F1} s)")]
         public static partial void CaughtUp(ILogger logger, long blocks, double seconds);
+
+        [LoggerMessage(24, LogLevel.Critical, "The {Loop} loop stopped by a fault; the server no longer works and must be restarted")]
+        public static partial void LoopDied(ILogger logger, Exception ex, string loop);
 
         [LoggerMessage(22, LogLevel.Error, "This node stops serving: {Why}")]
         public static partial void FencedOff(ILogger logger, string why);
