@@ -148,23 +148,17 @@ public sealed partial class ChatServer
     /// this node or another). While PostgreSQL is away the blocks wait, tried again every second, and the batches of
     /// no block (refusals, answers to queries) go on being delivered: the refusals are what people need then.
     /// </summary>
-    private async Task RunClusterCommitLoop()
+    private void RunClusterCommitLoop()
     {
         var reader = _toCommit.Reader;
         var pending = new List<Pipeline.Batch>();
         var held = new List<Pipeline.Batch>();
         while (true)
         {
-            if (held.Count == 0)
-            {
-                if (!await reader.WaitToReadAsync().ConfigureAwait(false)) break;
-            }
-            else
-            {
-                var wait = reader.WaitToReadAsync().AsTask();
-                await Task.WhenAny(wait, Task.Delay(StoreProbeInterval, _time)).ConfigureAwait(false);
-                if (wait.IsCompleted && !wait.Result) break;
-            }
+            var wait = reader.WaitToReadAsync().AsTask();
+            if (held.Count == 0) wait.Wait();
+            else wait.Wait(StoreProbeInterval);
+            if (wait.IsCompleted && !wait.Result) break;
             while (reader.TryRead(out var b)) pending.Add(b);
             if (held.Count == 0 && TryMaterialize(pending))
             {

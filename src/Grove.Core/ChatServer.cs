@@ -109,7 +109,9 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
             _handlers.ResumeGates();
         }
         _commandLoop = Watch(Task.Run(RunCommandLoop), "command");
-        _commitLoop = Watch(Task.Run(_cluster is null ? RunCommitLoop : RunClusterCommitLoop), "commit");
+        // A node's commit loop waits on PostgreSQL in blocking calls: a thread of its own, not one of the pool's few.
+        _commitLoop = Watch(_cluster is null ? Task.Run(RunCommitLoop) : Task.Factory.StartNew(RunClusterCommitLoop, CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default), "commit");
         _deliveryLoop = Watch(Task.Run(RunDeliveryLoop), "delivery");
         if (_cluster is not null)
         {
