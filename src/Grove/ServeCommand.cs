@@ -193,6 +193,7 @@ internal static class ServeCommand
             // The host listens for Ctrl+C and SIGTERM itself and stops gracefully; then we return 0.
             await host.WaitForShutdownAsync(CancellationToken.None);
         }
-        return 0;
+        // 1 when the cluster counted this node lost and it stopped by itself (a service manager then starts it again).
+        return Environment.ExitCode;
     }
 }

@@ -42,7 +42,7 @@ public sealed class PostgresServer : IDisposable
 
     /// <summary>The connection string of one database (the maintenance database "postgres" when none).</summary>
     public string ConnectionString(string database = "postgres") =>
-        $"Host=127.0.0.1;Port={Port};Database={database};Username={User};Password={Password};Timeout=3";
+        $"Host=127.0.0.1;Port={Port};Database={database};Username={User};Password={Password};Timeout=10";
 
     /// <summary>A new empty database for one test.</summary>
     public string NewDatabase()

@@ -100,7 +100,7 @@ internal sealed partial class ChatHandlers(ChatState state, EffectSink sink, Cha
     private void MarkRegistered(Session s)
     {
         s.State = SessionState.Registered;
-        if (s.CountedRegistered) return;
+        if (s.CountedRegistered || s.IsRemote) return; // another node's connection is counted there
         s.CountedRegistered = true;
         Metrics.Registered(s.Door);
     }
