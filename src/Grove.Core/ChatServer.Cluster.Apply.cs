@@ -14,10 +14,16 @@ public sealed partial class ChatServer
     /// <summary>Command loop: applies one block of the log.</summary>
     private void ApplyBlock(LogBlock block)
     {
-        if (block.Number <= _applied) return;
+        if (block.Number <= _applied || IsFenced) return;
         FlushBatch();
         _sink.Batch.Block = block.Number;
         var reader = new EntryReader(block.Entries);
+        if (reader.Version != EntryReader.Format)
+        {
+            // A node of a newer Grove wrote it: applying a part of it would make this node's state differ from the others'.
+            Fence($"block {block.Number} of the command log is in format {reader.Version}, which this Grove does not know (format {EntryReader.Format}); run the same Grove version on every node");
+            return;
+        }
         var own = block.Node == _nodeId;
         _lastSerial.TryGetValue(block.Node, out var last);
         while (reader.Next(out var entry))

@@ -231,6 +231,7 @@ public sealed partial class ChatServer
                 }
                 if (taken.Count == 0) break;
                 buffer.SetLength(0);
+                buffer.WriteByte(EntryReader.Format);
                 List<int>? lost = null;
                 foreach (var o in taken)
                 {

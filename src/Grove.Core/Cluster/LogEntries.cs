@@ -90,8 +90,14 @@ internal sealed class EntryWriter
 /// <summary>Reads a block's entries in order.</summary>
 internal sealed class EntryReader(byte[] block)
 {
+    /// <summary>The encoding's version, the first byte of every block: a node meets a newer one by stopping, not by guessing.</summary>
+    public const byte Format = 1;
+
     private readonly BinaryReader _r = new(new MemoryStream(block, writable: false));
-    private long _next;
+    private long _next = 1;
+
+    /// <summary>The block's encoding version (0 for an empty block).</summary>
+    public byte Version => block.Length > 0 ? block[0] : (byte)0;
 
     /// <summary>The next entry's header; the reader is then at its body (read it, or call Next again to skip it).</summary>
     public bool Next(out EntryHeader header)
