@@ -77,9 +77,11 @@ public sealed partial class ChatServer
         switch (entry.Op)
         {
             case EntryOp.Command:
+                TouchRemote(who, entry.Stamp);
                 Run(w with { Command = reader.ReadCommand() });
                 break;
             case EntryOp.Unit:
+                TouchRemote(who, entry.Stamp);
                 var n = reader.Body.ReadInt32();
                 var steps = new List<object>(n);
                 for (var i = 0; i < n; i++)
@@ -102,6 +104,17 @@ public sealed partial class ChatServer
             case EntryOp.Local:
                 break;
         }
+    }
+
+    /// <summary>
+    /// A line from a person on another node: their idle time (WHOIS) starts again. Their door touched them on their
+    /// own node; here it is this node's tick count, less how long ago (by the wall clock) the line was sent.
+    /// </summary>
+    private void TouchRemote(Session who, CommandStamp stamp)
+    {
+        if (!who.IsRemote) return;
+        var ago = (long)Math.Clamp((_time.GetUtcNow() - stamp.Time).TotalMilliseconds, 0, int.MaxValue);
+        who.TouchAt(Environment.TickCount64 - ago);
     }
 
     // Command loop only: the newest entry serial applied from each node.

@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+using Grove.Testing;
+
+namespace Grove.Tests;
+
+/// <summary>What someone on one node learns about people on another: their idle time, how many users there are.</summary>
+public sealed partial class ClusterTests
+{
+    [Fact]
+    public async Task Whois_of_someone_on_another_node_counts_idle_from_their_last_line_not_from_when_they_came()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(2);
+        await using var nora = await cluster[0].JoinAsync("nora");
+        await using var ivan = await cluster[1].JoinAsync("ivan");
+        await nora.ExpectAsync("^\\* ivan joined #lobby");
+        // Idle time is the point here: nora stays quiet long enough to be seen idle, then speaks.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await nora.SendAsync("back now");
+        await ivan.ExpectAsync("^nora: back now$");
+        await ivan.SendAsync("/whois nora");
+        var idle = int.Parse(Regex.Match(await ivan.ExpectAsync("^\\*   idle \\d+s"), "idle (\\d+)s").Groups[1].Value);
+        Assert.True(idle <= 1, $"nora spoke just now, but ivan's node says she has been idle {idle} s");
+    }
+
+    [Fact]
+    public async Task Lusers_counts_the_people_of_every_node_as_global_users_and_this_nodes_as_local()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(2);
+        await using var nora = await cluster[0].JoinAsync("nora");
+        await using var olga = await cluster[0].JoinAsync("olga");
+        await using var ivan = await cluster[1].IrcAsync("ivan");
+        // nora and olga were welcomed before ivan came, so node n1 applied their arrival before his LUSERS.
+        await ivan.SendAsync("LUSERS");
+        Assert.Matches(" 251 ivan :There are 3 users and 0 invisible", await ivan.ExpectAsync(" 251 ivan "));
+        Assert.Matches(" 255 ivan :I have 1 clients", await ivan.ExpectAsync(" 255 ivan "));
+        Assert.Matches(" 265 ivan 1 \\d+ :Current local users 1,", await ivan.ExpectAsync(" 265 ivan "));
+        Assert.Matches(" 266 ivan 3 \\d+ :Current global users 3,", await ivan.ExpectAsync(" 266 ivan "));
+    }
+}
