@@ -63,6 +63,7 @@ public sealed partial class ChatServer
                 s.SetGuestOwner(owner);
                 _remote[(node, entry.Session)] = s;
                 _remoteView[(node, entry.Session)] = s;
+                Interlocked.Increment(ref _remoteChanges);
                 return;
             case EntryOp.NodeLost:
                 NodeGone(reader.Body.ReadInt32(), null, "node lost", entry.Stamp);
@@ -126,9 +127,17 @@ public sealed partial class ChatServer
     private void Forget(int node, long id)
     {
         if (node == _nodeId) return;
-        _remote.Remove((node, id));
+        if (_remote.Remove((node, id))) Interlocked.Increment(ref _remoteChanges);
         _remoteView.TryRemove((node, id), out _);
     }
+
+    private long _remoteChanges;
+
+    /// <summary>
+    /// Connections of other nodes that came or went here: they cost this node memory as its own do (the memory
+    /// trimmer counts them with the doors' arrivals and departures).
+    /// </summary>
+    public long RemoteConnectionChanges => Interlocked.Read(ref _remoteChanges);
 
     /// <summary>Command loop: a node stopped or was lost; its people leave every room, on every node alike.</summary>
     private void NodeGone(int node, string? notice, string reason, CommandStamp stamp)
@@ -148,7 +157,7 @@ public sealed partial class ChatServer
         _handlers.NodeGone(people, null, reason, DisconnectReason.ConnectionLost);
         foreach (var p in people)
         {
-            _remote.Remove(p.OriginKey);
+            if (_remote.Remove(p.OriginKey)) Interlocked.Increment(ref _remoteChanges);
             _remoteView.TryRemove(p.OriginKey, out _);
         }
     }

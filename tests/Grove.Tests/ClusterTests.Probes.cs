@@ -36,4 +36,16 @@ public sealed partial class ClusterTests
         Assert.Matches(" 265 ivan 1 \\d+ :Current local users 1,", await ivan.ExpectAsync(" 265 ivan "));
         Assert.Matches(" 266 ivan 3 \\d+ :Current global users 3,", await ivan.ExpectAsync(" 266 ivan "));
     }
+
+    [Fact]
+    public async Task A_node_gives_memory_back_after_a_surge_of_people_that_came_and_went_on_another_node()
+    {
+        // A surge of 60 (30 came, 30 went) on the other node: the trimmer of n1, which has no connection of its own, must count them.
+        await using var cluster = await ClusterHarness.StartAsync(2, new ClusterOptions { Extra = ["--memory-trim-after", "40"] });
+        var people = new List<LineClient>();
+        for (var i = 0; i < 30; i++) people.Add(await cluster[0].JoinAsync($"surge{i}"));
+        foreach (var p in people) await p.DisposeAsync();
+        var trimmed = await cluster[1].Process.ExpectOutputAsync("Gave memory back after \\d+ connections came or went", TimeSpan.FromSeconds(30));
+        Assert.Contains("connections came or went", trimmed);
+    }
 }
