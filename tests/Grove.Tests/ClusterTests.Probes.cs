@@ -48,4 +48,22 @@ public sealed partial class ClusterTests
         var trimmed = await cluster[1].Process.ExpectOutputAsync("Gave memory back after \\d+ connections came or went", TimeSpan.FromSeconds(30));
         Assert.Contains("connections came or went", trimmed);
     }
+
+    [Fact]
+    public async Task A_node_joining_a_later_epoch_says_it_caught_up_with_as_many_blocks_as_it_said_it_would_apply()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(2);
+        await using (var first = await cluster[0].JoinAsync("first")) await first.SendAsync("/quit");
+        // Both stopped, n0 starts a new epoch alone, whose base is past the blocks of the first one.
+        await cluster.TerminateAsync(1);
+        await cluster.TerminateAsync(0);
+        await cluster.StartNodeAsync(0);
+        await using var second = await cluster[0].JoinAsync("second");
+        await second.SendAsync("a line in the new epoch");
+        var late = await cluster.StartNodeAsync(1);
+        var joined = await late.Process.ExpectOutputAsync("Node n1 .* joined the running cluster; \\d+ blocks");
+        var caughtUp = await late.Process.ExpectOutputAsync("Caught up with the cluster's command log \\(\\d+ blocks");
+        var toApply = Regex.Match(joined, "; (\\d+) blocks").Groups[1].Value;
+        Assert.Equal(toApply, Regex.Match(caughtUp, "\\((\\d+) blocks").Groups[1].Value);
+    }
 }
