@@ -66,4 +66,29 @@ public sealed partial class ClusterTests
         var toApply = Regex.Match(joined, "; (\\d+) blocks").Groups[1].Value;
         Assert.Equal(toApply, Regex.Match(caughtUp, "\\((\\d+) blocks").Groups[1].Value);
     }
+
+    [Fact]
+    public async Task Failed_logins_on_one_machine_count_on_another_whose_clock_started_ten_days_earlier()
+    {
+        // Node n1 runs as on a machine up for ten days longer (its own monotonic clock), as two machines of a cluster are.
+        string[] ahead = ["unshare", .. Environment.UserName == "root" ? Array.Empty<string>() : ["--map-root-user"], "--time", "--monotonic", "864000", "--fork"];
+        await using var cluster = await ClusterHarness.StartAsync(2);
+        await cluster.TerminateAsync(1);
+        await cluster.StartNodeAsync(1, ahead);
+        await using (var alice = await cluster[0].JoinAsync("alice"))
+        {
+            await alice.SendAsync("/register alicepass1");
+            await alice.ExpectAsync("is now your account");
+        }
+        await using var guesser = await cluster[0].JoinAsync("guesser");
+        for (var i = 0; i < 5; i++)
+        {
+            await guesser.SendAsync($"/login alice wrong{i}");
+            await guesser.ExpectAsync("Wrong name or password");
+        }
+        // The account has had its five failures in five minutes, whichever node is asked next.
+        await using var other = await cluster[1].JoinAsync("other");
+        await other.SendAsync("/login alice wrong5");
+        await other.ExpectAsync("^! Too many failed logins");
+    }
 }
