@@ -145,7 +145,7 @@ public sealed partial class ChatServer
         if (node == _nodeId)
         {
             // Another node counted this one lost: its people are gone everywhere else, so they go here too.
-            if (notice is null) Fence("another node counted this node as lost");
+            if (notice is null) Fence("the cluster counted this node as lost, or a node started with the same name (--node-name) replaced it");
             _handlers.Stamp = stamp;
             _handlers.NodeGone(_sessions.Values.OrderBy(p => p.Id).ToList(), notice ?? NodeLostText, reason, DisconnectReason.ServerShutdown);
             return;

@@ -83,7 +83,11 @@ public sealed partial class ChatServer
         _catchUpTarget = start.Head;
         if (start.Head <= start.BaseBlock) _caughtUp.TrySetResult();
         // Earlier starts of this node (killed, so their lease had not run out): their people leave everywhere.
-        foreach (var old in start.Replaced) LogNodeLost(old);
+        foreach (var old in start.Replaced)
+        {
+            Log.ReplacedSameName(_logger, _options.NodeName, old);
+            LogNodeLost(old);
+        }
         Log.Joined(_logger, _options.NodeName, _nodeId, start.FreshEpoch ? "started the cluster" : "joined the running cluster", start.Head - start.BaseBlock);
     }
 

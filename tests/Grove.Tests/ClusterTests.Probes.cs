@@ -91,4 +91,13 @@ public sealed partial class ClusterTests
         await other.SendAsync("/login alice wrong5");
         await other.ExpectAsync("^! Too many failed logins");
     }
+
+    [Fact]
+    public async Task A_node_started_again_under_its_name_while_its_lease_runs_says_it_replaces_the_earlier_start()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(2);
+        await cluster.KillAsync(1);
+        var again = await cluster.StartNodeAsync(1);
+        await again.Process.ExpectOutputAsync("Node n1 replaces an earlier start of the same name \\(id \\d+\\)");
+    }
 }
