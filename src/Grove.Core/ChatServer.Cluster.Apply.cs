@@ -69,6 +69,7 @@ public sealed partial class ChatServer
                 s.SetGuestOwner(owner);
                 _remote[(node, entry.Session)] = s;
                 _remoteView[(node, entry.Session)] = s;
+                Interlocked.Increment(ref _remoteChanges);
                 return;
             case EntryOp.NodeLost:
                 NodeGone(reader.Body.ReadInt32(), null, "node lost", entry.Stamp);
@@ -83,9 +84,11 @@ public sealed partial class ChatServer
         switch (entry.Op)
         {
             case EntryOp.Command:
+                TouchRemote(who, entry.Stamp);
                 Run(w with { Command = reader.ReadCommand() });
                 break;
             case EntryOp.Unit:
+                TouchRemote(who, entry.Stamp);
                 var n = reader.Body.ReadInt32();
                 var steps = new List<object>(n);
                 for (var i = 0; i < n; i++)
@@ -110,6 +113,17 @@ public sealed partial class ChatServer
         }
     }
 
+    /// <summary>
+    /// A line from a person on another node: their idle time (WHOIS) starts again. Their door touched them on their
+    /// own node; here it is this node's tick count, less how long ago (by the wall clock) the line was sent.
+    /// </summary>
+    private void TouchRemote(Session who, CommandStamp stamp)
+    {
+        if (!who.IsRemote) return;
+        var ago = (long)Math.Clamp((_time.GetUtcNow() - stamp.Time).TotalMilliseconds, 0, int.MaxValue);
+        who.TouchAt(Environment.TickCount64 - ago);
+    }
+
     // Command loop only: the newest entry serial applied from each node.
     private readonly Dictionary<int, long> _lastSerial = new();
 
@@ -119,9 +133,17 @@ public sealed partial class ChatServer
     private void Forget(int node, long id)
     {
         if (node == _nodeId) return;
-        _remote.Remove((node, id));
+        if (_remote.Remove((node, id))) Interlocked.Increment(ref _remoteChanges);
         _remoteView.TryRemove((node, id), out _);
     }
+
+    private long _remoteChanges;
+
+    /// <summary>
+    /// Connections of other nodes that came or went here: they cost this node memory as its own do (the memory
+    /// trimmer counts them with the doors' arrivals and departures).
+    /// </summary>
+    public long RemoteConnectionChanges => Interlocked.Read(ref _remoteChanges);
 
     /// <summary>Command loop: a node stopped or was lost; its people leave every room, on every node alike.</summary>
     private void NodeGone(int node, string? notice, string reason, CommandStamp stamp)
@@ -129,7 +151,7 @@ public sealed partial class ChatServer
         if (node == _nodeId)
         {
             // Another node counted this one lost: its people are gone everywhere else, so they go here too.
-            if (notice is null) Fence("another node counted this node as lost");
+            if (notice is null) Fence("the cluster counted this node as lost, or a node started with the same name (--node-name) replaced it");
             _handlers.Stamp = stamp;
             _handlers.NodeGone(_sessions.Values.OrderBy(p => p.Id).ToList(), notice ?? NodeLostText, reason, DisconnectReason.ServerShutdown);
             return;
@@ -141,7 +163,7 @@ public sealed partial class ChatServer
         _handlers.NodeGone(people, null, reason, DisconnectReason.ConnectionLost);
         foreach (var p in people)
         {
-            _remote.Remove(p.OriginKey);
+            if (_remote.Remove(p.OriginKey)) Interlocked.Increment(ref _remoteChanges);
             _remoteView.TryRemove(p.OriginKey, out _);
         }
     }

@@ -45,7 +45,7 @@ public sealed partial class ChatServer
     private readonly EntryWriter _entries = new();
     private long _nextSerial;
     private long _applied; // the newest block applied (command loop writes)
-    private long _catchUpTarget, _caughtUpFrom;
+    private long _catchUpFrom, _catchUpTarget;
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Entries for the appender, with the serials of their items (the appender swaps the list under the lock).
@@ -79,11 +79,15 @@ public sealed partial class ChatServer
         _handlers.ResumeGates();
         _sink.Batch = new Pipeline.Batch(); // what loading wrote (expired tokens) is each node's own
         _applied = start.BaseBlock;
-        _caughtUpFrom = start.BaseBlock;
+        _catchUpFrom = start.BaseBlock;
         _catchUpTarget = start.Head;
         if (start.Head <= start.BaseBlock) _caughtUp.TrySetResult();
         // Earlier starts of this node (killed, so their lease had not run out): their people leave everywhere.
-        foreach (var old in start.Replaced) LogNodeLost(old);
+        foreach (var old in start.Replaced)
+        {
+            Log.ReplacedSameName(_logger, _options.NodeName, old);
+            LogNodeLost(old);
+        }
         Log.Joined(_logger, _options.NodeName, _nodeId, start.FreshEpoch ? "started the cluster" : "joined the running cluster", start.Head - start.BaseBlock);
     }
 
@@ -103,7 +107,9 @@ public sealed partial class ChatServer
         var started = Stopwatch.GetTimestamp();
         if (!_caughtUp.Task.Wait(TimeSpan.FromMinutes(10)))
             throw new StoreException("This node did not catch up with the cluster's command log within 10 minutes.");
-        if (_catchUpTarget > _caughtUpFrom) Log.CaughtUp(_logger, _catchUpTarget - _caughtUpFrom, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        // Block numbers run on across epochs: what this node applied is the blocks past the epoch's base.
+        var applied = _catchUpTarget - _catchUpFrom;
+        if (applied > 0) Log.CaughtUp(_logger, applied, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     // ---- Stage 0: items become entries -----------------------------------------------------------------------

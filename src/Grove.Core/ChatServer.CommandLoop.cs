@@ -112,7 +112,15 @@ public sealed partial class ChatServer
     }
 
     /// <summary>The time now, as a command taken in now is stamped with (the handlers read no clock).</summary>
-    private CommandStamp StampNow() => new(_time.GetUtcNow(), _time.GetElapsedTime(0), Environment.TickCount64);
+    /// <remarks>
+    /// In a cluster every node compares stamps of every node (login throttling), and each machine's monotonic clock
+    /// counts from its own boot: there the "monotonic" part is the wall clock, which the machines share.
+    /// </remarks>
+    private CommandStamp StampNow()
+    {
+        var now = _time.GetUtcNow();
+        return new(now, _cluster is null ? _time.GetElapsedTime(0) : now - DateTimeOffset.UnixEpoch, Environment.TickCount64);
+    }
 
     private void Run(in WorkItem w)
     {

@@ -299,6 +299,9 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         [LoggerMessage(24, LogLevel.Critical, "The {Loop} loop stopped by a fault; the server no longer works and must be restarted")]
         public static partial void LoopDied(ILogger logger, Exception ex, string loop);
 
+        [LoggerMessage(25, LogLevel.Warning, "Node {Name} replaces an earlier start of the same name (id {Old}) that the cluster still counted alive; its people leave, and if it still runs, it stops serving (give each running node a name of its own)")]
+        public static partial void ReplacedSameName(ILogger logger, string name, int old);
+
         [LoggerMessage(22, LogLevel.Error, "This node stops serving: {Why}")]
         public static partial void FencedOff(ILogger logger, string why);
 

@@ -68,8 +68,13 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts node <paramref name="index"/> (again: same name, data folder and log file, new ports) and waits until it listens on every door.</summary>
-    public async Task<ClusterNode> StartNodeAsync(int index)
+    /// <summary>
+    /// Starts node <paramref name="index"/> (again: same name, data folder and log file, new ports) and waits until it
+    /// listens on every door; with <paramref name="launcher"/>, through that command (as another machine: unshare --time).
+    /// </summary>
+    public Task<ClusterNode> StartNodeAsync(int index) => StartNodeAsync(index, null);
+
+    public async Task<ClusterNode> StartNodeAsync(int index, IReadOnlyList<string>? launcher)
     {
         if (_nodes[index] is { } running && !running.Process.Process.HasExited)
             throw new InvalidOperationException($"node {running.Name} is running already");
@@ -82,7 +87,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             "--data", Path.Combine(folder, "data"), "--log-file", log];
         if (_options.NodeLostAfter is { } lost) args.AddRange(["--node-lost-after", lost.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         args.AddRange(_options.Extra);
-        var process = GroveProcess.Start([.. args], folder);
+        var process = GroveProcess.Start([.. args], folder, launcher: launcher);
         _nodes[index] = null;
         GuardAgainstOrphan(process.Pid);
         try

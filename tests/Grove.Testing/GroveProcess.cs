@@ -40,11 +40,14 @@ public sealed class GroveProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts grove; with <paramref name="openFiles"/>, under that open-file limit (soft and hard, through prlimit, which execs).</summary>
+    /// <summary>
+    /// Starts grove; with <paramref name="openFiles"/>, under that open-file limit (soft and hard, through prlimit, which
+    /// execs); with <paramref name="launcher"/>, through that command (its program and arguments, before `dotnet`).
+    /// </summary>
     public static GroveProcess Start(string[] args, string workingDirectory, IDictionary<string, string>? env = null, bool redirectInput = false,
-        int? openFiles = null)
+        int? openFiles = null, IReadOnlyList<string>? launcher = null)
     {
-        var psi = new ProcessStartInfo(openFiles is null ? "dotnet" : "prlimit")
+        var psi = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : openFiles is null ? "dotnet" : "prlimit")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -54,7 +57,12 @@ public sealed class GroveProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        if (openFiles is { } n)
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var a in launcher.Skip(1)) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add("dotnet");
+        }
+        else if (openFiles is { } n)
         {
             psi.ArgumentList.Add($"--nofile={n}:{n}");
             psi.ArgumentList.Add("dotnet");

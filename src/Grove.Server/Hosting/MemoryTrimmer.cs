@@ -29,10 +29,10 @@ public sealed partial class MemoryTrimmer(ChatServer chat, GroveServerOptions op
         _timer = new Timer(static state => ((MemoryTrimmer)state!).Check(), this, Interval, Interval);
     }
 
-    // Connections opened plus connections closed, on every door, since the start.
+    // Connections opened plus connections closed, on every door, since the start; in a cluster, other nodes' too.
     private long Changes()
     {
-        long changes = 0;
+        var changes = chat.RemoteConnectionChanges;
         foreach (var door in Enum.GetValues<DoorKind>())
         {
             var accepted = chat.Metrics.ConnectionsAccepted(door);

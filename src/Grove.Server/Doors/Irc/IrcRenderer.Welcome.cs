@@ -33,13 +33,15 @@ public sealed partial class IrcRenderer
     public void AppendLusers(StringBuilder sb, Session me)
     {
         var chat = info.Chat;
-        int users = 0, unknown = 0, invisible = 0, ops = 0;
-        foreach (var s in chat.Sessions)
+        int users = 0, unknown = 0, invisible = 0, ops = 0, local = 0;
+        // In a cluster the people of the other nodes count as users too; "local" is this node's own.
+        foreach (var s in chat.EveryoneConnected)
         {
-            if (s.State == SessionState.Unregistered) { unknown++; continue; }
+            if (s.State == SessionState.Unregistered) { if (!s.IsRemote) unknown++; continue; }
             // One account's other connections are the same user.
             if (s.State != SessionState.Registered || s.IsExtraConnection) continue;
             users++;
+            if (!s.IsRemote) local++;
             if (s.Invisible) invisible++;
             if (s.IsOperator) ops++;
         }
@@ -47,10 +49,11 @@ public sealed partial class IrcRenderer
         sb.Append(Numeric(252, me, ops.ToString(CultureInfo.InvariantCulture), "operator(s) online"));
         sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
         sb.Append(Numeric(254, me, chat.RoomCount.ToString(CultureInfo.InvariantCulture), "channels formed"));
-        sb.Append(Numeric(255, me, $"I have {users} clients and 0 servers"));
+        sb.Append(Numeric(255, me, $"I have {local} clients and 0 servers"));
         var peak = info.PeakUsers(users);
         var (n, max) = (users.ToString(CultureInfo.InvariantCulture), peak.ToString(CultureInfo.InvariantCulture));
-        sb.Append(Numeric(265, me, n, max, $"Current local users {users}, max {peak}"));
+        var l = local.ToString(CultureInfo.InvariantCulture);
+        sb.Append(Numeric(265, me, l, max, $"Current local users {local}, max {peak}"));
         sb.Append(Numeric(266, me, n, max, $"Current global users {users}, max {peak}"));
     }
 
