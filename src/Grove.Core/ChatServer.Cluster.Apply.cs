@@ -120,7 +120,7 @@ public sealed partial class ChatServer
     private void TouchRemote(Session who, CommandStamp stamp)
     {
         if (!who.IsRemote) return;
-        var ago = (long)Math.Clamp((_time.GetUtcNow() - stamp.Time).TotalMilliseconds, 0, int.MaxValue);
+        var ago = (long)Math.Clamp((_time.GetUtcNow() - stamp.Time).TotalMilliseconds, 0, int.MaxValue); // wall clock: the stamp is another machine's, and only the wall clock is shared
         who.TouchAt(Environment.TickCount64 - ago);
     }
 

@@ -119,7 +119,7 @@ public sealed partial class ChatServer
     private CommandStamp StampNow()
     {
         var now = _time.GetUtcNow();
-        return new(now, _cluster is null ? _time.GetElapsedTime(0) : now - DateTimeOffset.UnixEpoch, Environment.TickCount64);
+        return new(now, _cluster is null ? _time.GetElapsedTime(0) : now - DateTimeOffset.UnixEpoch, Environment.TickCount64); // wall clock: in a cluster, stamps from several machines are compared, and no monotonic clock is shared between machines
     }
 
     private void Run(in WorkItem w)
