@@ -157,51 +157,10 @@ public sealed partial class PostgresMessageStore
             var lockCmd = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
             lockCmd.Parameters.Add(new NpgsqlParameter { Value = MaterializeLockKey });
             batch.BatchCommands.Add(lockCmd);
-            const string Past = "u.block > (SELECT materialized FROM cluster WHERE id = 1)";
-            var rooms = new Dictionary<string, (StoredRoom Room, long Block)>(StringComparer.Ordinal);
-            var messages = new List<(StoredMessage Message, long Block)>();
-            foreach (var b in blocks)
-            {
-                foreach (var r in b.Rooms) rooms[Grove.Core.Names.NameRules.Fold(r.Name)] = (r, b.Block);
-                foreach (var m in b.Messages) messages.Add((m, b.Block));
-            }
-            if (rooms.Count > 0)
-            {
-                var list = rooms.ToList();
-                var cmd = new NpgsqlBatchCommand(
-                    "INSERT INTO rooms (key, name, topic, topic_set_by, topic_set_at, created_at) " +
-                    "SELECT k, n, t, b, a, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) AS u(k, n, t, b, a, block) " +
-                    $"WHERE {Past} ON CONFLICT (key) DO UPDATE SET topic = excluded.topic, topic_set_by = excluded.topic_set_by, topic_set_at = excluded.topic_set_at");
-                cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Key)).ToArray() });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Room.Name)).ToArray() });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Room.Topic)).ToArray() });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Room.TopicSetBy)).ToArray() });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.Room.TopicSetAt?.ToUnixTimeMilliseconds()).ToArray() });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.Block).ToArray() });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = Now() });
-                batch.BatchCommands.Add(cmd);
-            }
-            if (messages.Count > 0)
-            {
-                var n = messages.Count;
-                var (id, time, room, sender, recipient, pair, text) = (new long[n], new long[n], new string?[n], new string[n], new string?[n], new string?[n], new string[n]);
-                var (kind, fromOwner, toOwner, gates, since, block) = (new int[n], new string?[n], new string?[n], new int[n], new long[n], new long[n]);
-                for (var i = 0; i < n; i++)
-                {
-                    var (m, blockOf) = messages[i];
-                    (id[i], time[i], room[i], sender[i], recipient[i]) = (m.Id, m.Time.ToUnixTimeMilliseconds(), Text(m.Room), Text(m.From)!, Text(m.To));
-                    pair[i] = m.To is null ? null : Text(Sqlite.SqliteMessageStore.Pair(Grove.Core.Names.NameRules.Fold(m.From), Grove.Core.Names.NameRules.Fold(m.To)));
-                    (text[i], kind[i], fromOwner[i], toOwner[i], gates[i], since[i], block[i]) = (Text(m.Text)!, (int)m.Kind, Text(m.FromOwner), Text(m.ToOwner), (int)m.Gates, m.GatesSince, blockOf);
-                }
-                var cmd = new NpgsqlBatchCommand(
-                    "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind, sender_owner, recipient_owner, gates, gates_since) " +
-                    "SELECT id, time, room, sender, recipient, pair, text, kind, fo, tho, gates, since FROM unnest($1::bigint[], $2::bigint[], $3::text[], " +
-                    "$4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::integer[], $12::bigint[], $13::bigint[]) " +
-                    $"AS u(id, time, room, sender, recipient, pair, text, kind, fo, tho, gates, since, block) WHERE {Past}");
-                foreach (var values in new object[] { id, time, room, sender, recipient, pair, text, kind, fromOwner, toOwner, gates, since, block })
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = values });
-                batch.BatchCommands.Add(cmd);
-            }
+            var rooms = blocks.SelectMany(static b => b.Rooms.Select(r => (r, b.Block))).ToList();
+            var messages = blocks.SelectMany(static b => b.Messages).ToList();
+            if (rooms.Count > 0) batch.BatchCommands.Add(InsertRooms(rooms, afterMark: true));
+            if (messages.Count > 0) batch.BatchCommands.Add(InsertMessages(messages, blocks.SelectMany(static b => b.Messages.Select(_ => b.Block)).ToList()));
             var mark = new NpgsqlBatchCommand("UPDATE cluster SET materialized = $1 WHERE id = 1 AND materialized < $1");
             mark.Parameters.Add(new NpgsqlParameter { Value = blocks.Max(static b => b.Block) });
             batch.BatchCommands.Add(mark);

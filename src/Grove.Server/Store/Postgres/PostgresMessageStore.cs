@@ -121,45 +121,63 @@ public sealed partial class PostgresMessageStore(string connectionString, string
     private static void CommitBatch(NpgsqlConnection w, IReadOnlyList<StoredMessage> messages, IReadOnlyList<StoredRoom> rooms)
     {
         using var batch = new NpgsqlBatch(w);
-        if (rooms.Count > 0)
-        {
-            // One row per room (the last change wins): an upsert may not touch one row twice in a statement.
-            var last = new Dictionary<string, StoredRoom>(StringComparer.Ordinal);
-            foreach (var r in rooms) last[NameRules.Fold(r.Name)] = r;
-            var cmd = new NpgsqlBatchCommand(
-                "INSERT INTO rooms (key, name, topic, topic_set_by, topic_set_at, created_at) " +
-                "SELECT k, n, t, b, a, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(k, n, t, b, a) " +
-                "ON CONFLICT (key) DO UPDATE SET topic = excluded.topic, topic_set_by = excluded.topic_set_by, topic_set_at = excluded.topic_set_at");
-            var list = last.ToList();
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Key)).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Name)).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Topic)).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.TopicSetBy)).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.TopicSetAt?.ToUnixTimeMilliseconds()).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = Now() });
-            batch.BatchCommands.Add(cmd);
-        }
-        if (messages.Count > 0)
-        {
-            var n = messages.Count;
-            var (id, time, room, sender, recipient, pair, text) = (new long[n], new long[n], new string?[n], new string[n], new string?[n], new string?[n], new string[n]);
-            var (kind, fromOwner, toOwner, gates, since) = (new int[n], new string?[n], new string?[n], new int[n], new long[n]);
-            for (var i = 0; i < n; i++)
-            {
-                var m = messages[i];
-                (id[i], time[i], room[i], sender[i], recipient[i]) = (m.Id, m.Time.ToUnixTimeMilliseconds(), Text(m.Room), Text(m.From)!, Text(m.To));
-                pair[i] = m.To is null ? null : Text(Sqlite.SqliteMessageStore.Pair(NameRules.Fold(m.From), NameRules.Fold(m.To)));
-                (text[i], kind[i], fromOwner[i], toOwner[i], gates[i], since[i]) = (Text(m.Text)!, (int)m.Kind, Text(m.FromOwner), Text(m.ToOwner), (int)m.Gates, m.GatesSince);
-            }
-            var cmd = new NpgsqlBatchCommand(
-                "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind, sender_owner, recipient_owner, gates, gates_since) " +
-                "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], " +
-                "$9::text[], $10::text[], $11::integer[], $12::bigint[])");
-            foreach (var values in new object[] { id, time, room, sender, recipient, pair, text, kind, fromOwner, toOwner, gates, since })
-                cmd.Parameters.Add(new NpgsqlParameter { Value = values });
-            batch.BatchCommands.Add(cmd);
-        }
+        if (rooms.Count > 0) batch.BatchCommands.Add(InsertRooms(rooms.Select(static r => (r, 0L)), afterMark: false));
+        if (messages.Count > 0) batch.BatchCommands.Add(InsertMessages(messages, blocks: null));
         batch.ExecuteNonQuery();
+    }
+
+    // A materializing node writes only the rows of blocks past the cluster's mark (PostgresMessageStore.Cluster.cs).
+    private const string PastTheMark = "WHERE u.block > (SELECT materialized FROM cluster WHERE id = 1)";
+
+    /// <summary>
+    /// The upsert of these rooms' rows from arrays (unnest), one row per room (the last change wins: an upsert may not
+    /// touch one row twice in a statement); with <paramref name="afterMark"/>, only those whose block is past the mark.
+    /// </summary>
+    private static NpgsqlBatchCommand InsertRooms(IEnumerable<(StoredRoom Room, long Block)> rooms, bool afterMark)
+    {
+        var last = new Dictionary<string, (StoredRoom Room, long Block)>(StringComparer.Ordinal);
+        foreach (var r in rooms) last[NameRules.Fold(r.Room.Name)] = r;
+        var list = last.ToList();
+        var cmd = new NpgsqlBatchCommand(
+            "INSERT INTO rooms (key, name, topic, topic_set_by, topic_set_at, created_at) " +
+            "SELECT k, n, t, b, a, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) AS u(k, n, t, b, a, block) " +
+            (afterMark ? PastTheMark + " " : "") +
+            "ON CONFLICT (key) DO UPDATE SET topic = excluded.topic, topic_set_by = excluded.topic_set_by, topic_set_at = excluded.topic_set_at");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Key)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Room.Name)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Room.Topic)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => Text(p.Value.Room.TopicSetBy)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.Room.TopicSetAt?.ToUnixTimeMilliseconds()).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(p => p.Value.Block).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Now() });
+        return cmd;
+    }
+
+    /// <summary>
+    /// The insert of these messages from arrays (unnest): one statement whatever their number. With
+    /// <paramref name="blocks"/> (each message's block), only the messages of blocks past the mark.
+    /// </summary>
+    private static NpgsqlBatchCommand InsertMessages(IReadOnlyList<StoredMessage> messages, IReadOnlyList<long>? blocks)
+    {
+        var n = messages.Count;
+        var (id, time, room, sender, recipient, pair, text) = (new long[n], new long[n], new string?[n], new string[n], new string?[n], new string?[n], new string[n]);
+        var (kind, fromOwner, toOwner, gates, since, block) = (new int[n], new string?[n], new string?[n], new int[n], new long[n], new long[n]);
+        for (var i = 0; i < n; i++)
+        {
+            var m = messages[i];
+            (id[i], time[i], room[i], sender[i], recipient[i]) = (m.Id, m.Time.ToUnixTimeMilliseconds(), Text(m.Room), Text(m.From)!, Text(m.To));
+            pair[i] = m.To is null ? null : Text(Sqlite.SqliteMessageStore.Pair(NameRules.Fold(m.From), NameRules.Fold(m.To)));
+            (text[i], kind[i], fromOwner[i], toOwner[i], gates[i], since[i]) = (Text(m.Text)!, (int)m.Kind, Text(m.FromOwner), Text(m.ToOwner), (int)m.Gates, m.GatesSince);
+            block[i] = blocks?[i] ?? 0;
+        }
+        var cmd = new NpgsqlBatchCommand(
+            "INSERT INTO messages (id, time, room, sender, recipient, pair, text, kind, sender_owner, recipient_owner, gates, gates_since) " +
+            "SELECT id, time, room, sender, recipient, pair, text, kind, fo, tho, gates, since FROM unnest($1::bigint[], $2::bigint[], $3::text[], " +
+            "$4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::integer[], $12::bigint[], $13::bigint[]) " +
+            "AS u(id, time, room, sender, recipient, pair, text, kind, fo, tho, gates, since, block)" + (blocks is null ? "" : " " + PastTheMark));
+        foreach (var values in new object[] { id, time, room, sender, recipient, pair, text, kind, fromOwner, toOwner, gates, since, block })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = values });
+        return cmd;
     }
 
     /// <summary>
