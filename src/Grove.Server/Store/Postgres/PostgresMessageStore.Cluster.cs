@@ -216,7 +216,7 @@ public sealed partial class PostgresMessageStore
             own = null;
             // A connection idle through a PostgreSQL restart fails on first use: once more on a fresh one (an append
             // that did commit is then in the log twice, which every node skips by its serial).
-            var connectionLost = ex is NpgsqlException and not PostgresException || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
+            var connectionLost = IsConnectionLost(ex);
             if (attempt == 0 && reused && connectionLost) continue;
             throw ex as StoreException ?? new StoreException(Explain(ex), ex);
         }

@@ -204,7 +204,7 @@ public sealed partial class PostgresMessageStore(string connectionString, string
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or StoreException)
             {
-                var connectionLost = ex is NpgsqlException and not PostgresException || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
+                var connectionLost = IsConnectionLost(ex);
                 DropWriter();
                 if (connectionLost) _source.Clear();
                 if (attempt == 0 && reused && connectionLost) continue;
@@ -255,6 +255,10 @@ public sealed partial class PostgresMessageStore(string connectionString, string
             }
         }
     }
+
+    /// <summary>The connection broke or its server is going away (a restart): a fresh connection may work.</summary>
+    private static bool IsConnectionLost(Exception ex) =>
+        ex is NpgsqlException and not PostgresException || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
