@@ -10,11 +10,12 @@
 # Loopback only; every run is bounded in time; about 2 to 3 minutes with the defaults.
 #   scripts/bench-cluster.sh                        3 nodes, plain door, 6 s per run
 #   NODES=1 scripts/bench-cluster.sh                one node on PostgreSQL (works before the cluster core)
+#   ONLY=latency scripts/bench-cluster.sh           only figure a (latency, most, goal or cpu; the others show –)
 #   DURATION=8 DOOR=irc GOAL=20000 QUICKACK=0 BUILD=0 KEEP=1 PGOPTS="-c synchronous_commit=off" scripts/bench-cluster.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-3}; DURATION=${DURATION:-6}; DOOR=${DOOR:-plain}; GOAL=${GOAL:-20000}
-QUICKACK=${QUICKACK:-1}; BUILD=${BUILD:-1}; KEEP=${KEEP:-0}; PGOPTS=${PGOPTS:-}
+ONLY=${ONLY:-}; QUICKACK=${QUICKACK:-1}; BUILD=${BUILD:-1}; KEEP=${KEEP:-0}; PGOPTS=${PGOPTS:-}
 case "$DOOR" in plain|irc) ;; *) echo "bench-cluster: DOOR must be plain or irc (got \"$DOOR\")." >&2; exit 2;; esac
 case "$NODES" in [1-9]) ;; *) echo "bench-cluster: NODES must be 1 to 9 (got \"$NODES\")." >&2; exit 2;; esac
 
@@ -99,6 +100,7 @@ stop_nodes() {
 
 run() { # system figure [bench flags...]
   local system=$1 figure=$2; shift 2
+  if [ -n "$ONLY" ] && [ "$figure" != warmup ] && [ "$figure" != "$ONLY" ]; then return; fi
   local portlist pidlist line
   portlist=$(IFS=,; echo "${ports[*]}"); pidlist=$(IFS=,; echo "${pids[*]}")
   local extra=(); [ "$system" = cluster ] && extra=(--postgres-pid "$POSTMASTER")

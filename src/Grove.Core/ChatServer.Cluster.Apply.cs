@@ -17,6 +17,7 @@ public sealed partial class ChatServer
         if (block.Number <= _applied || IsFenced) return;
         FlushBatch();
         _sink.Batch.Block = block.Number;
+        _sink.Batch.OwnBlock = block.Node == _nodeId;
         var reader = new EntryReader(block.Entries);
         if (reader.Version != EntryReader.Format)
         {
@@ -170,70 +171,4 @@ public sealed partial class ChatServer
 
     /// <summary>Said to this node's people when the cluster counted it as lost.</summary>
     public const string NodeLostText = "This node lost touch with the cluster; reconnecting…";
-
-    /// <summary>
-    /// The commit loop of a cluster node: before a block's batch is delivered, its messages and changes are stored (by
-    /// this node or another). While PostgreSQL is away the blocks wait, tried again every second, and the batches of
-    /// no block (refusals, answers to queries) go on being delivered: the refusals are what people need then.
-    /// </summary>
-    private void RunClusterCommitLoop()
-    {
-        var reader = _toCommit.Reader;
-        var pending = new List<Pipeline.Batch>();
-        var held = new List<Pipeline.Batch>();
-        while (true)
-        {
-            var wait = reader.WaitToReadAsync().AsTask();
-            if (held.Count == 0) wait.Wait();
-            else wait.Wait(StoreProbeInterval);
-            if (wait.IsCompleted && !wait.Result) break;
-            while (reader.TryRead(out var b)) pending.Add(b);
-            if (held.Count == 0 && TryMaterialize(pending))
-            {
-                HandToDelivery(pending);
-            }
-            else
-            {
-                foreach (var b in pending) (b.Block > 0 ? held : _deliverNow).Add(b);
-                if (TryMaterialize(held))
-                {
-                    HandToDelivery(held);
-                    held.Clear();
-                }
-                HandToDelivery(_deliverNow);
-                _deliverNow.Clear();
-            }
-            pending.Clear();
-        }
-        if (held.Count > 0) HandToDelivery(held);
-        _toDeliver.Writer.TryComplete();
-    }
-
-    private readonly List<Pipeline.Batch> _deliverNow = new();
-
-    // Commit loop only: the newest block known to be materialized (by any node).
-    private long _materialized;
-
-    /// <summary>Commit loop: stores the messages and changes of these batches' blocks not yet stored; false when it failed.</summary>
-    private bool TryMaterialize(List<Pipeline.Batch> batches)
-    {
-        List<BlockChanges>? blocks = null;
-        foreach (var b in batches)
-            if (b.Block > _materialized && (b.Messages.Count > 0 || b.RoomChanges.Count > 0 || b.HasChanges))
-                (blocks ??= new()).Add(new BlockChanges(b.Block, b.Messages, b.RoomChanges, b.HasChanges ? b.Changes : null));
-        if (blocks is null) return true;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            _materialized = Math.Max(_materialized, _cluster!.Materialize(blocks));
-            LogWorks(LogPart.Materialize);
-            Metrics.Committed(blocks.Sum(b => b.Messages.Count), System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            return true;
-        }
-        catch (StoreException ex)
-        {
-            LogFailed(LogPart.Materialize, ex);
-            return false;
-        }
-    }
 }

@@ -62,7 +62,7 @@ public sealed partial class ChatServer
     // reading, and TCP slows the senders down), as it does when the store falls behind.
     private const int MaxAwaiting = 16_384;
 
-    private bool IntakePaused => _cluster is not null && _awaiting.Count >= MaxAwaiting;
+    private bool IntakePaused => _cluster is not null && (_awaiting.Count >= MaxAwaiting || MaterializeBehind);
 
     // ---- Joining --------------------------------------------------------------------------------------------
 
@@ -88,7 +88,7 @@ public sealed partial class ChatServer
             Log.ReplacedSameName(_logger, _options.NodeName, old);
             LogNodeLost(old);
         }
-        Log.Joined(_logger, _options.NodeName, _nodeId, start.FreshEpoch ? "started the cluster" : "joined the running cluster", start.Head - start.BaseBlock);
+        Log.Joined(_logger, _options.NodeName, _nodeId, start.FreshEpoch ? "started the cluster" : start.Recovered ? "recovered the cluster's log (no node was alive)" : "joined the running cluster", start.Head - start.BaseBlock);
     }
 
     private void StartClusterThreads(long readFrom)
@@ -318,8 +318,9 @@ public sealed partial class ChatServer
                     stop.WaitHandle.WaitOne(1); // the command loop is behind: let it apply what it has
                     continue;
                 }
-                var blocks = _cluster!.Read(after, 64);
+                var (blocks, mark) = _cluster!.Read(after, 64);
                 LogWorks(LogPart.Read);
+                if (mark > Volatile.Read(ref _markSeen)) Volatile.Write(ref _markSeen, mark);
                 foreach (var b in blocks)
                 {
                     _control.Writer.TryWrite(new WorkItem(null, null, Op.Apply, default, null) { Block = b });

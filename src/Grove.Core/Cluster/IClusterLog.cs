@@ -18,8 +18,11 @@ public interface IClusterLog
     /// <summary>Appends one block of encoded entries; marks <paramref name="lost"/> nodes gone in the same transaction.</summary>
     long Append(ReadOnlyMemory<byte> entries, IReadOnlyList<int>? lost = null);
 
-    /// <summary>The blocks after <paramref name="after"/>, oldest first, at most <paramref name="max"/>.</summary>
-    IReadOnlyList<LogBlock> Read(long after, int max);
+    /// <summary>
+    /// The blocks after <paramref name="after"/>, oldest first, at most <paramref name="max"/>, and how far the log
+    /// is materialized (so a node need not write again what another node wrote already).
+    /// </summary>
+    LogRead Read(long after, int max);
 
     /// <summary>Waits (at most <paramref name="timeout"/>) for the wake-up a committed block sends; false on timeout.</summary>
     bool WaitForBlocks(TimeSpan timeout);
@@ -40,9 +43,14 @@ public interface IClusterLog
     void Leave();
 }
 
+/// <summary>Blocks read from the log, and the newest block materialized when they were read.</summary>
+public sealed record LogRead(IReadOnlyList<LogBlock> Blocks, long Materialized);
+
 /// <summary>Where a node starts: its id, the epoch's base state, and the block after which it applies the log.</summary>
-/// <see cref="Replaced"/>: earlier starts of a node of the same name (killed) that the lease still counted alive.
-public sealed record ClusterStart(int NodeId, ClusterBase Base, long BaseBlock, long Head, bool FreshEpoch, IReadOnlyList<int> Replaced);
+/// <see cref="Replaced"/>: earlier starts of a node of the same name (killed) that the lease still counted alive, or,
+/// when <see cref="Recovered"/>, every node of an epoch that ended with no node alive and blocks not yet materialized
+/// (blocks that may have been delivered: this node applies and materializes them before its doors open).
+public sealed record ClusterStart(int NodeId, ClusterBase Base, long BaseBlock, long Head, bool FreshEpoch, IReadOnlyList<int> Replaced, bool Recovered = false);
 
 /// <summary>What an epoch starts from: the stored state at the moment the first node of the epoch started.</summary>
 public sealed record ClusterBase(long LastId, IReadOnlyList<StoredRoom> Rooms, StoredState State);

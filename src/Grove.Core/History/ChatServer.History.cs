@@ -36,6 +36,7 @@ public sealed partial class ChatServer
         if (query.Asker is not null) throw new ArgumentException("The public's history query has nobody who asks.", nameof(query));
         HistoryDenial? denial = null;
         var plan = await OnLoop(null, () => HistoryAccess.Decide(query, _handlers.RoomNamed, out denial));
+        if (plan is not null) await TablesHoldAppliedAsync().ConfigureAwait(false);
         return plan is null ? HistoryAnswer.Denied(denial!) : HistoryAnswer.Of(HistoryReader.Read(_store, plan));
     }
 

@@ -42,7 +42,10 @@ internal sealed class Batch
     public bool HasReads;
     /// <summary>Ids of unstored messages the command loop has taken out of the rooms' rings (ForgetUnstored).</summary>
     public List<long>? Forgotten;
-    public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges && Forgotten is null;
+    /// <summary>In a cluster: this node appended the block (it writes the block's rows to the tables first).</summary>
+    public bool OwnBlock;
+    // A block's batch always goes on, even with nothing in it: the tables' mark of materialized blocks moves past it.
+    public bool IsEmpty => Effects.Count == 0 && Messages.Count == 0 && RoomChanges.Count == 0 && !HasChanges && Forgotten is null && Block == 0;
     /// <summary>What the batch adds to the commit loop's backlog (see MaxToCommitWeight); fixed once flushed.</summary>
     public int CommitWeight => Messages.Count + RoomChanges.Count + 1;
 }

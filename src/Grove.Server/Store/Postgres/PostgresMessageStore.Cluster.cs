@@ -37,12 +37,18 @@ public sealed partial class PostgresMessageStore
             (epoch, baseBlock, baseBytes) = (r.GetInt32(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<byte[]>(2));
         }
         var alive = Convert.ToInt64(Scalar(c, "SELECT count(*) FROM cluster_nodes WHERE epoch = $1 AND NOT gone AND beat_at > now() - $2::interval", epoch, lostAfter));
-        var fresh = alive == 0 || baseBytes is null;
+        // Nodes deliver a block once it is in the log, and write its messages to the tables just after. When every
+        // node stopped before that (killed, power), the epoch's log is applied again, by this node, instead of
+        // being dropped: what its people saw is then in history too.
+        var unmaterialized = baseBytes is not null && Convert.ToBoolean(Scalar(c,
+            "SELECT (SELECT head FROM log_head WHERE id = 1) > (SELECT materialized FROM cluster WHERE id = 1)"));
+        var recovered = alive == 0 && unmaterialized;
+        var fresh = alive == 0 && !recovered || baseBytes is null;
         var replaced = new List<int>();
         ClusterBase start;
         if (fresh)
         {
-            // No node is alive: whatever the log holds past what was materialized was never delivered to anyone.
+            // No node is alive and every block is materialized: the log may go, and the tables are the new base.
             var head = Convert.ToInt64(Scalar(c, "SELECT head FROM log_head WHERE id = 1"));
             Exec(c, "UPDATE cluster_nodes SET gone = true WHERE NOT gone");
             Exec(c, "DELETE FROM command_log");
@@ -54,10 +60,11 @@ public sealed partial class PostgresMessageStore
         else
         {
             start = JsonSerializer.Deserialize<ClusterBase>(baseBytes!) ?? throw new StoreException("The cluster's base state in PostgreSQL is empty.");
-            using (var cmd = new NpgsqlCommand("UPDATE cluster_nodes SET gone = true WHERE epoch = $1 AND NOT gone AND name = $2 RETURNING id", c))
+            using (var cmd = new NpgsqlCommand("UPDATE cluster_nodes SET gone = true WHERE epoch = $1 AND NOT gone AND (name = $2 OR $3) RETURNING id", c))
             {
                 cmd.Parameters.Add(new NpgsqlParameter { Value = epoch });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = nodeName });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = recovered });
                 using var r = cmd.ExecuteReader();
                 while (r.Read()) replaced.Add(r.GetInt32(0));
             }
@@ -66,7 +73,7 @@ public sealed partial class PostgresMessageStore
         _epoch = epoch;
         var now = Convert.ToInt64(Scalar(c, "SELECT head FROM log_head WHERE id = 1"));
         tx.Commit();
-        return new ClusterStart(_nodeId, start, baseBlock, now, fresh, replaced);
+        return new ClusterStart(_nodeId, start, baseBlock, now, fresh, replaced, recovered);
     });
 
     public long Append(ReadOnlyMemory<byte> entries, IReadOnlyList<int>? lost = null) => OnOwn(ref _appender, c =>
@@ -91,16 +98,22 @@ public sealed partial class PostgresMessageStore
         return n;
     });
 
-    public IReadOnlyList<LogBlock> Read(long after, int max) => OnOwn(ref _reader, c =>
+    public LogRead Read(long after, int max) => OnOwn(ref _reader, c =>
     {
         _woken = false;
-        using var cmd = new NpgsqlCommand("SELECT block, node, entries FROM command_log WHERE block > $1 ORDER BY block LIMIT $2", c);
+        // The mark first, then the blocks, in one statement: a row with no block carries the mark.
+        using var cmd = new NpgsqlCommand(
+            "SELECT NULL::bigint, NULL::int, NULL::bytea, materialized FROM cluster WHERE id = 1 UNION ALL " +
+            "(SELECT block, node, entries, NULL FROM command_log WHERE block > $1 ORDER BY block LIMIT $2)", c);
         cmd.Parameters.Add(new NpgsqlParameter { Value = after });
         cmd.Parameters.Add(new NpgsqlParameter { Value = max });
         using var r = cmd.ExecuteReader();
         var blocks = new List<LogBlock>();
-        while (r.Read()) blocks.Add(new LogBlock(r.GetInt64(0), r.GetInt32(1), r.GetFieldValue<byte[]>(2)));
-        return (IReadOnlyList<LogBlock>)blocks;
+        long materialized = 0;
+        while (r.Read())
+            if (r.IsDBNull(0)) materialized = r.GetInt64(3);
+            else blocks.Add(new LogBlock(r.GetInt64(0), r.GetInt32(1), r.GetFieldValue<byte[]>(2)));
+        return new LogRead(blocks, materialized);
     }, listen: true);
 
     public bool WaitForBlocks(TimeSpan timeout) => OnOwn(ref _reader, c =>

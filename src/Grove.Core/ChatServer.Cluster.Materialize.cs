@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Grove.Core.Cluster;
+using Grove.Core.History;
+using Grove.Core.Pipeline;
+
+namespace Grove.Core;
+
+// A node of a cluster stores through the log: a block is durable once its append committed, and every node applies it
+// to the same state, so its messages are the same on every node and can be written again from the log after any
+// crash (a node that starts when no node is alive applies what was never materialized). So a node delivers a block as
+// soon as it is applied, and writes its messages and changes to the tables (materializes) just after, off the path of
+// delivery: the node that appended a block writes it at once; the others only when it is still not written a moment
+// later (its node died), learning the mark from their reads of the log. Store reads (history) wait for the tables.
+public sealed partial class ChatServer
+{
+    /// <summary>A block applied and delivered and not yet in the tables: its changes, and whether this node appended it.</summary>
+    private readonly record struct Unmaterialized(BlockChanges Changes, bool Own, long Since, int Weight);
+
+    // A block of another node is written by its node; this node writes it only when it is still not written this long
+    // after this node applied it (its node died, or is slow).
+    private static readonly TimeSpan OthersBlocksAfter = TimeSpan.FromMilliseconds(50);
+
+    // At most this much (messages and room rows, plus one per block) waits to be materialized; past it the command loop
+    // takes no more commands (the doors stop reading) until the tables catch up.
+    private const int MaxUnmaterialized = 65_536;
+
+    // From the commit loop to the materializer (under the lock).
+    private readonly Lock _materializeLock = new();
+    private readonly List<Unmaterialized> _toMaterialize = new();
+    private readonly SemaphoreSlim _materializeWanted = new(0);
+    private Thread? _materializer;
+    private int _unmaterializedWeight; // Interlocked: added by the commit loop, taken off by the materializer
+    private long _materialized;        // the newest block known to be in the tables (materializer writes, commit loop reads)
+    private long _markSeen;            // the same, as the reader last read it from the log (reader writes)
+    private volatile bool _readsWaiting, _materializeFinal;
+
+    private bool MaterializeBehind => Volatile.Read(ref _unmaterializedWeight) >= MaxUnmaterialized;
+
+    /// <summary>
+    /// The commit loop of a cluster node: a block's batch is delivered as soon as it comes (the block is durable in the
+    /// log), and handed to the materializer. A batch that reads the store (history) waits, with every batch after it,
+    /// until the tables hold every block applied before it, or the tables cannot be written right now.
+    /// </summary>
+    private void RunClusterCommitLoop()
+    {
+        _materializer = new Thread(RunMaterializer) { IsBackground = true, Name = "grove log materializer" };
+        _materializer.Start();
+        var reader = _toCommit.Reader;
+        var ready = new List<Batch>();
+        var held = new Queue<(Batch Batch, long Needs, long Since)>();
+        long newest = 0;
+        Task<bool>? wait = null;
+        while (true)
+        {
+            // At most one wait on the channel at a time (see the command loop); while reads are held, it is looked at
+            // every millisecond for the materializer's progress.
+            wait ??= reader.WaitToReadAsync().AsTask();
+            if (held.Count == 0) wait.Wait();
+            else wait.Wait(1);
+            if (wait.IsCompleted)
+            {
+                if (!wait.Result) break;
+                wait = null;
+            }
+            var took = false;
+            while (reader.TryRead(out var b))
+            {
+                took = true;
+                if (b.Block > 0)
+                {
+                    newest = b.Block;
+                    var weight = b.Messages.Count + b.RoomChanges.Count + 1;
+                    Interlocked.Add(ref _unmaterializedWeight, weight);
+                    lock (_materializeLock)
+                        _toMaterialize.Add(new(new BlockChanges(b.Block, b.Messages, b.RoomChanges, b.HasChanges ? b.Changes : null), b.OwnBlock,
+                            Stopwatch.GetTimestamp(), weight));
+                }
+                if (held.Count > 0 || b.HasReads && Volatile.Read(ref _materialized) < newest) held.Enqueue((b, newest, Stopwatch.GetTimestamp()));
+                else ready.Add(b);
+            }
+            while (held.Count > 0 && MayReadStore(held.Peek().Needs, held.Peek().Since)) ready.Add(held.Dequeue().Batch);
+            _readsWaiting = held.Count > 0;
+            if (took) _materializeWanted.Release();
+            if (ready.Count > 0)
+            {
+                HandToDelivery(ready);
+                ready.Clear();
+            }
+        }
+        // Stopping: what is left is written (a few seconds at most), then the reads held for it are answered.
+        _materializeFinal = true;
+        _materializeWanted.Release();
+        _materializer.Join(TimeSpan.FromSeconds(5));
+        while (held.Count > 0) ready.Add(held.Dequeue().Batch);
+        HandToDelivery(ready);
+        _toDeliver.Writer.TryComplete();
+    }
+
+    /// <summary>Commit loop: a read may run once the tables hold the blocks before it, or when they cannot be written.</summary>
+    private bool MayReadStore(long needs, long since) =>
+        Volatile.Read(ref _materialized) >= needs || (Volatile.Read(ref _logFailing) & (int)LogPart.Materialize) != 0 ||
+        Stopwatch.GetElapsedTime(since) >= StoreProbeInterval;
+
+    /// <summary>
+    /// Any thread, before it reads the store: waits until the tables hold every block this node has applied (on a
+    /// server alone, or when the tables cannot be written right now, or after a second, at once).
+    /// </summary>
+    private async Task TablesHoldAppliedAsync()
+    {
+        if (_cluster is null) return;
+        var needs = Volatile.Read(ref _applied);
+        var since = Stopwatch.GetTimestamp();
+        if (MayReadStore(needs, since)) return;
+        Interlocked.Increment(ref _storeReadersWaiting);
+        try
+        {
+            _materializeWanted.Release();
+            while (!MayReadStore(needs, since)) await Task.Delay(1).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _storeReadersWaiting);
+        }
+    }
+
+    private int _storeReadersWaiting; // readers off the loops waiting in TablesHoldAppliedAsync
+
+    private void RunMaterializer()
+    {
+        var pending = new List<Unmaterialized>();
+        long retryAt = 0; // while PostgreSQL fails: when to try again
+        while (true)
+        {
+            var final = _materializeFinal;
+            if (!final)
+            {
+                var timeout = Timeout.InfiniteTimeSpan;
+                if (retryAt != 0) timeout = Remaining(retryAt);
+                else if (pending.Count > 0) timeout = Remaining(pending[0].Since + (long)(OthersBlocksAfter.TotalSeconds * Stopwatch.Frequency));
+                _materializeWanted.Wait(timeout);
+                final = _materializeFinal;
+            }
+            lock (_materializeLock)
+            {
+                pending.AddRange(_toMaterialize);
+                _toMaterialize.Clear();
+            }
+            Written(pending, Volatile.Read(ref _markSeen));
+            if (pending.Count == 0)
+            {
+                if (final) return;
+                continue;
+            }
+            var due = final || (retryAt != 0
+                ? Stopwatch.GetTimestamp() >= retryAt
+                : _readsWaiting || Volatile.Read(ref _storeReadersWaiting) > 0 || pending.Exists(static u => u.Own) || Stopwatch.GetElapsedTime(pending[0].Since) >= OthersBlocksAfter);
+            if (!due) continue;
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var blocks = pending.ConvertAll(static u => u.Changes);
+                var mark = _cluster!.Materialize(blocks);
+                retryAt = 0;
+                LogWorks(LogPart.Materialize);
+                Metrics.Committed(blocks.Sum(static b => b.Messages.Count), Stopwatch.GetElapsedTime(started));
+                Written(pending, mark);
+            }
+            catch (StoreException ex)
+            {
+                LogFailed(LogPart.Materialize, ex);
+                if (final) return; // the next node to start alone applies these blocks again from the log
+                retryAt = Stopwatch.GetTimestamp() + (long)(StoreProbeInterval.TotalSeconds * Stopwatch.Frequency);
+            }
+        }
+    }
+
+    private static TimeSpan Remaining(long until) =>
+        TimeSpan.FromSeconds(Math.Max(0, until - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+
+    /// <summary>Materializer: the blocks up to <paramref name="mark"/> are in the tables (written here or by another node).</summary>
+    private void Written(List<Unmaterialized> pending, long mark)
+    {
+        if (mark > Volatile.Read(ref _materialized)) Volatile.Write(ref _materialized, mark);
+        var n = 0;
+        var weight = 0;
+        while (n < pending.Count && pending[n].Changes.Block <= mark) weight += pending[n++].Weight;
+        if (n == 0) return;
+        pending.RemoveRange(0, n);
+        var wasBehind = MaterializeBehind;
+        Interlocked.Add(ref _unmaterializedWeight, -weight);
+        // The command loop stopped taking commands while this was behind: something on its control channel wakes it.
+        if (wasBehind && !MaterializeBehind) _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = static () => { } });
+    }
+}

@@ -1,0 +1,67 @@
+using Grove.Testing;
+using Npgsql;
+
+namespace Grove.Tests;
+
+public sealed partial class ClusterTests
+{
+    // A node delivers a block once it is in the log, and writes its messages to the tables just after. This holds the
+    // tables (a lock on the messages table, from another PostgreSQL session), so every node dies before that write.
+    [Fact]
+    public async Task Messages_delivered_before_any_node_wrote_them_to_the_tables_are_in_history_after_every_node_was_killed()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(2, new() { NodeLostAfter = 3 });
+        await using var ann = await cluster[0].JoinAsync("ann");
+        await using var bob = await cluster[1].JoinAsync("bob");
+        await ann.ExpectAsync("^\\* bob joined #lobby");
+        await ann.SendAsync("before");
+        await bob.ExpectAsync("^ann: before$");
+        Assert.Equal(["before"], (await cluster[1].RoomHistoryAsync("#lobby")).Select(m => m.Text));
+
+        await using (var holder = new NpgsqlConnection(cluster.Database))
+        {
+            await holder.OpenAsync();
+            await using var tx = await holder.BeginTransactionAsync();
+            await using (var lockMessages = new NpgsqlCommand("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE", holder, tx))
+                await lockMessages.ExecuteNonQueryAsync();
+
+            // Delivered on both nodes while no node can write them to the tables: they are in the log.
+            await ann.SendAsync("seen one");
+            await ann.SendAsync("seen two");
+            await bob.ExpectAsync("^ann: seen one$");
+            await bob.ExpectAsync("^ann: seen two$");
+            await cluster.KillAsync(0);
+            await cluster.KillAsync(1);
+            // Their writes, waiting for the lock, would still run once it went: they end with their processes, as
+            // with a power cut before the write reached PostgreSQL.
+            await using (var end = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()", holder, tx))
+                Assert.NotEqual(0L, (long)(await end.ExecuteScalarAsync())!);
+            await tx.RollbackAsync();
+        }
+
+        // Once no lease is alive, a node that starts alone applies the epoch's log again before its doors open.
+        await using (var db = new NpgsqlConnection(cluster.Database))
+        {
+            await db.OpenAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (true)
+            {
+                await using var alive = new NpgsqlCommand("SELECT count(*) FROM cluster_nodes WHERE NOT gone AND beat_at > now() - interval '3 seconds'", db);
+                if ((long)(await alive.ExecuteScalarAsync())! == 0) break;
+                Assert.True(DateTime.UtcNow < deadline, "the killed nodes' leases did not run out within 30 s");
+                await using var wait = new NpgsqlCommand("SELECT pg_sleep(0.1)", db);
+                await wait.ExecuteNonQueryAsync();
+            }
+        }
+        var again = await cluster.StartNodeAsync(1);
+        await again.Process.ExpectOutputAsync("recovered the cluster's log");
+        Assert.Equal(["before", "seen one", "seen two"], (await again.RoomHistoryAsync("#lobby")).Select(m => m.Text));
+
+        // A new person is shown that history on joining; the people of the killed nodes are gone.
+        await using var cy = await again.JoinAsync("cy");
+        await cy.ExpectAsync("^\\[history [^]]+\\] ann: seen two$");
+        await cy.SendAsync("/who");
+        Assert.DoesNotMatch("\\b(ann|bob)\\b", await cy.ExpectAsync("^\\* Online \\("));
+    }
+}
