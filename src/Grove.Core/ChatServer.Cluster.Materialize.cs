@@ -20,6 +20,10 @@ public sealed partial class ChatServer
     // after this node applied it (its node died, or is slow).
     private static readonly TimeSpan OthersBlocksAfter = TimeSpan.FromMilliseconds(50);
 
+    // This node writes its own blocks at most this often, each time all that came meanwhile in one transaction (the
+    // tables are not on the path of delivery; a store read waiting for them is served at once).
+    private static readonly TimeSpan OwnBlocksEvery = TimeSpan.FromMilliseconds(10);
+
     // At most this much (messages and room rows, plus one per block) waits to be materialized; past it the command loop
     // takes no more commands (the doors stop reading) until the tables catch up.
     private const int MaxUnmaterialized = 65_536;
@@ -62,10 +66,10 @@ public sealed partial class ChatServer
                 if (!wait.Result) break;
                 wait = null;
             }
-            var took = false;
+            var ownTaken = false;
             while (reader.TryRead(out var b))
             {
-                took = true;
+                ownTaken |= b.OwnBlock;
                 if (b.Block > 0)
                 {
                     newest = b.Block;
@@ -80,7 +84,7 @@ public sealed partial class ChatServer
             }
             while (held.Count > 0 && MayReadStore(held.Peek().Needs, held.Peek().Since)) ready.Add(held.Dequeue().Batch);
             _readsWaiting = held.Count > 0;
-            if (took) _materializeWanted.Release();
+            if (ownTaken || held.Count > 0) WakeMaterializer();
             if (ready.Count > 0)
             {
                 HandToDelivery(ready);
@@ -89,7 +93,7 @@ public sealed partial class ChatServer
         }
         // Stopping: what is left is written (a few seconds at most), then the reads held for it are answered.
         _materializeFinal = true;
-        _materializeWanted.Release();
+        WakeMaterializer();
         _materializer.Join(TimeSpan.FromSeconds(5));
         while (held.Count > 0) ready.Add(held.Dequeue().Batch);
         HandToDelivery(ready);
@@ -114,7 +118,7 @@ public sealed partial class ChatServer
         Interlocked.Increment(ref _storeReadersWaiting);
         try
         {
-            _materializeWanted.Release();
+            WakeMaterializer();
             while (!MayReadStore(needs, since)) await Task.Delay(1).ConfigureAwait(false);
         }
         finally
@@ -125,19 +129,23 @@ public sealed partial class ChatServer
 
     private int _storeReadersWaiting; // readers off the loops waiting in TablesHoldAppliedAsync
 
+    private void WakeMaterializer()
+    {
+        if (_materializeWanted.CurrentCount == 0) _materializeWanted.Release();
+    }
+
     private void RunMaterializer()
     {
         var pending = new List<Unmaterialized>();
-        long retryAt = 0; // while PostgreSQL fails: when to try again
+        long retryAt = 0;  // while PostgreSQL fails: when to try again
+        long lastRun = 0;  // when this node last wrote
         while (true)
         {
             var final = _materializeFinal;
             if (!final)
             {
-                var timeout = Timeout.InfiniteTimeSpan;
-                if (retryAt != 0) timeout = Remaining(retryAt);
-                else if (pending.Count > 0) timeout = Remaining(pending[0].Since + (long)(OthersBlocksAfter.TotalSeconds * Stopwatch.Frequency));
-                _materializeWanted.Wait(timeout);
+                // Asleep until the next write is due; woken early for its own blocks and for store reads that wait.
+                _materializeWanted.Wait(pending.Count == 0 && retryAt == 0 ? OthersBlocksAfter : Remaining(DueAt(pending, retryAt, lastRun)));
                 final = _materializeFinal;
             }
             lock (_materializeLock)
@@ -151,11 +159,8 @@ public sealed partial class ChatServer
                 if (final) return;
                 continue;
             }
-            var due = final || (retryAt != 0
-                ? Stopwatch.GetTimestamp() >= retryAt
-                : _readsWaiting || Volatile.Read(ref _storeReadersWaiting) > 0 || pending.Exists(static u => u.Own) || Stopwatch.GetElapsedTime(pending[0].Since) >= OthersBlocksAfter);
-            if (!due) continue;
-            var started = Stopwatch.GetTimestamp();
+            if (!final && Stopwatch.GetTimestamp() < DueAt(pending, retryAt, lastRun)) continue;
+            var started = lastRun = Stopwatch.GetTimestamp();
             try
             {
                 var blocks = pending.ConvertAll(static u => u.Changes);
@@ -169,10 +174,21 @@ public sealed partial class ChatServer
             {
                 LogFailed(LogPart.Materialize, ex);
                 if (final) return; // the next node to start alone applies these blocks again from the log
-                retryAt = Stopwatch.GetTimestamp() + (long)(StoreProbeInterval.TotalSeconds * Stopwatch.Frequency);
+                retryAt = Stopwatch.GetTimestamp() + Ticks(StoreProbeInterval);
             }
         }
     }
+
+    /// <summary>Materializer: when the pending blocks are to be written (a Stopwatch timestamp).</summary>
+    private long DueAt(List<Unmaterialized> pending, long retryAt, long lastRun)
+    {
+        if (retryAt != 0) return retryAt;
+        if (_readsWaiting || Volatile.Read(ref _storeReadersWaiting) > 0) return 0;
+        var others = pending.Count == 0 ? long.MaxValue : pending[0].Since + Ticks(OthersBlocksAfter);
+        return pending.Exists(static u => u.Own) ? Math.Min(others, lastRun + Ticks(OwnBlocksEvery)) : others;
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     private static TimeSpan Remaining(long until) =>
         TimeSpan.FromSeconds(Math.Max(0, until - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);

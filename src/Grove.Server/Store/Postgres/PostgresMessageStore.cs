@@ -42,6 +42,13 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         // Short waits: the commit loop holds everyone's messages while it waits, and refusing them is better.
         if (builder.Timeout == 15) builder.Timeout = 5;
         if (builder.CommandTimeout == 30) builder.CommandTimeout = 15;
+        // The same few statements run hundreds of times a second (a cluster's appends, reads and materializing):
+        // prepared once per connection, PostgreSQL parses and plans them once (this halved its CPU in the cluster bench).
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
         _applicationName = builder.ApplicationName ??= $"grove node {NodeName}";
         _database = builder.Database ?? builder.Username ?? "grove";
         Where = $"database {builder.Database ?? builder.Username} on {builder.Host}{(builder.Host!.StartsWith('/') ? "" : ":" + builder.Port)}";
