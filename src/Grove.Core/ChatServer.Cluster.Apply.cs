@@ -11,10 +11,31 @@ namespace Grove.Core;
 // materializes a block writes the same messages), each entry run by the same handlers as on a server alone.
 public sealed partial class ChatServer
 {
-    /// <summary>Command loop: applies one block of the log.</summary>
+    // Command loop only: this node's own blocks, handed over by its appender before the reader brought the blocks
+    // before them. (The reader brings every block in order, so it never leaves a gap behind these.)
+    private readonly SortedDictionary<long, LogBlock> _early = new();
+
+    /// <summary>Command loop: applies a block of the log (from the reader, or this node's own from its appender), in order.</summary>
     private void ApplyBlock(LogBlock block)
     {
         if (block.Number <= _applied || IsFenced) return;
+        if (block.Number > _applied + 1)
+        {
+            _early.TryAdd(block.Number, block);
+            return;
+        }
+        ApplyInOrder(block);
+        while (_early.Count > 0)
+        {
+            var (number, next) = _early.First();
+            if (number > _applied + 1) break;
+            _early.Remove(number);
+            if (number == _applied + 1 && !IsFenced) ApplyInOrder(next);
+        }
+    }
+
+    private void ApplyInOrder(LogBlock block)
+    {
         FlushBatch();
         _sink.Batch.Block = block.Number;
         _sink.Batch.OwnBlock = block.Node == _nodeId;

@@ -246,8 +246,11 @@ public sealed partial class ChatServer
                 }
                 try
                 {
-                    _cluster!.Append(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), lost);
+                    var entries = buffer.ToArray();
+                    var number = _cluster!.Append(entries, lost);
                     LogWorks(LogPart.Append);
+                    // This node applies its own block at once, in the log's order (the reader is not woken for it).
+                    _control.Writer.TryWrite(new WorkItem(null, null, Op.Apply, default, null) { Block = new LogBlock(number, _nodeId, entries) });
                 }
                 catch (ClusterFencedException ex)
                 {
@@ -305,6 +308,7 @@ public sealed partial class ChatServer
 
     // The reader stays at most this many blocks ahead of what the command loop has applied.
     private const int MaxBlocksAhead = 256;
+    private const int MaxBlocksRead = 64;
 
     private void RunReader(long after)
     {
@@ -318,7 +322,7 @@ public sealed partial class ChatServer
                     stop.WaitHandle.WaitOne(1); // the command loop is behind: let it apply what it has
                     continue;
                 }
-                var (blocks, mark) = _cluster!.Read(after, 64);
+                var (blocks, mark) = _cluster!.Read(after, MaxBlocksRead);
                 LogWorks(LogPart.Read);
                 if (mark > Volatile.Read(ref _markSeen)) Volatile.Write(ref _markSeen, mark);
                 foreach (var b in blocks)
@@ -326,7 +330,8 @@ public sealed partial class ChatServer
                     _control.Writer.TryWrite(new WorkItem(null, null, Op.Apply, default, null) { Block = b });
                     after = b.Number;
                 }
-                if (blocks.Count == 0) _cluster.WaitForBlocks(StoreProbeInterval);
+                // A short read had every block there was: the next is waited for (a wake-up during the read counts).
+                if (blocks.Count < MaxBlocksRead) _cluster.WaitForBlocks(StoreProbeInterval);
             }
             catch (StoreException ex)
             {

@@ -16,7 +16,7 @@ public interface IClusterLog
     ClusterStart Join(string nodeName, TimeSpan lostAfter, Func<ClusterBase> makeBase);
 
     /// <summary>Appends one block of encoded entries; marks <paramref name="lost"/> nodes gone in the same transaction.</summary>
-    long Append(ReadOnlyMemory<byte> entries, IReadOnlyList<int>? lost = null);
+    long Append(byte[] entries, IReadOnlyList<int>? lost = null);
 
     /// <summary>
     /// The blocks after <paramref name="after"/>, oldest first, at most <paramref name="max"/>, and how far the log
@@ -24,7 +24,10 @@ public interface IClusterLog
     /// </summary>
     LogRead Read(long after, int max);
 
-    /// <summary>Waits (at most <paramref name="timeout"/>) for the wake-up a committed block sends; false on timeout.</summary>
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) for the wake-up a block of another node sends when it is committed;
+    /// false on timeout. (A node's own blocks come from its appender, with the number Append returned.)
+    /// </summary>
     bool WaitForBlocks(TimeSpan timeout);
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace Grove.Server.Store.Postgres;
 
 // The cluster's command log in PostgreSQL. Appends are ordered by the row lock on log_head: an append holds it from
 // its UPDATE to its commit, so block numbers follow commit order with no gaps, and a reader that sees block n sees
-// every block before it. A committed append sends one NOTIFY without a body (a wake-up); readers that miss one still
-// poll every second. Materializing takes a transaction-level advisory lock, so one node writes each block's
+// every block before it. A committed append sends one NOTIFY without a body (a wake-up, saying only which node appended:
+// that node's appender hands the block to its own command loop); readers that miss one still poll every second. Materializing takes a transaction-level advisory lock, so one node writes each block's
 // messages and the others find it done. Each thread of the node (appender, reader, lease, commit loop) has its own
 // connection.
 public sealed partial class PostgresMessageStore
@@ -76,7 +76,7 @@ public sealed partial class PostgresMessageStore
         return new ClusterStart(_nodeId, start, baseBlock, now, fresh, replaced, recovered);
     });
 
-    public long Append(ReadOnlyMemory<byte> entries, IReadOnlyList<int>? lost = null) => OnOwn(ref _appender, c =>
+    public long Append(byte[] entries, IReadOnlyList<int>? lost = null) => OnOwn(ref _appender, c =>
     {
         using var batch = new NpgsqlBatch(c);
         var append = new NpgsqlBatchCommand(
@@ -84,7 +84,7 @@ public sealed partial class PostgresMessageStore
             "h AS (UPDATE log_head SET head = head + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM me) RETURNING head) " +
             "INSERT INTO command_log (block, node, entries) SELECT head, $1, $2 FROM h RETURNING block");
         append.Parameters.Add(new NpgsqlParameter { Value = _nodeId });
-        append.Parameters.Add(new NpgsqlParameter { Value = entries.ToArray() });
+        append.Parameters.Add(new NpgsqlParameter { Value = entries });
         batch.BatchCommands.Add(append);
         if (lost is { Count: > 0 })
         {
@@ -92,7 +92,8 @@ public sealed partial class PostgresMessageStore
             mark.Parameters.Add(new NpgsqlParameter { Value = lost.ToArray() });
             batch.BatchCommands.Add(mark);
         }
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {WakeUpChannel}"));
+        // The wake-up says which node appended (no body): that node has the block already and need not read it.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {WakeUpChannel}, '{_nodeId}'"));
         var block = batch.ExecuteScalar();
         if (block is not long n) throw new ClusterFencedException("the cluster counted this node as lost; it may not write to the log");
         return n;
@@ -118,9 +119,15 @@ public sealed partial class PostgresMessageStore
 
     public bool WaitForBlocks(TimeSpan timeout) => OnOwn(ref _reader, c =>
     {
-        // A wake-up that came while the last read ran counts: its block may be newer than what that read saw.
-        if (_woken) return true;
-        return c.Wait(timeout) || _woken;
+        // A wake-up that came while the last read ran counts: its block may be newer than what that read saw. This
+        // node's own wake-ups do not count (its appender handed it the block), so they are waited through.
+        var until = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        while (!_woken)
+        {
+            var left = until - System.Diagnostics.Stopwatch.GetTimestamp();
+            if (left <= 0 || !c.Wait(TimeSpan.FromSeconds(left / (double)System.Diagnostics.Stopwatch.Frequency))) return _woken;
+        }
+        return true;
     }, listen: true);
 
     public long Materialize(IReadOnlyList<BlockChanges> blocks)
@@ -217,7 +224,10 @@ public sealed partial class PostgresMessageStore
                 own = c;
                 if (listen)
                 {
-                    c.Notification += (_, _) => _woken = true;
+                    c.Notification += (_, e) =>
+                    {
+                        if (e.Payload != _nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)) _woken = true;
+                    };
                     Exec(c, $"LISTEN {WakeUpChannel}");
                 }
             }
