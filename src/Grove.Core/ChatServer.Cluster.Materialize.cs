@@ -38,11 +38,43 @@ public sealed partial class ChatServer
     private long _markSeen;            // the same, as the reader last read it from the log (reader writes)
     private volatile bool _readsWaiting, _materializeFinal;
 
+    // Batches handed to the commit loop and not yet passed on by it (command loop adds, commit loop takes off).
+    private int _viaCommitLoop;
+
+    /// <summary>
+    /// Command loop, in a cluster: a batch that reads nothing from the store goes to the delivery loop from here (its
+    /// block is in the log already), unless batches handed to the commit loop before it are still there (order).
+    /// </summary>
+    private bool DeliveredFromLoop(Batch b)
+    {
+        if (b.HasReads || Volatile.Read(ref _viaCommitLoop) != 0)
+        {
+            Interlocked.Increment(ref _viaCommitLoop);
+            return false;
+        }
+        if (b.Block > 0 && QueueMaterialize(b)) WakeMaterializer();
+        Interlocked.Increment(ref _deliveryBacklog);
+        _toDeliver.Writer.TryWrite(b);
+        return true;
+    }
+
+    /// <summary>A block's batch is delivered: its rows go to the materializer (in block order); true when it is this node's.</summary>
+    private bool QueueMaterialize(Batch b)
+    {
+        var weight = b.Messages.Count + b.RoomChanges.Count + 1;
+        Interlocked.Add(ref _unmaterializedWeight, weight);
+        lock (_materializeLock)
+            _toMaterialize.Add(new(new BlockChanges(b.Block, b.Messages, b.RoomChanges, b.HasChanges ? b.Changes : null), b.OwnBlock,
+                Stopwatch.GetTimestamp(), weight));
+        return b.OwnBlock;
+    }
+
     private bool MaterializeBehind => Volatile.Read(ref _unmaterializedWeight) >= MaxUnmaterialized;
 
     /// <summary>
-    /// The commit loop of a cluster node: a block's batch is delivered as soon as it comes (the block is durable in the
-    /// log), and handed to the materializer. A batch that reads the store (history) waits, with every batch after it,
+    /// The commit loop of a cluster node, for what the command loop does not deliver by itself (store reads, and what
+    /// comes after them): a block's batch is delivered as soon as it comes (the block is durable in the log), and
+    /// handed to the materializer. A batch that reads the store (history) waits, with every batch after it,
     /// until the tables hold every block applied before it, or the tables cannot be written right now.
     /// </summary>
     private void RunClusterCommitLoop()
@@ -52,7 +84,6 @@ public sealed partial class ChatServer
         var reader = _toCommit.Reader;
         var ready = new List<Batch>();
         var held = new Queue<(Batch Batch, long Needs, long Since)>();
-        long newest = 0;
         Task<bool>? wait = null;
         while (true)
         {
@@ -69,17 +100,10 @@ public sealed partial class ChatServer
             var ownTaken = false;
             while (reader.TryRead(out var b))
             {
-                ownTaken |= b.OwnBlock;
-                if (b.Block > 0)
-                {
-                    newest = b.Block;
-                    var weight = b.Messages.Count + b.RoomChanges.Count + 1;
-                    Interlocked.Add(ref _unmaterializedWeight, weight);
-                    lock (_materializeLock)
-                        _toMaterialize.Add(new(new BlockChanges(b.Block, b.Messages, b.RoomChanges, b.HasChanges ? b.Changes : null), b.OwnBlock,
-                            Stopwatch.GetTimestamp(), weight));
-                }
-                if (held.Count > 0 || b.HasReads && Volatile.Read(ref _materialized) < newest) held.Enqueue((b, newest, Stopwatch.GetTimestamp()));
+                if (b.Block > 0) ownTaken |= QueueMaterialize(b);
+                // What the read needs in the tables: every block applied before it (or a little more).
+                var needs = Math.Max(b.Block, Volatile.Read(ref _applied));
+                if (held.Count > 0 || b.HasReads && Volatile.Read(ref _materialized) < needs) held.Enqueue((b, needs, Stopwatch.GetTimestamp()));
                 else ready.Add(b);
             }
             while (held.Count > 0 && MayReadStore(held.Peek().Needs, held.Peek().Since)) ready.Add(held.Dequeue().Batch);
@@ -88,6 +112,8 @@ public sealed partial class ChatServer
             if (ready.Count > 0)
             {
                 HandToDelivery(ready);
+                // Passed on: once none is left here, the command loop delivers again by itself.
+                Interlocked.Add(ref _viaCommitLoop, -ready.Count);
                 ready.Clear();
             }
         }

@@ -236,9 +236,10 @@ public sealed partial class ChatServer
     {
         var batch = _sink.Batch;
         if (batch.IsEmpty) return;
+        _sink.Batch = new Batch();
+        if (_cluster is not null && DeliveredFromLoop(batch)) return;
         Interlocked.Add(ref _toCommitWeight, batch.CommitWeight);
         _toCommit.Writer.TryWrite(batch);
-        _sink.Batch = new Batch();
     }
 
     // The store sets the pace. Without a bound, a flood the store cannot keep up with (flood control off) piled up

@@ -39,7 +39,8 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
     private readonly Channel<WorkItem> _commands;
     private readonly Channel<WorkItem> _control = Channel.CreateUnbounded<WorkItem>(new() { SingleReader = true });
     private readonly Channel<Batch> _toCommit = Channel.CreateUnbounded<Batch>(new() { SingleReader = true, SingleWriter = true });
-    private readonly Channel<Batch> _toDeliver = Channel.CreateUnbounded<Batch>(new() { SingleReader = true, SingleWriter = true });
+    // Written by the commit loop, and in a cluster by the command loop too, never both at once (ChatServer.Cluster.Materialize.cs).
+    private readonly Channel<Batch> _toDeliver = Channel.CreateUnbounded<Batch>(new() { SingleReader = true });
 
     // The chat's state and rules (command loop only), and where the rules write their effects.
     private readonly ChatState _state;
