@@ -22,7 +22,7 @@ public sealed partial class ChatServer
 
     // This node writes its own blocks at most this often, each time all that came meanwhile in one transaction (the
     // tables are not on the path of delivery; a store read waiting for them is served at once).
-    private static readonly TimeSpan OwnBlocksEvery = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan OwnBlocksEvery = TimeSpan.FromMilliseconds(20);
 
     // At most this much (messages and room rows, plus one per block) waits to be materialized; past it the command loop
     // takes no more commands (the doors stop reading) until the tables catch up.
@@ -31,7 +31,8 @@ public sealed partial class ChatServer
     // From the commit loop to the materializer (under the lock).
     private readonly Lock _materializeLock = new();
     private readonly List<Unmaterialized> _toMaterialize = new();
-    private readonly SemaphoreSlim _materializeWanted = new(0);
+    // No spinning before it sleeps (spinning took CPU the other processes of a cluster's machine needed).
+    private readonly ManualResetEventSlim _materializeWanted = new(false, 0);
     private Thread? _materializer;
     private int _unmaterializedWeight; // Interlocked: added by the commit loop, taken off by the materializer
     private long _materialized;        // the newest block known to be in the tables (materializer writes, commit loop reads)
@@ -52,21 +53,20 @@ public sealed partial class ChatServer
             Interlocked.Increment(ref _viaCommitLoop);
             return false;
         }
-        if (b.Block > 0 && QueueMaterialize(b)) WakeMaterializer();
+        if (b.Block > 0) QueueMaterialize(b);
         Interlocked.Increment(ref _deliveryBacklog);
         _toDeliver.Writer.TryWrite(b);
         return true;
     }
 
-    /// <summary>A block's batch is delivered: its rows go to the materializer (in block order); true when it is this node's.</summary>
-    private bool QueueMaterialize(Batch b)
+    /// <summary>A block's batch is delivered: its rows go to the materializer (in block order), which looks every few ms.</summary>
+    private void QueueMaterialize(Batch b)
     {
         var weight = b.Messages.Count + b.RoomChanges.Count + 1;
         Interlocked.Add(ref _unmaterializedWeight, weight);
         lock (_materializeLock)
             _toMaterialize.Add(new(new BlockChanges(b.Block, b.Messages, b.RoomChanges, b.HasChanges ? b.Changes : null), b.OwnBlock,
                 Stopwatch.GetTimestamp(), weight));
-        return b.OwnBlock;
     }
 
     private bool MaterializeBehind => Volatile.Read(ref _unmaterializedWeight) >= MaxUnmaterialized;
@@ -97,10 +97,9 @@ public sealed partial class ChatServer
                 if (!wait.Result) break;
                 wait = null;
             }
-            var ownTaken = false;
             while (reader.TryRead(out var b))
             {
-                if (b.Block > 0) ownTaken |= QueueMaterialize(b);
+                if (b.Block > 0) QueueMaterialize(b);
                 // What the read needs in the tables: every block applied before it (or a little more).
                 var needs = Math.Max(b.Block, Volatile.Read(ref _applied));
                 if (held.Count > 0 || b.HasReads && Volatile.Read(ref _materialized) < needs) held.Enqueue((b, needs, Stopwatch.GetTimestamp()));
@@ -108,7 +107,7 @@ public sealed partial class ChatServer
             }
             while (held.Count > 0 && MayReadStore(held.Peek().Needs, held.Peek().Since)) ready.Add(held.Dequeue().Batch);
             _readsWaiting = held.Count > 0;
-            if (ownTaken || held.Count > 0) WakeMaterializer();
+            if (held.Count > 0) WakeMaterializer();
             if (ready.Count > 0)
             {
                 HandToDelivery(ready);
@@ -157,7 +156,7 @@ public sealed partial class ChatServer
 
     private void WakeMaterializer()
     {
-        if (_materializeWanted.CurrentCount == 0) _materializeWanted.Release();
+        _materializeWanted.Set();
     }
 
     private void RunMaterializer()
@@ -170,8 +169,10 @@ public sealed partial class ChatServer
             var final = _materializeFinal;
             if (!final)
             {
-                // Asleep until the next write is due; woken early for its own blocks and for store reads that wait.
-                _materializeWanted.Wait(pending.Count == 0 && retryAt == 0 ? OthersBlocksAfter : Remaining(DueAt(pending, retryAt, lastRun)));
+                // Asleep until the next write is due, or the next look at what came (no wake-up per block: that cost
+                // a thread switch each); woken early only for store reads that wait, and to stop.
+                _materializeWanted.Wait(pending.Count == 0 && retryAt == 0 ? OwnBlocksEvery : Remaining(DueAt(pending, retryAt, lastRun)));
+                _materializeWanted.Reset(); // before the queue is taken: a wake-up after this is for what comes after
                 final = _materializeFinal;
             }
             lock (_materializeLock)
@@ -216,8 +217,9 @@ public sealed partial class ChatServer
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
+    // Whole milliseconds, rounded up: a wait of less than one would return at once, again and again, until it was due.
     private static TimeSpan Remaining(long until) =>
-        TimeSpan.FromSeconds(Math.Max(0, until - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+        TimeSpan.FromMilliseconds(Math.Ceiling(Math.Max(0, until - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency));
 
     /// <summary>Materializer: the blocks up to <paramref name="mark"/> are in the tables (written here or by another node).</summary>
     private void Written(List<Unmaterialized> pending, long mark)

@@ -51,7 +51,7 @@ public sealed partial class ChatServer
     // Entries for the appender, with the serials of their items (the appender swaps the list under the lock).
     private readonly Lock _outLock = new();
     private List<Outgoing> _outgoing = new();
-    private readonly SemaphoreSlim _appendWanted = new(0);
+    private readonly ManualResetEventSlim _appendWanted = new(false, 0); // no spinning before it sleeps
     private readonly CancellationTokenSource _clusterStop = new();
     private Thread? _appender, _reader, _beater;
 
@@ -195,7 +195,7 @@ public sealed partial class ChatServer
             _outgoing.Add(o);
             wake = _outgoing.Count == 1;
         }
-        if (wake) _appendWanted.Release();
+        if (wake) _appendWanted.Set();
     }
 
     // ---- The appender: group commit into the log ----------------------------------------------------------
@@ -216,6 +216,7 @@ public sealed partial class ChatServer
             try
             {
                 _appendWanted.Wait(retry.Count > 0 ? StoreProbeInterval : Timeout.InfiniteTimeSpan, stop);
+                _appendWanted.Reset(); // before the entries are taken: an entry added after this sets it again
             }
             catch (OperationCanceledException)
             {
