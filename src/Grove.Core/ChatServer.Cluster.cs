@@ -323,6 +323,8 @@ public sealed partial class ChatServer
                     stop.WaitHandle.WaitOne(1); // the command loop is behind: let it apply what it has
                     continue;
                 }
+                // What the command loop applied already (this node's own blocks, from its appender) is not read again.
+                after = Math.Max(after, Volatile.Read(ref _applied));
                 var (blocks, mark) = _cluster!.Read(after, MaxBlocksRead);
                 LogWorks(LogPart.Read);
                 if (mark > Volatile.Read(ref _markSeen)) Volatile.Write(ref _markSeen, mark);
