@@ -99,4 +99,45 @@ public sealed partial class ClusterTests
         await cluster.TerminateAsync(0);
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(11), $"SIGTERM took {stopping.Elapsed.TotalSeconds:F1} s while PostgreSQL was down");
     }
+
+    [Fact]
+    public async Task Senders_on_three_nodes_at_once_are_seen_live_on_every_node_in_the_order_history_keeps()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(3);
+        var senders = new List<LineClient>();
+        var watchers = new List<LineClient>();
+        try
+        {
+            for (var n = 0; n < 3; n++) watchers.Add(await cluster[n].JoinAsync($"watch{n}"));
+            for (var n = 0; n < 3; n++) senders.Add(await cluster[n].JoinAsync($"s{n}"));
+            foreach (var w in watchers) await ExpectAllAsync(w, TimeSpan.FromSeconds(30), "^\\* s0 joined", "^\\* s1 joined", "^\\* s2 joined");
+
+            // Each node's own blocks come from its appender, the others' from its reader: one order all the same.
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var talk = Task.WhenAll(senders.Select((s, n) => Task.Run(async () =>
+            {
+                await go.Task;
+                for (var i = 1; i <= 30; i++) await s.SendAsync($"m{n}-{i}");
+                await s.SendAsync($"end{n}");
+            })));
+            go.SetResult();
+            await talk;
+            var live = new List<List<string>>();
+            foreach (var w in watchers)
+            {
+                await ExpectAllAsync(w, TimeSpan.FromSeconds(30), "^s0: end0$", "^s1: end1$", "^s2: end2$");
+                live.Add(w.Seen.Select(l => System.Text.RegularExpressions.Regex.Match(l, "^s\\d: (.*)$")).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList());
+            }
+            for (var n = 0; n < 3; n++)
+            {
+                var history = (await cluster[n].RoomHistoryAsync("#lobby")).Select(m => m.Text).ToList();
+                Assert.Equal(history, live[n]);
+                Assert.Equal(live[0], live[n]);
+            }
+        }
+        finally
+        {
+            foreach (var c in senders.Concat(watchers)) await c.DisposeAsync();
+        }
+    }
 }
