@@ -74,13 +74,17 @@ public sealed partial class ClusterTests
     }
 
     [Fact]
-    public async Task With_postgres_down_history_answers_within_seconds_and_sigterm_of_the_last_node_exits_within_ten()
+    public async Task With_postgres_down_history_answers_within_seconds_and_sigterm_of_the_last_node_tells_its_people_and_exits_within_ten()
     {
         await using var cluster = await ClusterHarness.StartAsync(1, new() { OwnPostgres = true });
         await using var ann = await cluster[0].JoinAsync("ann");
         await using var bob = await cluster[0].JoinAsync("bob");
+        await using var ivan = await cluster[0].IrcWithCapsAsync("ivan", HistoryCaps);
+        await ivan.SendAsync("JOIN #lobby");
+        await ann.ExpectAsync("^\\* ivan joined #lobby");
         await ann.SendAsync("before");
         await bob.ExpectAsync("^ann: before$");
+        await ivan.ExpectAsync(":ann!\\S+ PRIVMSG #lobby :before$");
         cluster.StopPostgres();
         await ann.SendAsync("during");
         await ann.ExpectAsync("^" + Regex.Escape(Refusal) + "$");
@@ -91,13 +95,20 @@ public sealed partial class ClusterTests
         await bob.LinesUntilBarrierAsync();
         Assert.True(asked.Elapsed < TimeSpan.FromSeconds(5), $"/history took {asked.Elapsed.TotalSeconds:F1} s while PostgreSQL was down");
         asked.Restart();
+        await ivan.SendAsync("CHATHISTORY LATEST #lobby * 50");
+        await ivan.IrcBarrierAsync();
+        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(5), $"CHATHISTORY took {asked.Elapsed.TotalSeconds:F1} s while PostgreSQL was down");
+        asked.Restart();
         var api = Task.Run(() => cluster[0].RoomHistoryAsync("#lobby"));
         await Task.WhenAny(api, Task.Delay(TimeSpan.FromSeconds(5)));
         Assert.True(api.IsCompleted, "GET /api/rooms/lobby/messages did not answer within 5 s while PostgreSQL was down");
 
         var stopping = Stopwatch.StartNew();
         await cluster.TerminateAsync(0);
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(11), $"SIGTERM took {stopping.Elapsed.TotalSeconds:F1} s while PostgreSQL was down");
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"SIGTERM took {stopping.Elapsed.TotalSeconds:F1} s while PostgreSQL was down");
+        // The log could not take the node's leaving, and its people are told all the same.
+        Assert.Contains(NodeRestarting, await bob.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains(await ivan.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)), l => l.Contains("This node is restarting", StringComparison.Ordinal));
     }
 
     [Fact]
