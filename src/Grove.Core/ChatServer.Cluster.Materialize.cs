@@ -230,9 +230,9 @@ public sealed partial class ChatServer
         while (n < pending.Count && pending[n].Changes.Block <= mark) weight += pending[n++].Weight;
         if (n == 0) return;
         pending.RemoveRange(0, n);
-        var wasBehind = MaterializeBehind;
-        Interlocked.Add(ref _unmaterializedWeight, -weight);
+        var left = Interlocked.Add(ref _unmaterializedWeight, -weight);
         // The command loop stopped taking commands while this was behind: something on its control channel wakes it.
-        if (wasBehind && !MaterializeBehind) _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = static () => { } });
+        // Judged from this one atomic step (a weight added between a separate look and the step hid the crossing).
+        if (left < MaxUnmaterialized && left + weight >= MaxUnmaterialized) _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, null) { Call = static () => { } });
     }
 }

@@ -243,7 +243,22 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         if (_started == 0) return;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _control.Writer.TryWrite(new WorkItem(null, new ChatCommand(CommandKind.Quit, Text: notice), Op.Shutdown, DisconnectReason.ServerShutdown, done));
-        await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+        try
+        {
+            await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (_cluster is not null)
+        {
+            // The log did not take the node's leaving (PostgreSQL away): its people are told and closed here all the
+            // same (else each door waited for them in turn), and the others count the node lost when its lease ends.
+            var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _control.Writer.TryWrite(new WorkItem(null, null, Op.Call, default, told)
+            {
+                Call = () => _handlers.NodeGone(_sessions.Values.OrderBy(p => p.Id).ToList(), notice, "node restarting", DisconnectReason.ServerShutdown),
+            });
+            await told.Task.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

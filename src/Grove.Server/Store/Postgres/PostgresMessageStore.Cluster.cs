@@ -125,7 +125,8 @@ public sealed partial class PostgresMessageStore
         while (!_woken)
         {
             var left = until - System.Diagnostics.Stopwatch.GetTimestamp();
-            if (left <= 0 || !c.Wait(TimeSpan.FromSeconds(left / (double)System.Diagnostics.Stopwatch.Frequency))) return _woken;
+            // Whole milliseconds, at least one: Npgsql takes 0 as no limit.
+            if (left <= 0 || !c.Wait((int)Math.Max(1, Math.Ceiling(left * 1000.0 / System.Diagnostics.Stopwatch.Frequency)))) return _woken;
         }
         return true;
     }, listen: true);

@@ -25,20 +25,8 @@ public sealed partial class PostgresMessageStore(string connectionString, string
     public string Where { get; private set; } = "PostgreSQL";
     private string _database = "grove"; // named in the createdb a missing database needs
 
-    /// <summary>
-    /// The same few statements run hundreds of times a second (a cluster's appends, reads and materializing): prepared
-    /// once per connection, PostgreSQL parses and plans them once (this halved its CPU in the cluster bench). A
-    /// connection string that says Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
-    /// </summary>
-    internal static void PrepareByDefault(NpgsqlConnectionStringBuilder builder, string given)
-    {
-        var said = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = given };
-        if (said.ContainsKey("Max Auto Prepare") || said.ContainsKey("MaxAutoPrepare")) return;
-        builder.MaxAutoPrepare = 32;
-        builder.AutoPrepareMinUsages = 2;
-    }
-
-    public void Open()
+    /// <summary>The operator's connection string with Grove's defaults where it says nothing.</summary>
+    internal static NpgsqlConnectionStringBuilder Settings(string connectionString)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -55,7 +43,26 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         // Short waits: the commit loop holds everyone's messages while it waits, and refusing them is better.
         if (builder.Timeout == 15) builder.Timeout = 5;
         if (builder.CommandTimeout == 30) builder.CommandTimeout = 15;
-        PrepareByDefault(builder, connectionString);
+        // The same few statements run hundreds of times a second (a cluster's appends, reads and materializing):
+        // prepared once per connection, PostgreSQL parses and plans them once (this halved its CPU in the cluster bench).
+        // "Max Auto Prepare=0" named by the operator keeps it off (a pooler in transaction mode cannot keep them).
+        if (!Names(connectionString, "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        return builder;
+    }
+
+    // Whether the operator's connection string sets this key at all, spelled with spaces or not (Npgsql's builder
+    // cannot tell a key set to its default from one left out).
+    private static bool Names(string connectionString, string key) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(k => string.Equals(k.Replace(" ", "", StringComparison.Ordinal), key, StringComparison.OrdinalIgnoreCase));
+
+    public void Open()
+    {
+        var builder = Settings(connectionString);
         _applicationName = builder.ApplicationName ??= $"grove node {NodeName}";
         _database = builder.Database ?? builder.Username ?? "grove";
         Where = $"database {builder.Database ?? builder.Username} on {builder.Host}{(builder.Host!.StartsWith('/') ? "" : ":" + builder.Port)}";
