@@ -103,6 +103,9 @@ public sealed partial class ChatServer
     {
         // Only on a quiet server: when a commit or a round is under way, what arrives meanwhile joins it anyway (the
         // delivery loop takes batches in mid-round), and under load the wait would only cost time.
+        // A cluster node's command loop only hands commands to the log's appender, which gathers what comes meanwhile
+        // into one block by itself: waiting here would only spin.
+        if (_cluster is not null) return false;
         if (InputArriving is not { } arriving || Volatile.Read(ref _toCommitWeight) != 0 || Volatile.Read(ref _deliveryBacklog) != 0 ||
             Volatile.Read(ref _delivering) != 0 || !arriving()) return false;
         var until = Stopwatch.GetTimestamp() + MaxWaitForInput;
