@@ -30,30 +30,11 @@ public sealed partial class ClusterTests
             await ann.SendAsync("seen two");
             await bob.ExpectAsync("^ann: seen one$");
             await bob.ExpectAsync("^ann: seen two$");
-            await cluster.KillAsync(0);
-            await cluster.KillAsync(1);
-            // A write of theirs already sent (waiting for the lock, or not yet read) would still run once the lock
-            // went: their sessions end with them, as with a power cut before the write reached PostgreSQL.
-            await using (var end = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", holder, tx))
-                await end.ExecuteScalarAsync();
-            await tx.RollbackAsync();
+            await KillEveryNodeAsync(cluster, holder, tx);
         }
 
         // Once no lease is alive, a node that starts alone applies the epoch's log again before its doors open.
-        await using (var db = new NpgsqlConnection(cluster.Database))
-        {
-            await db.OpenAsync();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
-            {
-                await using var alive = new NpgsqlCommand("SELECT count(*) FROM cluster_nodes WHERE NOT gone AND beat_at > now() - interval '3 seconds'", db);
-                if ((long)(await alive.ExecuteScalarAsync())! == 0) break;
-                Assert.True(DateTime.UtcNow < deadline, "the killed nodes' leases did not run out within 30 s");
-                await using var wait = new NpgsqlCommand("SELECT pg_sleep(0.1)", db);
-                await wait.ExecuteNonQueryAsync();
-            }
-        }
+        await WaitForNoLeaseAsync(cluster.Database, 3);
         var again = await cluster.StartNodeAsync(1);
         await again.Process.ExpectOutputAsync("recovered the cluster's log");
         Assert.Equal(["before", "seen one", "seen two"], (await again.RoomHistoryAsync("#lobby")).Select(m => m.Text));
@@ -63,5 +44,19 @@ public sealed partial class ClusterTests
         await cy.ExpectAsync("^\\[history [^]]+\\] ann: seen two$");
         await cy.SendAsync("/who");
         Assert.DoesNotMatch("\\b(ann|bob)\\b", await cy.ExpectAsync("^\\* Online \\("));
+    }
+
+    /// <summary>
+    /// kill -9 of every node while <paramref name="holder"/> holds the tables. A write of theirs already sent (waiting
+    /// for the lock, or not yet read) would still run once the lock went: their sessions end with them, as with a
+    /// power cut before the write reached PostgreSQL. Then the lock goes.
+    /// </summary>
+    private static async Task KillEveryNodeAsync(ClusterHarness cluster, NpgsqlConnection holder, NpgsqlTransaction tx)
+    {
+        for (var i = 0; i < cluster.Count; i++) await cluster.KillAsync(i);
+        await using (var end = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", holder, tx))
+            await end.ExecuteScalarAsync();
+        await tx.RollbackAsync();
     }
 }

@@ -38,12 +38,7 @@ public sealed partial class ClusterTests
             await ann.ExpectAsync("^\\* bob joined #den");
             await ann.SendAsync("hello den");
             await bob.ExpectAsync("^ann: hello den$");
-            await cluster.KillAsync(0);
-            await cluster.KillAsync(1);
-            await using (var end = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", holder, tx))
-                await end.ExecuteScalarAsync();
-            await tx.RollbackAsync();
+            await KillEveryNodeAsync(cluster, holder, tx);
         }
         await WaitForNoLeaseAsync(cluster.Database, 3);
 
