@@ -85,7 +85,8 @@ public sealed partial class ChatServer
         // Earlier starts of this node (killed, so their lease had not run out): their people leave everywhere.
         foreach (var old in start.Replaced)
         {
-            Log.ReplacedSameName(_logger, _options.NodeName, old);
+            if (start.Recovered) Log.RecoveredNodeLost(_logger, old);
+            else Log.ReplacedSameName(_logger, _options.NodeName, old);
             LogNodeLost(old);
         }
         Log.Joined(_logger, _options.NodeName, _nodeId, start.FreshEpoch ? "started the cluster" : start.Recovered ? "recovered the cluster's log (no node was alive)" : "joined the running cluster", start.Head - start.BaseBlock);

@@ -318,6 +318,9 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         [LoggerMessage(25, LogLevel.Warning, "Node {Name} replaces an earlier start of the same name (id {Old}) that the cluster still counted alive; its people leave, and if it still runs, it stops serving (give each running node a name of its own)")]
         public static partial void ReplacedSameName(ILogger logger, string name, int old);
 
+        [LoggerMessage(29, LogLevel.Information, "Node id {Old} of the recovered epoch is counted lost: its people leave on the log")]
+        public static partial void RecoveredNodeLost(ILogger logger, int old);
+
         [LoggerMessage(22, LogLevel.Error, "This node stops serving: {Why}")]
         public static partial void FencedOff(ILogger logger, string why);
 
