@@ -34,8 +34,8 @@ public sealed partial class ChatServer
     // No spinning before it sleeps (spinning took CPU the other processes of a cluster's machine needed).
     private readonly ManualResetEventSlim _materializeWanted = new(false, 0);
     private Thread? _materializer;
-    private int _unmaterializedWeight; // Interlocked: added by the commit loop, taken off by the materializer
-    private long _materialized;        // the newest block known to be in the tables (materializer writes, commit loop reads)
+    private int _unmaterializedWeight; // Interlocked: added by the command or commit loop, taken off by the materializer
+    private long _materialized;        // the newest block known to be in the tables (materializer writes, readers of the store read)
     private long _markSeen;            // the same, as the reader last read it from the log (reader writes)
     private volatile bool _readsWaiting, _materializeFinal;
 
