@@ -68,6 +68,12 @@ public sealed partial class ChatServer
             {
                 reply = effects[i].Read!(_store);
             }
+            catch (StoreException ex)
+            {
+                // The store is away (PostgreSQL down, a damaged page): a known condition, said in one line.
+                Log.StoreReadFailed(_logger, ex.Message);
+                reply = new ErrorReply(Commands.ErrorCode.BadArgument, "That is not available right now (the server's store failed to read it).");
+            }
             catch (Exception ex)
             {
                 Log.DeliveryFailed(_logger, ex, "a store read");

@@ -321,6 +321,9 @@ public sealed partial class ChatServer : IChatCore, IAsyncDisposable
         [LoggerMessage(29, LogLevel.Information, "Node id {Old} of the recovered epoch is counted lost: its people leave on the log")]
         public static partial void RecoveredNodeLost(ILogger logger, int old);
 
+        [LoggerMessage(30, LogLevel.Warning, "A history read failed ({Reason}); the person was told it is not available right now")]
+        public static partial void StoreReadFailed(ILogger logger, string reason);
+
         [LoggerMessage(22, LogLevel.Error, "This node stops serving: {Why}")]
         public static partial void FencedOff(ILogger logger, string why);
 

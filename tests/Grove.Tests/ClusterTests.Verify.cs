@@ -103,12 +103,17 @@ public sealed partial class ClusterTests
         await Task.WhenAny(api, Task.Delay(TimeSpan.FromSeconds(5)));
         Assert.True(api.IsCompleted, "GET /api/rooms/lobby/messages did not answer within 5 s while PostgreSQL was down");
 
+        var logFile = cluster[0].LogFile;
         var stopping = Stopwatch.StartNew();
         await cluster.TerminateAsync(0);
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"SIGTERM took {stopping.Elapsed.TotalSeconds:F1} s while PostgreSQL was down");
         // The log could not take the node's leaving, and its people are told all the same.
         Assert.Contains(NodeRestarting, await bob.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
         Assert.Contains(await ivan.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)), l => l.Contains("This node is restarting", StringComparison.Ordinal));
+        // The failed reads were logged in one line each, without a stack trace.
+        var log = await File.ReadAllTextAsync(logFile);
+        Assert.Contains("A history read failed (", log);
+        Assert.DoesNotMatch(new Regex("(?m)^\\s+at \\S+\\("), log);
     }
 
     [Fact]
