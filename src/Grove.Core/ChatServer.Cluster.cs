@@ -82,7 +82,8 @@ public sealed partial class ChatServer
         _catchUpFrom = start.BaseBlock;
         _catchUpTarget = start.Head;
         if (start.Head <= start.BaseBlock) _caughtUp.TrySetResult();
-        // Earlier starts of this node (killed, so their lease had not run out): their people leave everywhere.
+        // Earlier starts of this node (killed, so their lease had not run out), or, on a recovery, every node of the old
+        // epoch: their people leave everywhere.
         foreach (var old in start.Replaced)
         {
             if (start.Recovered) Log.RecoveredNodeLost(_logger, old);

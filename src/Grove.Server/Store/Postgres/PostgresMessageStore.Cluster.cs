@@ -8,10 +8,10 @@ namespace Grove.Server.Store.Postgres;
 
 // The cluster's command log in PostgreSQL. Appends are ordered by the row lock on log_head: an append holds it from
 // its UPDATE to its commit, so block numbers follow commit order with no gaps, and a reader that sees block n sees
-// every block before it. A committed append sends one NOTIFY without a body (a wake-up, saying only which node appended:
-// that node's appender hands the block to its own command loop); readers that miss one still poll every second. Materializing takes a transaction-level advisory lock, so one node writes each block's
-// messages and the others find it done. Each thread of the node (appender, reader, lease, commit loop) has its own
-// connection.
+// every block before it. A committed append sends one NOTIFY without a body (a wake-up, saying only which node
+// appended: that node's appender hands the block to its own command loop); readers that miss one still poll every
+// second. Materializing takes a transaction-level advisory lock, so one node writes each block's messages and the
+// others find it done. Each thread of the node (appender, reader, lease, materializer) has its own connection.
 public sealed partial class PostgresMessageStore
 {
     // pg_advisory_xact_lock keys: starting a node (one at a time), materializing (one writer per block).
@@ -20,6 +20,7 @@ public sealed partial class PostgresMessageStore
     private const string WakeUpChannel = "grove_log";
 
     private int _nodeId, _epoch;
+    private string _ownWakeUp = ""; // the payload of this node's own wake-ups, which its reader does not count
     private NpgsqlConnection? _appender, _reader;
     private volatile bool _woken;
 
@@ -70,6 +71,7 @@ public sealed partial class PostgresMessageStore
             }
         }
         _nodeId = Convert.ToInt32(Scalar(c, "INSERT INTO cluster_nodes (name, epoch) VALUES ($1, $2) RETURNING id", nodeName, epoch));
+        _ownWakeUp = _nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _epoch = epoch;
         var now = Convert.ToInt64(Scalar(c, "SELECT head FROM log_head WHERE id = 1"));
         tx.Commit();
@@ -93,7 +95,7 @@ public sealed partial class PostgresMessageStore
             batch.BatchCommands.Add(mark);
         }
         // The wake-up says which node appended (no body): that node has the block already and need not read it.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {WakeUpChannel}, '{_nodeId}'"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {WakeUpChannel}, '{_ownWakeUp}'"));
         var block = batch.ExecuteScalar();
         if (block is not long n) throw new ClusterFencedException("the cluster counted this node as lost; it may not write to the log");
         return n;
@@ -227,7 +229,7 @@ public sealed partial class PostgresMessageStore
                 {
                     c.Notification += (_, e) =>
                     {
-                        if (e.Payload != _nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)) _woken = true;
+                        if (e.Payload != _ownWakeUp) _woken = true;
                     };
                     Exec(c, $"LISTEN {WakeUpChannel}");
                 }
