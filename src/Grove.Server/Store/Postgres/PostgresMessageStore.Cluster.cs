@@ -81,12 +81,16 @@ public sealed partial class PostgresMessageStore
     public long Append(byte[] entries, IReadOnlyList<int>? lost = null) => OnOwn(ref _appender, c =>
     {
         using var batch = new NpgsqlBatch(c);
+        // One statement (prepared once): the block, and the wake-up, which says which node appended (no body): that
+        // node has the block already and need not read it. A fenced node appends nothing and wakes no one.
         var append = new NpgsqlBatchCommand(
             "WITH me AS (SELECT 1 FROM cluster_nodes WHERE id = $1 AND NOT gone), " +
-            "h AS (UPDATE log_head SET head = head + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM me) RETURNING head) " +
-            "INSERT INTO command_log (block, node, entries) SELECT head, $1, $2 FROM h RETURNING block");
+            "h AS (UPDATE log_head SET head = head + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM me) RETURNING head), " +
+            "i AS (INSERT INTO command_log (block, node, entries) SELECT head, $1, $2 FROM h RETURNING block) " +
+            $"SELECT block, pg_notify('{WakeUpChannel}', $3) FROM i");
         append.Parameters.Add(new NpgsqlParameter { Value = _nodeId });
         append.Parameters.Add(new NpgsqlParameter { Value = entries });
+        append.Parameters.Add(new NpgsqlParameter { Value = _ownWakeUp });
         batch.BatchCommands.Add(append);
         if (lost is { Count: > 0 })
         {
@@ -94,8 +98,6 @@ public sealed partial class PostgresMessageStore
             mark.Parameters.Add(new NpgsqlParameter { Value = lost.ToArray() });
             batch.BatchCommands.Add(mark);
         }
-        // The wake-up says which node appended (no body): that node has the block already and need not read it.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {WakeUpChannel}, '{_ownWakeUp}'"));
         var block = batch.ExecuteScalar();
         if (block is not long n) throw new ClusterFencedException("the cluster counted this node as lost; it may not write to the log");
         return n;
