@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The cluster benchmark (issue 24): NODES Grove nodes on a PostgreSQL of the script's own against one node on SQLite,
-# with the same `grove bench fanout` runs, one system after the other on this machine. The clients are spread over
-# the nodes and the senders are all on the first, so most deliveries cross nodes. Figures:
+# with the same `grove bench fanout` runs on this machine. The clients are spread over the nodes and the senders are
+# all on the first, so most deliveries cross nodes. Figures:
 #   a. p99 at 500 msg/s into a room of 200 (the cluster's cross-node p99 against the single node's p99; goal ≤ 2×),
-#      the median of REPEAT runs of each system (one run's p99 on a 2-core machine moves by ±30 %)
+#      the median of REPEAT runs of each system, the two systems up together and their runs taking turns (one run's
+#      p99 on this 2-core machine moves by ±30 %, and the machine's speed from minute to minute)
 #   b. the most messages/s into rooms with zero loss (20 rooms of 10, one sender each, as fast as a window allows;
 #      goal ≥ 20,000/s cluster-wide), and whether a fixed GOAL msg/s into the same rooms is held with zero loss
 #   c. deliveries per CPU-second of the whole cluster (nodes and every PostgreSQL process) against one SQLite node
@@ -125,29 +126,47 @@ run() { # system figure [bench flags...]
 }
 
 quick=(); [ "$QUICKACK" != 0 ] && quick=(--quick-ack)
-figures() { # system
-  # A short run first, not counted: both systems start measured with their code compiled and connections open (a
-  # node's first commits to PostgreSQL took 150 ms while its code was compiled, and set the p99 of run a).
-  run "$1" warmup --clients 200 --senders 10 --rate 500 --window 1000 --duration 2 --room "#warm" "${quick[@]}" >/dev/null
-  for k in $(seq 1 "$REPEAT"); do
-    run "$1" latency --clients 200 --senders 10 --rate 500 --window 1000 --duration "$DURATION" --room "#rate$k" "${quick[@]}"
-  done
+latency_args=(--clients 200 --senders 10 --rate 500 --window 1000 --duration "$DURATION" "${quick[@]}")
+throughput() { # system
   run "$1" most --clients 200 --senders 20 --rooms 20 --window 64 --duration "$DURATION" --room "#most"
   run "$1" goal --clients 200 --senders 20 --rooms 20 --rate "$GOAL" --window 1000 --duration "$DURATION" --room "#goal"
   run "$1" cpu --clients 200 --senders 10 --window 32 --duration "$DURATION" --room "#cpu"
 }
+use() { # cluster|single: the nodes the next run talks to
+  if [ "$1" = cluster ]; then ports=("${cluster_ports[@]}"); pids=("${cluster_pids[@]}"); else ports=("${single_ports[@]}"); pids=("${single_pids[@]}"); fi
+}
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "== $NODES node(s) on PostgreSQL ($DOOR door, $DURATION s per run)"
+echo "== $NODES node(s) on PostgreSQL and one node on SQLite ($DOOR door, $DURATION s per run)"
 start_postgres
 for i in $(seq 1 "$NODES"); do start_node "n$i" --store postgres --postgres "$CONN" --node-name "n$i"; done
-figures cluster
+cluster_ports=("${ports[@]}"); cluster_pids=("${pids[@]}"); ports=(); pids=()
+start_node s1
+single_ports=("${ports[@]}"); single_pids=("${pids[@]}")
+# Figure a: both systems are up (the idle one costs next to nothing), and their runs take turns. This machine's
+# speed moves from minute to minute (the same CPU-bound loop took 0.45 to 0.67 s, five times in a row), and the
+# cluster, with five processes on two cores, feels it more: runs one system after the other measured the two under
+# different machines. A short run of each first, not counted: both start measured with their code compiled and
+# connections open (a node's first commits to PostgreSQL took 150 ms while its code was compiled).
+for system in cluster single; do
+  use "$system"
+  run "$system" warmup --clients 200 --senders 10 --rate 500 --window 1000 --duration 2 --room "#warm" "${quick[@]}" >/dev/null
+done
+for k in $(seq 1 "$REPEAT"); do
+  for system in cluster single; do use "$system"; run "$system" latency "${latency_args[@]}" --room "#rate$k"; done
+done
+# Figures b and c: each system with the machine to itself, the cluster first.
+ports=("${single_ports[@]}"); pids=("${single_pids[@]}"); stop_nodes
+use cluster; throughput cluster
 stop_nodes
 stop_postgres
-echo "== one node on SQLite"
-start_node s1
-figures single
-stop_nodes
+if [ -z "$ONLY" ] || [ "$ONLY" != latency ]; then
+  echo "== one node on SQLite, alone"
+  start_node s2
+  run single warmup --clients 200 --senders 10 --rate 500 --window 1000 --duration 2 --room "#warm" "${quick[@]}" >/dev/null
+  throughput single
+  stop_nodes
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 python3 - "$results" "$NODES" "$DOOR" "$DURATION" "$GOAL" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$load_before" "$load_after" <<'PY'
@@ -200,12 +219,17 @@ print("| --- | --- | --- | --- | --- |")
 for name, c, s, q, g in table:
     print(f"| {name} | {c} | {s} | {'–' if q is None else f'{q:.2f}×'} | {g} |")
 print(f"\nIn a, the median of {len(all_cross)} and {len(all_single)} runs; every run's p99 (ms): cluster {all_cross}, single {all_single}.")
+in_turn = [(r["system"], r["result"]) for r in lines if r["figure"] == "latency"]
+c_runs = [r.get("crossNodeLatencyP99Ms" if nodes != "1" else "latencyP99Ms") for s, r in in_turn if s == "cluster"]
+s_runs = [r.get("latencyP99Ms") for s, r in in_turn if s == "single"]
+pairs = [round(c / s, 2) for c, s in zip(c_runs, s_runs) if c and s]
+if pairs: print(f"The runs took turns (cluster, single, …); each pair's ratio: {pairs}, median {sorted(pairs)[(len(pairs) - 1) // 2]:.2f}×.")
 pg = get("cluster", "cpu", "postgresCpuSeconds"); nodes_cpu = get("cluster", "cpu", "serverCpuSeconds")
 print(f"\nIn c, the nodes used {fmt(nodes_cpu, ' s')} of CPU and PostgreSQL {fmt(pg, ' s')}.")
 bad = sorted({f"{r['system']}/{r['figure']}" for r in lines if r["figure"] != "warmup" and not clean(r["system"], r["figure"], r["result"])})
 if bad: print("WARNING: lost, duplicated or failed runs: " + ", ".join(bad) + " (see the JSON lines above).")
 print(json.dumps({"nodes": int(nodes), "door": door, "seconds": float(duration), "commit": commit, "crossNodeP99Ms": cross,
-    "singleNodeP99Ms": single, "p99Runs": {"cluster": all_cross, "single": all_single}, "mostMessagesPerSecond": {"cluster": most_c, "single": most_s},
+    "singleNodeP99Ms": single, "pairRatios": pairs, "p99Runs": {"cluster": all_cross, "single": all_single}, "mostMessagesPerSecond": {"cluster": most_c, "single": most_s},
     "goalMessagesPerSecond": {"asked": int(goal), "cluster": goal_c, "single": goal_s},
     "deliveriesPerCpuSecond": {"cluster": cpu_c, "single": cpu_s, "clusterNodesCpuSeconds": nodes_cpu, "clusterPostgresCpuSeconds": pg},
     "clean": not bad}))
