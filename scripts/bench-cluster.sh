@@ -9,7 +9,7 @@
 #      goal ≥ 20,000/s cluster-wide), and whether a fixed GOAL msg/s into the same rooms is held with zero loss
 #   c. deliveries per CPU-second of the whole cluster (nodes and every PostgreSQL process) against one SQLite node
 # Prints a table and a JSON line; cleans up after itself (nodes, PostgreSQL, temporary folder), even when stopped.
-# Loopback only; every run is bounded in time; about 4 minutes with the defaults.
+# Loopback only; every run is bounded in time; about 4 minutes with the defaults (REPEAT=7).
 #   scripts/bench-cluster.sh                        3 nodes, plain door, 6 s per run
 #   NODES=1 scripts/bench-cluster.sh                one node on PostgreSQL (works before the cluster core)
 #   ONLY=latency scripts/bench-cluster.sh           only figure a (latency, most, goal or cpu; the others show –)
@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${NODES:-3}; DURATION=${DURATION:-6}; DOOR=${DOOR:-plain}; GOAL=${GOAL:-20000}
-ONLY=${ONLY:-}; REPEAT=${REPEAT:-5}; QUICKACK=${QUICKACK:-1}; BUILD=${BUILD:-1}; KEEP=${KEEP:-0}; PGOPTS=${PGOPTS:-}
+ONLY=${ONLY:-}; REPEAT=${REPEAT:-7}; QUICKACK=${QUICKACK:-1}; BUILD=${BUILD:-1}; KEEP=${KEEP:-0}; PGOPTS=${PGOPTS:-}
 case "$DOOR" in plain|irc) ;; *) echo "bench-cluster: DOOR must be plain or irc (got \"$DOOR\")." >&2; exit 2;; esac
 case "$NODES" in [1-9]) ;; *) echo "bench-cluster: NODES must be 1 to 9 (got \"$NODES\")." >&2; exit 2;; esac
 case "$REPEAT" in [1-9]) ;; *) echo "bench-cluster: REPEAT must be 1 to 9 (got \"$REPEAT\")." >&2; exit 2;; esac

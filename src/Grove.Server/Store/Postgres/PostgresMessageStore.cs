@@ -40,9 +40,10 @@ public sealed partial class PostgresMessageStore(string connectionString, string
         }
         if (string.IsNullOrWhiteSpace(builder.Host))
             throw new StoreException("The PostgreSQL connection string names no Host; write it as \"Host=…;Database=grove;Username=…;Password=…\".");
-        // Short waits: the commit loop holds everyone's messages while it waits, and refusing them is better.
-        if (builder.Timeout == 15) builder.Timeout = 5;
-        if (builder.CommandTimeout == 30) builder.CommandTimeout = 15;
+        // Short waits: the commit loop holds everyone's messages while it waits, and refusing them is better. Only where
+        // the string says nothing: a "Timeout=15" written out is the operator's choice, though it is Npgsql's default.
+        if (!Names(connectionString, "Timeout")) builder.Timeout = 5;
+        if (!Names(connectionString, "CommandTimeout")) builder.CommandTimeout = 15;
         // The same few statements run hundreds of times a second (a cluster's appends, reads and materializing):
         // prepared once per connection, PostgreSQL parses and plans them once (this halved its CPU in the cluster bench).
         // "Max Auto Prepare=0" named by the operator keeps it off (a pooler in transaction mode cannot keep them).
