@@ -65,6 +65,9 @@ internal static class AccountCommand
             // the setting Store = postgres (or GROVE_STORE), the account goes into that PostgreSQL database.
             using var store = Grove.Server.Store.StoreFactory.Open(options);
             if (options.UsesPostgres) folder = Grove.Server.Store.StoreFactory.Describe(store);
+            // A data folder is locked by its server; a cluster's database is in use while any node's lease runs.
+            if (store is Grove.Server.Store.Postgres.PostgresMessageStore pg && pg.ClusterInUse(TimeSpan.FromSeconds(options.NodeLostAfterSeconds)) is { } inUse)
+                return await FailAsync(inUse);
             var key = NameRules.Fold(name);
             if (store.LoadState().Accounts.Any(a => a.Key == key)) return await FailAsync($"An account called {name} already exists in {folder}.");
             var now = DateTimeOffset.UtcNow;

@@ -35,6 +35,18 @@ public sealed partial class ClusterTests
 
         // Once no lease is alive, a node that starts alone applies the epoch's log again before its doors open.
         await WaitForNoLeaseAsync(cluster.Database, 3);
+        // An account made now would be missing from the state the next start carries on with: it is refused.
+        using (var folder = new TempFolder())
+        await using (var create = GroveProcess.Start(["account", "create", "root"], folder.Path,
+            new Dictionary<string, string> { ["GROVE_STORE"] = "postgres", ["GROVE_POSTGRES"] = cluster.Database, ["GROVE_NODELOSTAFTERSECONDS"] = "3" },
+            redirectInput: true))
+        {
+            await create.SendInputAsync("correct horse battery");
+            create.CloseInput();
+            Assert.Equal(1, await create.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Matches("^grove account: The cluster on the database \\w+ on 127\\.0\\.0\\.1:\\d+ was stopped without writing all of its log to the tables \\(its nodes were killed\\): start one node and stop it with SIGTERM first\\. No account was created\\.$",
+                create.StdErr.Trim());
+        }
         var again = await cluster.StartNodeAsync(1);
         await again.Process.ExpectOutputAsync("recovered the cluster's log");
         Assert.Equal(["before", "seen one", "seen two"], (await again.RoomHistoryAsync("#lobby")).Select(m => m.Text));

@@ -48,6 +48,41 @@ public sealed class PostgresServeProcessTests
         Assert.Equal(1, Count(database, "SELECT count(*) FROM accounts WHERE key = 'root'"));
     }
 
+    [Fact]
+    public async Task Account_create_is_refused_while_a_node_runs_on_the_database_and_works_once_it_stopped()
+    {
+        using var folder = new TempFolder();
+        var database = SharedPostgres.NewDatabase();
+        var env = new Dictionary<string, string> { ["GROVE_STORE"] = "postgres", ["GROVE_POSTGRES"] = database };
+        await using (var server = GroveProcess.Start(Serve(folder, "--node-name", "north"), folder.Path, env))
+        {
+            await server.PlainEndPointAsync();
+            // The running node holds the accounts its epoch began with: it would not know this one.
+            Assert.Equal((1, ""), await CreateRootAsync(folder, env));
+            Assert.Matches("^grove account: 1 node is running on the database grove_\\w+ on 127\\.0\\.0\\.1:\\d+ \\(or stopped less than 10 s ago\\): stop every node first \\(SIGTERM\\), as a running cluster would not learn of the account\\. No account was created\\.$",
+                _lastError);
+            server.Signal("TERM");
+            Assert.Equal(0, await server.WaitForExitAsync(ExitTimeout));
+        }
+        Assert.Equal(0, Count(database, "SELECT count(*) FROM accounts WHERE key = 'root'"));
+        var (code, said) = await CreateRootAsync(folder, env);
+        Assert.Equal(0, code);
+        Assert.StartsWith("The account root is created in PostgreSQL", said);
+        Assert.Equal(1, Count(database, "SELECT count(*) FROM accounts WHERE key = 'root'"));
+    }
+
+    private string _lastError = "";
+
+    private async Task<(int Code, string Said)> CreateRootAsync(TempFolder folder, Dictionary<string, string> env)
+    {
+        await using var create = GroveProcess.Start(["account", "create", "root"], folder.Path, env, redirectInput: true);
+        await create.SendInputAsync("correct horse battery");
+        create.CloseInput();
+        var code = await create.WaitForExitAsync(ExitTimeout);
+        _lastError = create.StdErr.Trim();
+        return (code, create.StdOut.Trim());
+    }
+
     [Theory]
     [InlineData("unreachable", "grove: Cannot reach PostgreSQL (database grove on 127.0.0.1:{free}): connection refused. Is it running, and are Host and Port in --postgres right?")]
     [InlineData("no connection string", "grove: --store postgres needs --postgres \"Host=…;Database=grove;Username=…;Password=…\" (or the setting Postgres, or GROVE_POSTGRES).")]

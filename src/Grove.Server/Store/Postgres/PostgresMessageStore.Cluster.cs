@@ -213,6 +213,28 @@ public sealed partial class PostgresMessageStore
 
     public void Leave() => Read(c => Exec(c, "UPDATE cluster_nodes SET gone = true WHERE id = $1", _nodeId));
 
+    /// <summary>
+    /// Why the tables may not be changed from outside the cluster right now (<c>grove account create</c>), or null:
+    /// running nodes would not learn of the change (each holds the state its epoch began with), and a log not yet
+    /// written to the tables is carried on by the next start, on the old base, without it.
+    /// </summary>
+    public string? ClusterInUse(TimeSpan lostAfter) => Read(c =>
+    {
+        using var cmd = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM cluster_nodes n, cluster k WHERE k.id = 1 AND n.epoch = k.epoch AND NOT n.gone AND n.beat_at > now() - $1::interval), " +
+            "(SELECT head FROM log_head WHERE id = 1) > (SELECT materialized FROM cluster WHERE id = 1) AND (SELECT base IS NOT NULL FROM cluster WHERE id = 1)", c);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = lostAfter });
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        var alive = r.GetInt64(0);
+        var unwritten = !r.IsDBNull(1) && r.GetBoolean(1);
+        if (alive > 0)
+            return $"{alive} node{(alive == 1 ? " is" : "s are")} running on the {Where} (or stopped less than {lostAfter.TotalSeconds:0} s ago): stop every node first (SIGTERM), as a running cluster would not learn of the account.";
+        if (unwritten)
+            return $"The cluster on the {Where} was stopped without writing all of its log to the tables (its nodes were killed): start one node and stop it with SIGTERM first.";
+        return null;
+    });
+
     /// <summary>Runs on a connection of one thread's own (opened when there is none; the reader's listens).</summary>
     private T OnOwn<T>(ref NpgsqlConnection? own, Func<NpgsqlConnection, T> use, bool listen = false)
     {
