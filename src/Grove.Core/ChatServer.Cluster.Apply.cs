@@ -47,7 +47,7 @@ public sealed partial class ChatServer
             return;
         }
         var own = block.Node == _nodeId;
-        _lastSerial.TryGetValue(block.Node, out var last);
+        var knownNode = _lastSerial.TryGetValue(block.Node, out var last);
         while (reader.Next(out var entry))
         {
             // An append retried after its answer was lost may be in the log twice: each node's serials only grow.
@@ -72,6 +72,7 @@ public sealed partial class ChatServer
             }
         }
         _applied = block.Number;
+        if (!knownNode) CountNodesInLog();
         FlushBatch();
         if (_applied >= _catchUpTarget) _caughtUp.TrySetResult();
     }
@@ -149,6 +150,13 @@ public sealed partial class ChatServer
     // Command loop only: the newest entry serial applied from each node.
     private readonly Dictionary<int, long> _lastSerial = new();
 
+    // The nodes this one knows from the log (it, and every other that logged something and is not gone), in log order
+    // on every node; the lease's count (ServerCount) catches a node that has logged nothing yet. Command loop writes.
+    private int _nodesInLog = 1;
+
+    private void CountNodesInLog() =>
+        Volatile.Write(ref _nodesInLog, 1 + _lastSerial.Keys.Count(k => k != _nodeId && !_goneNodes.Contains(k)));
+
     private Session? SessionOf(int node, long id) =>
         node == _nodeId ? _sessions.GetValueOrDefault(id) : _remote.GetValueOrDefault((node, id));
 
@@ -179,6 +187,7 @@ public sealed partial class ChatServer
             return;
         }
         if (!_goneNodes.Add(node)) return;
+        CountNodesInLog();
         var people = _remote.Where(kv => kv.Key.Item1 == node).OrderBy(kv => kv.Key.Item2).Select(kv => kv.Value).ToList();
         _handlers.Stamp = stamp;
         _handlers.ForRemote = true;

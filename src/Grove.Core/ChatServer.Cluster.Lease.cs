@@ -21,11 +21,13 @@ public sealed partial class ChatServer
         {
             try
             {
-                if (!_cluster!.Beat())
+                var nodes = _cluster!.Beat();
+                if (nodes == 0)
                 {
                     Fence("the cluster counted this node as lost (it could not renew its lease in time)");
                     return;
                 }
+                Volatile.Write(ref _clusterNodes, nodes);
                 LogWorks(LogPart.Lease);
                 // A lease renewed is a write PostgreSQL took: an appender with nothing to retry works again too.
                 if (!Volatile.Read(ref _appendRetrying)) LogWorks(LogPart.Append);
@@ -53,6 +55,13 @@ public sealed partial class ChatServer
     }
 
     private int _fenced;
+    private int _clusterNodes = 1; // the lease thread writes it at each beat
+
+    /// <summary>
+    /// The nodes of the cluster, this one included (1 when alone): those not counted gone as of the last lease beat,
+    /// or, when more, those this node knows from the log (a node that joined since the beat and already logged).
+    /// </summary>
+    public int ServerCount => Math.Max(Volatile.Read(ref _clusterNodes), Volatile.Read(ref _nodesInLog));
 
     private void Fence(string why)
     {

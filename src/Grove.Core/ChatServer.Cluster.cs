@@ -72,6 +72,7 @@ public sealed partial class ChatServer
             () => new ClusterBase(_store.LastMessageId(), _store.LoadRooms(), _store.LoadState()));
         _nodeId = start.NodeId;
         NodeName = _options.NodeName;
+        Volatile.Write(ref _clusterNodes, Math.Max(1, _cluster.Beat())); // how many nodes there are, before the first LUSERS
         _state.LastId = start.Base.LastId;
         _sink.Stamp = StampNow();
         _handlers.LoadRooms(start.Base.Rooms, _store, start.Base.LastId + 1);

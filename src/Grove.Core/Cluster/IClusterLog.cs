@@ -36,8 +36,11 @@ public interface IClusterLog
     /// </summary>
     long Materialize(IReadOnlyList<BlockChanges> blocks);
 
-    /// <summary>Renews this node's lease; false when the cluster has counted it gone (it must stop serving).</summary>
-    bool Beat();
+    /// <summary>
+    /// Renews this node's lease and counts the nodes of its epoch not counted gone (this one included); 0 when the
+    /// cluster has counted this node gone (it must stop serving).
+    /// </summary>
+    int Beat();
 
     /// <summary>Nodes of this epoch whose lease ran out (by the database's clock), this node excluded.</summary>
     IReadOnlyList<int> FindLost(TimeSpan lostAfter);

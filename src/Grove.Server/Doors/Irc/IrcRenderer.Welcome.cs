@@ -45,11 +45,13 @@ public sealed partial class IrcRenderer
             if (s.Invisible) invisible++;
             if (s.IsOperator) ops++;
         }
-        sb.Append(Numeric(251, me, $"There are {users - invisible} users and {invisible} invisible on 1 servers"));
+        // A cluster's nodes are its servers: every one holds every person, and this one is linked to the others.
+        var servers = chat.ServerCount;
+        sb.Append(Numeric(251, me, $"There are {users - invisible} users and {invisible} invisible on {servers} servers"));
         sb.Append(Numeric(252, me, ops.ToString(CultureInfo.InvariantCulture), "operator(s) online"));
         sb.Append(Numeric(253, me, unknown.ToString(CultureInfo.InvariantCulture), "unknown connection(s)"));
         sb.Append(Numeric(254, me, chat.RoomCount.ToString(CultureInfo.InvariantCulture), "channels formed"));
-        sb.Append(Numeric(255, me, $"I have {local} clients and 0 servers"));
+        sb.Append(Numeric(255, me, $"I have {local} clients and {servers - 1} servers"));
         var peak = info.PeakUsers(users);
         var (n, max) = (users.ToString(CultureInfo.InvariantCulture), peak.ToString(CultureInfo.InvariantCulture));
         var l = local.ToString(CultureInfo.InvariantCulture);

@@ -196,8 +196,9 @@ public sealed partial class PostgresMessageStore
         return result;
     }
 
-    public bool Beat() => Read(c =>
-        Convert.ToInt32(Scalar(c, "WITH b AS (UPDATE cluster_nodes SET beat_at = now() WHERE id = $1 AND NOT gone RETURNING 1) SELECT count(*) FROM b", _nodeId)) == 1);
+    public int Beat() => Read(c => Convert.ToInt32(Scalar(c,
+        "WITH b AS (UPDATE cluster_nodes SET beat_at = now() WHERE id = $1 AND NOT gone RETURNING epoch) " +
+        "SELECT count(*) FROM cluster_nodes n, b WHERE n.epoch = b.epoch AND NOT n.gone", _nodeId)));
 
     public IReadOnlyList<int> FindLost(TimeSpan lostAfter) => Read(c =>
     {
