@@ -95,8 +95,11 @@ public sealed partial class PostgresMessageStore
         batch.BatchCommands.Add(append);
         if (lost is { Count: > 0 })
         {
-            var mark = new NpgsqlBatchCommand("UPDATE cluster_nodes SET gone = true WHERE id = ANY($1)");
+            // Only with the block, whose NodeLost entries make their people leave: a fenced node's mark alone would
+            // hide those nodes from every FindLost, and their people would stay on every node.
+            var mark = new NpgsqlBatchCommand("UPDATE cluster_nodes SET gone = true WHERE id = ANY($1) AND EXISTS (SELECT 1 FROM cluster_nodes WHERE id = $2 AND NOT gone)");
             mark.Parameters.Add(new NpgsqlParameter { Value = lost.ToArray() });
+            mark.Parameters.Add(new NpgsqlParameter { Value = _nodeId });
             batch.BatchCommands.Add(mark);
         }
         var block = batch.ExecuteScalar();
