@@ -74,7 +74,13 @@ internal static class AccountCommand
             var changes = new StoreChanges();
             changes.Accounts.Add(new StoredAccount(key, name, hash, now));
             changes.Audit.Add(new AuditEntry(now, name, "register-account", null, name, "on the server's machine (grove account create)"));
-            store.CommitChanges(changes);
+            // In a cluster's database the check is made again, in the commit: a node may have started meanwhile.
+            if (store is Grove.Server.Store.Postgres.PostgresMessageStore cluster)
+            {
+                if (cluster.CommitOutsideCluster(changes, TimeSpan.FromSeconds(options.NodeLostAfterSeconds)) is { } nowInUse)
+                    return await FailAsync(nowInUse);
+            }
+            else store.CommitChanges(changes);
         }
         catch (StoreException ex)
         {

@@ -124,7 +124,8 @@ internal static class ServeCommand
         if (!options.UsesPostgres && !string.IsNullOrWhiteSpace(options.Postgres))
             throw new GroveStartupException("--postgres is only used with --store postgres; add --store postgres to keep history in PostgreSQL.");
         if (string.IsNullOrWhiteSpace(options.NodeName)) throw new GroveStartupException("--node-name may not be empty.");
-        if (options.NodeLostAfterSeconds is < 3 or > 3600)
+        // "is not (>= 3 and <= 3600)": NaN passes every comparison that is false for it, and crashed the start.
+        if (options.NodeLostAfterSeconds is not (>= 3 and <= 3600))
             throw new GroveStartupException($"--node-lost-after must be between 3 and 3600 seconds (got {options.NodeLostAfterSeconds}).");
         if (options.MinPasswordLength < 1) throw new GroveStartupException("--min-password-length must be at least 1.");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");

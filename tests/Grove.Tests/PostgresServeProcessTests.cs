@@ -88,6 +88,7 @@ public sealed class PostgresServeProcessTests
     [InlineData("no connection string", "grove: --store postgres needs --postgres \"Host=…;Database=grove;Username=…;Password=…\" (or the setting Postgres, or GROVE_POSTGRES).")]
     [InlineData("unknown store", "grove: --store must be sqlite or postgres (got \"mysql\").")]
     [InlineData("bad connection string", "grove: The PostgreSQL connection string is not valid: Couldn't set colour. Write it as \"Host=…;Database=grove;Username=…;Password=…\".")]
+    [InlineData("lease of NaN seconds", "grove: --node-lost-after must be between 3 and 3600 seconds (got NaN).")]
     public async Task A_store_that_cannot_be_used_is_refused_in_one_line(string what, string expected)
     {
         using var folder = new TempFolder();
@@ -97,6 +98,8 @@ public sealed class PostgresServeProcessTests
             "unreachable" => ["--store", "postgres", "--postgres", $"Host=127.0.0.1;Port={free};Database=grove;Username=x;Password=y"],
             "no connection string" => ["--store", "postgres"],
             "unknown store" => ["--store", "mysql"],
+            // A database that works, so that nothing but the setting can stop the start.
+            "lease of NaN seconds" => ["--store", "postgres", "--postgres", SharedPostgres.NewDatabase(), "--node-lost-after", "NaN"],
             _ => ["--store", "postgres", "--postgres", "Host=127.0.0.1;Colour=blue"],
         };
         await using var server = GroveProcess.Start(Serve(folder, extra), folder.Path);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grove.Core;
+using Grove.Core.Accounts;
 using Grove.Core.Cluster;
 using Grove.Core.History;
 using Npgsql;
@@ -94,8 +95,11 @@ public sealed partial class PostgresMessageStore
         batch.BatchCommands.Add(append);
         if (lost is { Count: > 0 })
         {
-            var mark = new NpgsqlBatchCommand("UPDATE cluster_nodes SET gone = true WHERE id = ANY($1)");
+            // Only with the block, whose NodeLost entries make their people leave: a fenced node's mark alone would
+            // hide those nodes from every FindLost, and their people would stay on every node.
+            var mark = new NpgsqlBatchCommand("UPDATE cluster_nodes SET gone = true WHERE id = ANY($1) AND EXISTS (SELECT 1 FROM cluster_nodes WHERE id = $2 AND NOT gone)");
             mark.Parameters.Add(new NpgsqlParameter { Value = lost.ToArray() });
+            mark.Parameters.Add(new NpgsqlParameter { Value = _nodeId });
             batch.BatchCommands.Add(mark);
         }
         var block = batch.ExecuteScalar();
@@ -219,7 +223,28 @@ public sealed partial class PostgresMessageStore
     /// running nodes would not learn of the change (each holds the state its epoch began with), and a log not yet
     /// written to the tables is carried on by the next start, on the old base, without it.
     /// </summary>
-    public string? ClusterInUse(TimeSpan lostAfter) => Read(c =>
+    public string? ClusterInUse(TimeSpan lostAfter) => Read(c => InUse(c, lostAfter));
+
+    /// <summary>
+    /// Stores changes made outside the cluster, or says why not (<see cref="ClusterInUse"/>). Under the lock a node
+    /// joins by, so no node starts between the check and the commit; and the nodes whose lease ran out are counted
+    /// gone, as a node started with this <paramref name="lostAfter"/> would: the next start, whatever its own
+    /// --node-lost-after, then begins a new epoch from the tables, with these changes in it.
+    /// </summary>
+    public string? CommitOutsideCluster(StoreChanges changes, TimeSpan lostAfter) => Read(c =>
+    {
+        using var tx = c.BeginTransaction();
+        Exec(c, "SELECT pg_advisory_xact_lock($1)", JoinLockKey);
+        if (InUse(c, lostAfter) is { } why) return why;
+        Exec(c, "UPDATE cluster_nodes SET gone = true WHERE NOT gone");
+        using var batch = new NpgsqlBatch(c);
+        AddChanges(batch, changes);
+        if (batch.BatchCommands.Count > 0) batch.ExecuteNonQuery();
+        tx.Commit();
+        return null;
+    });
+
+    private string? InUse(NpgsqlConnection c, TimeSpan lostAfter)
     {
         using var cmd = new NpgsqlCommand(
             "SELECT (SELECT count(*) FROM cluster_nodes n, cluster k WHERE k.id = 1 AND n.epoch = k.epoch AND NOT n.gone AND n.beat_at > now() - $1::interval), " +
@@ -234,7 +259,7 @@ public sealed partial class PostgresMessageStore
         if (unwritten)
             return $"The cluster on the {Where} was stopped without writing all of its log to the tables (its nodes were killed): start one node and stop it with SIGTERM first.";
         return null;
-    });
+    }
 
     /// <summary>Runs on a connection of one thread's own (opened when there is none; the reader's listens).</summary>
     private T OnOwn<T>(ref NpgsqlConnection? own, Func<NpgsqlConnection, T> use, bool listen = false)
