@@ -183,6 +183,19 @@ public sealed class ServeProcessTests
         Assert.Equal($"grove: {flag} must be at least {least} (got {value}).", p.StdErr.Trim());
     }
 
+    [Theory]
+    [InlineData("GROVE_SHUTDOWNSECONDS", "NaN", "The setting ShutdownSeconds must be between 0 and 3600 (got NaN).")]
+    [InlineData("GROVE_FLOODRATE", "NaN", "The setting FloodRate must be between 0.01 and 1000000 (got NaN).")]
+    [InlineData("GROVE_FLOODMAXDELAYSECONDS", "-1", "The setting FloodMaxDelaySeconds must be between 0.01 and 86400 (got -1).")]
+    public async Task A_setting_with_fractions_that_is_not_a_number_in_its_range_is_refused_in_one_line(string variable, string value, string expected)
+    {
+        using var folder = new TempFolder();
+        await using var p = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1"], folder.Path,
+            new Dictionary<string, string> { [variable] = value });
+        Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
+        Assert.Equal($"grove: {expected}", p.StdErr.Trim());
+    }
+
     [Fact]
     public async Task A_settings_file_that_is_not_json_is_one_clear_line_naming_it()
     {
