@@ -36,17 +36,10 @@ public sealed partial class ClusterTests
         // Once no lease is alive, a node that starts alone applies the epoch's log again before its doors open.
         await WaitForNoLeaseAsync(cluster.Database, 3);
         // An account made now would be missing from the state the next start carries on with: it is refused.
-        using (var folder = new TempFolder())
-        await using (var create = GroveProcess.Start(["account", "create", "root"], folder.Path,
-            new Dictionary<string, string> { ["GROVE_STORE"] = "postgres", ["GROVE_POSTGRES"] = cluster.Database, ["GROVE_NODELOSTAFTERSECONDS"] = "3" },
-            redirectInput: true))
-        {
-            await create.SendInputAsync("correct horse battery");
-            create.CloseInput();
-            Assert.Equal(1, await create.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Matches("^grove account: The cluster on the database \\w+ on 127\\.0\\.0\\.1:\\d+ was stopped without writing all of its log to the tables \\(its nodes were killed\\): start one node and stop it with SIGTERM first\\. No account was created\\.$",
-                create.StdErr.Trim());
-        }
+        var (code, error) = await CreateRootAsync(cluster.Database);
+        Assert.Equal(1, code);
+        Assert.Matches("^grove account: The cluster on the database \\w+ on 127\\.0\\.0\\.1:\\d+ was stopped without writing all of its log to the tables \\(its nodes were killed\\): start one node and stop it with SIGTERM first\\. No account was created\\.$",
+            error);
         var again = await cluster.StartNodeAsync(1);
         await again.Process.ExpectOutputAsync("recovered the cluster's log");
         Assert.Equal(["before", "seen one", "seen two"], (await again.RoomHistoryAsync("#lobby")).Select(m => m.Text));
@@ -66,18 +59,22 @@ public sealed partial class ClusterTests
         await using var cluster = await ClusterHarness.StartAsync(1, new() { NodeLostAfter = 20 });
         await cluster.KillAsync(0);
         await WaitForNoLeaseAsync(cluster.Database, 3);
-        using (var folder = new TempFolder())
-        await using (var create = GroveProcess.Start(["account", "create", "root"], folder.Path,
-            new Dictionary<string, string> { ["GROVE_STORE"] = "postgres", ["GROVE_POSTGRES"] = cluster.Database, ["GROVE_NODELOSTAFTERSECONDS"] = "3" },
-            redirectInput: true))
-        {
-            await create.SendInputAsync("correct horse battery");
-            create.CloseInput();
-            Assert.Equal(0, await create.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        }
+        Assert.Equal(0, (await CreateRootAsync(cluster.Database)).Code);
         var again = await cluster.StartNodeAsync(0);
         await again.Process.ExpectOutputAsync("started the cluster");
         await using var root = await again.LoggedInAsync("root", "correct horse battery");
+    }
+
+    /// <summary>`grove account create root` on the cluster's database, counting a lease lost after 3 s: exit code and stderr.</summary>
+    private static async Task<(int Code, string Error)> CreateRootAsync(string database)
+    {
+        using var folder = new TempFolder();
+        await using var create = GroveProcess.Start(["account", "create", "root"], folder.Path,
+            new Dictionary<string, string> { ["GROVE_STORE"] = "postgres", ["GROVE_POSTGRES"] = database, ["GROVE_NODELOSTAFTERSECONDS"] = "3" },
+            redirectInput: true);
+        await create.SendInputAsync("correct horse battery");
+        create.CloseInput();
+        return (await create.WaitForExitAsync(TimeSpan.FromSeconds(30)), create.StdErr.Trim());
     }
 
     /// <summary>
