@@ -156,7 +156,7 @@ for k in $(seq 1 "$REPEAT"); do
   for system in cluster single; do use "$system"; run "$system" latency "${latency_args[@]}" --room "#rate$k"; done
 done
 # Figures b and c: each system with the machine to itself, the cluster first.
-ports=("${single_ports[@]}"); pids=("${single_pids[@]}"); stop_nodes
+use single; stop_nodes
 use cluster; throughput cluster
 stop_nodes
 stop_postgres

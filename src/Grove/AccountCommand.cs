@@ -65,16 +65,14 @@ internal static class AccountCommand
             // the setting Store = postgres (or GROVE_STORE), the account goes into that PostgreSQL database.
             using var store = Grove.Server.Store.StoreFactory.Open(options);
             if (options.UsesPostgres) folder = Grove.Server.Store.StoreFactory.Describe(store);
-            // A data folder is locked by its server; a cluster's database is in use while any node's lease runs.
-            if (store is Grove.Server.Store.Postgres.PostgresMessageStore pg && pg.ClusterInUse(TimeSpan.FromSeconds(options.NodeLostAfterSeconds)) is { } inUse)
-                return await FailAsync(inUse);
             var key = NameRules.Fold(name);
             if (store.LoadState().Accounts.Any(a => a.Key == key)) return await FailAsync($"An account called {name} already exists in {folder}.");
             var now = DateTimeOffset.UtcNow;
             var changes = new StoreChanges();
             changes.Accounts.Add(new StoredAccount(key, name, hash, now));
             changes.Audit.Add(new AuditEntry(now, name, "register-account", null, name, "on the server's machine (grove account create)"));
-            // In a cluster's database the check is made again, in the commit: a node may have started meanwhile.
+            // A data folder is locked by its server; a cluster's database is in use while any node's lease runs, which
+            // the commit itself checks (under the join lock, so that no node starts in between).
             if (store is Grove.Server.Store.Postgres.PostgresMessageStore cluster)
             {
                 if (cluster.CommitOutsideCluster(changes, TimeSpan.FromSeconds(options.NodeLostAfterSeconds)) is { } nowInUse)

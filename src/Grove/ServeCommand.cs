@@ -124,18 +124,16 @@ internal static class ServeCommand
         if (!options.UsesPostgres && !string.IsNullOrWhiteSpace(options.Postgres))
             throw new GroveStartupException("--postgres is only used with --store postgres; add --store postgres to keep history in PostgreSQL.");
         if (string.IsNullOrWhiteSpace(options.NodeName)) throw new GroveStartupException("--node-name may not be empty.");
-        // "is not (>= 3 and <= 3600)": NaN passes every comparison that is false for it, and crashed the start.
-        if (options.NodeLostAfterSeconds is not (>= 3 and <= 3600))
-            throw new GroveStartupException($"--node-lost-after must be between 3 and 3600 seconds (got {options.NodeLostAfterSeconds}).");
-        // Settings with fractions: NaN or an infinity passes a "below the least" check, and crashed the start or shutdown.
-        foreach (var (setting, value, least, most) in new (string, double, double, double)[]
+        // Settings with fractions, each checked as a range it must be in: NaN or an infinity passes a "below the least"
+        // check, and crashed the start or the shutdown.
+        foreach (var (said, value, least, most, unit) in new (string, double, double, double, string)[]
         {
-            ("ShutdownSeconds", options.ShutdownSeconds, 0, 3600), ("FloodRate", options.FloodRate, 0.01, 1_000_000),
-            ("FloodMaxDelaySeconds", options.FloodMaxDelaySeconds, 0.01, 86_400),
+            ("--node-lost-after", options.NodeLostAfterSeconds, 3, 3600, " seconds"), ("The setting ShutdownSeconds", options.ShutdownSeconds, 0, 3600, ""),
+            ("The setting FloodRate", options.FloodRate, 0.01, 1_000_000, ""), ("The setting FloodMaxDelaySeconds", options.FloodMaxDelaySeconds, 0.01, 86_400, ""),
         })
         {
             if (!(value >= least && value <= most))
-                throw new GroveStartupException($"The setting {setting} must be between {least} and {most:0} (got {value}).");
+                throw new GroveStartupException($"{said} must be between {least} and {most:0}{unit} (got {value}).");
         }
         if (options.MinPasswordLength < 1) throw new GroveStartupException("--min-password-length must be at least 1.");
         if (options.MaxLineBytes < 16) throw new GroveStartupException("--max-line-bytes must be at least 16.");

@@ -175,25 +175,23 @@ public sealed class ServeProcessTests
     [InlineData("--history-on-join", "-1", "0")]
     [InlineData("--outbox-max-bytes", "0", "1024")]
     [InlineData("--max-connections", "-5", "1")]
-    public async Task A_value_out_of_range_is_refused_at_start_up_not_met_by_every_client(string flag, string value, string least)
-    {
-        using var folder = new TempFolder();
-        await using var p = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1", flag, value], folder.Path);
-        Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
-        Assert.Equal($"grove: {flag} must be at least {least} (got {value}).", p.StdErr.Trim());
-    }
+    public async Task A_value_out_of_range_is_refused_at_start_up_not_met_by_every_client(string flag, string value, string least) =>
+        Assert.Equal($"grove: {flag} must be at least {least} (got {value}).", await RefusedAsync([flag, value]));
 
     [Theory]
     [InlineData("GROVE_SHUTDOWNSECONDS", "NaN", "The setting ShutdownSeconds must be between 0 and 3600 (got NaN).")]
     [InlineData("GROVE_FLOODRATE", "NaN", "The setting FloodRate must be between 0.01 and 1000000 (got NaN).")]
     [InlineData("GROVE_FLOODMAXDELAYSECONDS", "-1", "The setting FloodMaxDelaySeconds must be between 0.01 and 86400 (got -1).")]
-    public async Task A_setting_with_fractions_that_is_not_a_number_in_its_range_is_refused_in_one_line(string variable, string value, string expected)
+    public async Task A_setting_with_fractions_that_is_not_a_number_in_its_range_is_refused_in_one_line(string variable, string value, string expected) =>
+        Assert.Equal($"grove: {expected}", await RefusedAsync([], new Dictionary<string, string> { [variable] = value }));
+
+    /// <summary>`grove serve` with these flags and variables, which must refuse to start: what it said.</summary>
+    private static async Task<string> RefusedAsync(string[] flags, Dictionary<string, string>? env = null)
     {
         using var folder = new TempFolder();
-        await using var p = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1"], folder.Path,
-            new Dictionary<string, string> { [variable] = value });
+        await using var p = GroveProcess.Start(["serve", "--port", "0", "--irc-port", "-1", "--http-port", "-1", .. flags], folder.Path, env);
         Assert.Equal(1, await p.WaitForExitAsync(ExitTimeout));
-        Assert.Equal($"grove: {expected}", p.StdErr.Trim());
+        return p.StdErr.Trim();
     }
 
     [Fact]

@@ -219,14 +219,7 @@ public sealed partial class PostgresMessageStore
     public void Leave() => Read(c => Exec(c, "UPDATE cluster_nodes SET gone = true WHERE id = $1", _nodeId));
 
     /// <summary>
-    /// Why the tables may not be changed from outside the cluster right now (<c>grove account create</c>), or null:
-    /// running nodes would not learn of the change (each holds the state its epoch began with), and a log not yet
-    /// written to the tables is carried on by the next start, on the old base, without it.
-    /// </summary>
-    public string? ClusterInUse(TimeSpan lostAfter) => Read(c => InUse(c, lostAfter));
-
-    /// <summary>
-    /// Stores changes made outside the cluster, or says why not (<see cref="ClusterInUse"/>). Under the lock a node
+    /// Stores changes made outside the cluster, or says why not (<see cref="InUse"/>). Under the lock a node
     /// joins by, so no node starts between the check and the commit; and the nodes whose lease ran out are counted
     /// gone, as a node started with this <paramref name="lostAfter"/> would: the next start, whatever its own
     /// --node-lost-after, then begins a new epoch from the tables, with these changes in it.
@@ -244,6 +237,11 @@ public sealed partial class PostgresMessageStore
         return null;
     });
 
+    /// <summary>
+    /// Why the tables may not be changed from outside the cluster right now (<c>grove account create</c>), or null:
+    /// running nodes would not learn of the change (each holds the state its epoch began with), and a log not yet
+    /// written to the tables is carried on by the next start, on the old base, without it.
+    /// </summary>
     private string? InUse(NpgsqlConnection c, TimeSpan lostAfter)
     {
         using var cmd = new NpgsqlCommand(
